@@ -1,0 +1,23 @@
+import type { Transporter } from 'nodemailer';
+import type { Pool } from '../db/pool';
+import { createIntakeActivities } from './intake';
+import { createNotificationActivities } from './notifications';
+import { createTaskActivities } from './tasks';
+
+export interface ActivityDeps {
+  pool: Pool;
+  mailer: Transporter;
+  mailFrom: string;
+  publicBaseUrl: string;
+}
+
+/** All activities, built from their dependencies by the worker (or by a test with its own). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createIntakeActivities(deps),
+    ...createTaskActivities(deps),
+    ...createNotificationActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,92 @@
+import { issueActionToken, lockOutboxEntry, markSent } from '../db/outbox';
+import { inTransaction } from '../db/pool';
+import { principalsByIds } from '../db/principals';
+import { getSystem } from '../db/systems';
+import { getTask, type TaskRecord } from '../db/tasks';
+import type { ActivityDeps } from '.';
+import type { EmailKind } from './tasks';
+
+const subjects: Record<EmailKind, (task: TaskRecord) => string> = {
+  assigned: (task) => `Action needed: ${task.title}`,
+  reminder: (task) => `Reminder: ${task.title}`,
+  escalated_assignee: (task) => `Escalated to you: ${task.title}`,
+  escalation_notice: (task) => `Overdue: ${task.title}`,
+};
+
+function composeBody(kind: EmailKind, task: TaskRecord, recipientName: string, systemSummary: string, actionUrl?: string) {
+  const due = new Date(task.dueAt).toUTCString();
+  const opening: Record<EmailKind, string> = {
+    assigned: 'A decision is waiting for you.',
+    reminder: `This decision is still waiting for you. It is due ${due}.`,
+    escalated_assignee: `This decision is overdue and has been escalated to you (level ${task.escalationLevel}).`,
+    escalation_notice: `This decision is overdue and has been escalated (level ${task.escalationLevel}). You are told as the next step of its escalation ladder; its assignees still decide.`,
+  };
+  return [
+    `Hello ${recipientName},`,
+    '',
+    opening[kind],
+    '',
+    `Task: ${task.title}`,
+    systemSummary,
+    `Due: ${due}`,
+    `Task id: ${task.id}`,
+    '',
+    actionUrl ? `Open the task and decide here:\n${actionUrl}\n\nThe link is personal to you: do not forward it.` : '',
+    '',
+    '-- aims-flow, your AI management system',
+  ].join('\n');
+}
+
+export function createNotificationActivities({ pool, mailer, mailFrom, publicBaseUrl }: ActivityDeps) {
+  return {
+    /**
+     * Sends one outbox email, once: the row lock serialises retries and sent_at marks it done. An
+     * email whose task closed meanwhile is not sent. A crash between SMTP's acceptance and the commit
+     * re-sends with the same Message-ID, so mail clients show the message once.
+     */
+    async deliverEmail(key: string): Promise<'sent' | 'already_sent' | 'task_closed'> {
+      return inTransaction(pool, async (db) => {
+        const entry = await lockOutboxEntry(db, key);
+        if (!entry) throw new Error(`no outbox entry ${key}`);
+        if (entry.sentAt) return 'already_sent';
+        const task = entry.taskId ? await getTask(db, entry.taskId) : undefined;
+        if (!task) throw new Error(`outbox entry ${key} has no task`);
+        if (task.status !== 'open') {
+          await markSent(db, key);
+          return 'task_closed';
+        }
+        const [recipient] = await principalsByIds(db, [entry.recipientId]);
+        const system = await getSystem(db, task.systemId);
+        const kind = entry.kind as EmailKind;
+        const isAssignee = task.assignees.some((assignee) => assignee.principalId === recipient.id);
+        let actionUrl: string | undefined;
+        if (kind !== 'escalation_notice' && isAssignee) {
+          const token = await issueActionToken(db, {
+            outboxKey: key,
+            taskId: task.id,
+            principalId: recipient.id,
+            expiresAt: finalDeadline(task),
+          });
+          actionUrl = new URL(`/actions/${token}`, publicBaseUrl).toString();
+        }
+        const systemSummary = system ? `AI system: ${system.name} (${system.businessUnit}), risk tier ${system.riskTier ?? 'not set'}` : '';
+        await mailer.sendMail({
+          from: mailFrom,
+          to: `${recipient.name} <${recipient.email}>`,
+          subject: subjects[kind](task),
+          text: composeBody(kind, task, recipient.name, systemSummary, actionUrl),
+          messageId: entry.messageId,
+          headers: { 'X-Aims-Flow-Task': task.id, 'X-Aims-Flow-Email-Kind': kind },
+        });
+        await markSent(db, key);
+        return 'sent';
+      });
+    },
+  };
+}
+
+/** Links stay usable while the task can still be decided: the workflow refuses them once it closes. */
+function finalDeadline(task: TaskRecord): string {
+  const year = 365 * 24 * 3600 * 1000;
+  return new Date(new Date(task.dueAt).getTime() + year).toISOString();
+}

@@ -1,0 +1,53 @@
+import express from 'express';
+import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
+import { authenticate } from './auth';
+import type { ApiDeps } from './deps';
+import { AppError, errorHandler } from './errors';
+import { actionRoutes } from './routes/actions';
+import { systemRoutes } from './routes/systems';
+import { taskRoutes } from './routes/tasks';
+
+/** Builds the Express app without listening, so tests run it in-process with their own deps. */
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (_req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Action links carry their token in the path: log the route, not the secret.
+      serializers: { req: (req) => ({ id: req.id, method: req.method, url: String(req.url).replace(/^\/actions\/[^/?]+/, '/actions/[token]') }) },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    const checks = await Promise.allSettled([
+      deps.pool.query('SELECT 1'),
+      deps.temporal.workflowService.getSystemInfo({}),
+    ]);
+    const [postgres, temporal] = checks.map((check) => (check.status === 'fulfilled' ? 'up' : 'down'));
+    res.status(postgres === 'up' && temporal === 'up' ? 200 : 503).json({ postgres, temporal });
+  });
+
+  app.use('/actions', actionRoutes(deps));
+
+  const api = express.Router();
+  api.use(authenticate(deps.pool));
+  api.use(express.json({ limit: '64kb', strict: true }));
+  api.use('/systems', systemRoutes(deps));
+  api.use('/tasks', taskRoutes(deps));
+  api.use(() => {
+    throw new AppError(404, 'not_found', 'no such API route');
+  });
+  app.use('/api/v1', api);
+
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,32 @@
+import type { RequestHandler } from 'express';
+import type { Pool } from '../db/pool';
+import { principalByApiKey } from '../db/principals';
+import { hasAnyRole, type Principal, type Role } from '../domain/principal';
+import { AppError, forbidden } from './errors';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+/** Every /api route needs `Authorization: Bearer <api key>`; the key is looked up by its hash. */
+export function authenticate(pool: Pool): RequestHandler {
+  return async (req, _res, next) => {
+    const match = /^Bearer ([\w-]{16,200})$/.exec(req.get('authorization') ?? '');
+    const principal = match ? await principalByApiKey(pool, match[1]) : undefined;
+    if (!principal) throw new AppError(401, 'unauthenticated', 'a valid API key is required: Authorization: Bearer <key>');
+    req.principal = principal;
+    next();
+  };
+}
+
+export function requireRole(...roles: Role[]): RequestHandler {
+  return (req, _res, next) => {
+    if (!hasAnyRole(req.principal!, ...roles)) throw forbidden(`this needs one of the roles: ${roles.join(', ')}`);
+    next();
+  };
+}
+
+/** Principals who may read every system and task: oversight roles. */
+export const oversightRoles: Role[] = ['governance_lead', 'admin', 'auditor'];

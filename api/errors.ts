@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { decisionRefusals, type DecisionRefusal } from '../workflows/contracts';
+
+/** An error with the HTTP status and machine-readable code a client acts on. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields?: Record<string, string[]>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const notFound = (what: string) => new AppError(404, 'not_found', `${what} was not found`);
+export const forbidden = (why: string) => new AppError(403, 'forbidden', why);
+
+export function invalidInput(error: z.ZodError, where: 'body' | 'query' | 'header' = 'body'): AppError {
+  const fields: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const path = issue.path.length ? issue.path.join('.') : where;
+    (fields[path] ??= []).push(issue.message);
+  }
+  return new AppError(400, 'invalid_input', `the request ${where} is invalid`, fields);
+}
+
+const refusalStatus: Record<DecisionRefusal, number> = {
+  [decisionRefusals.segregationOfDuties]: 403,
+  [decisionRefusals.invalidSubmission]: 400,
+  [decisionRefusals.taskClosed]: 409,
+  [decisionRefusals.notAssignee]: 409,
+  [decisionRefusals.alreadyDecided]: 409,
+  [decisionRefusals.choiceNotAllowed]: 409,
+};
+
+/** A decision the task workflow refused in its validator, as the HTTP error the client sees. */
+export function refusedDecision(error: WorkflowUpdateFailedError): AppError | undefined {
+  const cause = error.cause;
+  if (!(cause instanceof ApplicationFailure) || !cause.type || !(cause.type in refusalStatus)) return undefined;
+  const type = cause.type as DecisionRefusal;
+  return new AppError(refusalStatus[type], type, cause.message);
+}
+
+const grpcUnavailable = 14;
+const pgUnavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '08006', '08001']);
+
+/** True when the failure is a dependency being down, which the client may retry later. */
+export function isDependencyUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: any = error;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    if (current.code === grpcUnavailable || pgUnavailableCodes.has(current.code)) return true;
+    if (current instanceof ServiceError && /unavailable|connect|deadline/i.test(current.message)) return true;
+    if (/Connection terminated|timeout exceeded when trying to connect/i.test(current.message ?? '')) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/** The one error handler: every failure becomes a JSON error with an id that matches the log line. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const errorId = randomUUID();
+    let status = 500;
+    let body: Record<string, unknown> = { error: 'internal', message: 'something went wrong; quote the error id when reporting it' };
+    if (error instanceof AppError) {
+      status = error.status;
+      body = { error: error.code, message: error.message, ...(error.fields && { fields: error.fields }) };
+    } else if (error instanceof WorkflowUpdateFailedError && refusedDecision(error)) {
+      const refusal = refusedDecision(error)!;
+      status = refusal.status;
+      body = { error: refusal.code, message: refusal.message };
+    } else if (error instanceof WorkflowNotFoundError) {
+      status = 404;
+      body = { error: 'not_found', message: 'the process was not found' };
+    } else if (error?.type === 'entity.parse.failed') {
+      status = 400;
+      body = { error: 'invalid_json', message: 'the request body is not valid JSON' };
+    } else if (error?.type === 'entity.too.large') {
+      status = 413;
+      body = { error: 'too_large', message: 'the request body is too large' };
+    } else if (isDependencyUnavailable(error)) {
+      status = 503;
+      body = { error: 'unavailable', message: 'a service aims-flow depends on is unavailable; retry later' };
+    }
+    const log = status >= 500 ? logger.error.bind(logger) : logger.info.bind(logger);
+    log({ errorId, status, err: error, reqId: req.id }, 'request failed');
+    res.status(status).json({ ...body, errorId });
+  };
+}

@@ -1,0 +1,31 @@
+import { Client, Connection } from '@temporalio/client';
+import pino from 'pino';
+import { createPool } from '../db/pool';
+import { parseConfig } from '../domain/config';
+import { createApp } from './app';
+import { loadPolicy } from './policy';
+
+async function main() {
+  const config = parseConfig(process.env);
+  const logger = pino({ level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+  const policy = await loadPolicy(config.POLICY_FILE);
+  // Lazy: the api starts, and answers 503, while Temporal is still coming up.
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const pool = createPool(config.DATABASE_URL);
+  const app = createApp({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy, logger, temporalUiUrl: config.TEMPORAL_UI_URL });
+  const server = app.listen(config.PORT, () => logger.info({ port: config.PORT, policyVersion: policy.version }, 'api listening'));
+  const stop = () => {
+    server.close(async () => {
+      await Promise.all([pool.end(), connection.close()]);
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { Router } from 'express';
+import { z } from 'zod';
+import { auditTrail } from '../../db/audit';
+import { getSystem, listSystems } from '../../db/systems';
+import { listTasks } from '../../db/tasks';
+import { canonicalJson } from '../../domain/policy';
+import { hasAnyRole } from '../../domain/principal';
+import { intakeRequestSchema } from '../../domain/system';
+import { searchAttributes, workflowIds, workflowTypes, type IntakeWorkflowInput } from '../../workflows/contracts';
+import { canSeeSystem } from '../access';
+import { oversightRoles, requireRole } from '../auth';
+import type { ApiDeps } from '../deps';
+import { AppError, forbidden, notFound } from '../errors';
+import { idempotencyKey, parseBody, parseId, parseQuery } from '../validate';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The same caller and Idempotency-Key always name the same system, so a retried intake finds it. */
+function systemIdFor(principalId: string, key: string | undefined): string {
+  const hex = key ? sha256(`${principalId}\n${key}`) : sha256(crypto.randomUUID());
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function systemRoutes(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.post('/', requireRole('system_owner'), async (req, res) => {
+    const key = idempotencyKey(req);
+    const intake = parseBody(intakeRequestSchema, req);
+    const owner = req.principal!;
+    const systemId = systemIdFor(owner.id, key);
+    const workflowId = workflowIds.intake(systemId);
+    const requestFingerprint = sha256(canonicalJson(intake));
+    const input: IntakeWorkflowInput = { systemId, ownerId: owner.id, intake, policy: deps.policy };
+    let replayed = false;
+    try {
+      await deps.temporal.workflow.start(workflowTypes.intake, {
+        taskQueue: deps.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { requestFingerprint },
+        typedSearchAttributes: [
+          { key: searchAttributes.systemId, value: systemId },
+          { key: searchAttributes.process, value: 'intake' },
+          { key: searchAttributes.state, value: 'intake' },
+        ],
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const description = await deps.temporal.workflow.getHandle(workflowId).describe();
+      if (description.memo?.requestFingerprint !== requestFingerprint) {
+        throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was already used for a different intake request');
+      }
+      replayed = true;
+    }
+    res
+      .status(202)
+      .location(`/api/v1/systems/${systemId}`)
+      .set('Idempotent-Replayed', String(replayed))
+      .json({ systemId, workflowId, state: 'intake', links: { self: `/api/v1/systems/${systemId}` } });
+  });
+
+  router.get('/', async (req, res) => {
+    const query = parseQuery(z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }), req);
+    const principal = req.principal!;
+    const ownerId = hasAnyRole(principal, ...oversightRoles) ? undefined : principal.id;
+    res.json({ systems: await listSystems(deps.pool, { ownerId, limit: query.limit }) });
+  });
+
+  router.get('/:id', async (req, res) => {
+    const id = parseId(req);
+    const system = id && (await getSystem(deps.pool, id));
+    if (!system) throw notFound('the AI system');
+    if (!(await canSeeSystem(deps.pool, req.principal!, system))) throw forbidden('you may not see this AI system');
+    const [tasks, history] = await Promise.all([
+      listTasks(deps.pool, { systemId: system.id, limit: 200 }),
+      auditTrail(deps.pool, { systemId: system.id }),
+    ]);
+    const workflowId = workflowIds.intake(system.id);
+    res.json({
+      system,
+      openTasks: tasks.filter((task) => task.status === 'open'),
+      tasks,
+      history,
+      processes: [{ process: 'intake', workflowId, temporalUi: `${deps.temporalUiUrl}/namespaces/${deps.temporal.options.namespace}/workflows/${workflowId}` }],
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../domain/policy';
+import type { Queryable } from './pool';
+
+export interface AuditEventInput {
+  /** Business key: the same effect retried carries the same key and is appended once. */
+  key: string;
+  type: string;
+  systemId?: string | null;
+  taskId?: string | null;
+  actorId?: string | null;
+  data?: Record<string, unknown>;
+  occurredAt?: Date;
+}
+
+export interface AuditEvent {
+  seq: number;
+  type: string;
+  systemId: string | null;
+  taskId: string | null;
+  actorId: string | null;
+  data: Record<string, unknown>;
+  occurredAt: string;
+}
+
+const chainLock = 42_042_002;
+export const genesisHash = '0'.repeat(64);
+
+export function chainedHash(prevHash: string, event: Omit<AuditEvent, 'seq'> & { key: string }): string {
+  return createHash('sha256').update(prevHash).update(canonicalJson(event)).digest('hex');
+}
+
+/**
+ * Appends one event to the hash chain inside the caller's transaction. The advisory lock serialises
+ * appends so each event links to the one before it.
+ */
+export async function appendAuditEvent(client: Queryable, input: AuditEventInput): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock($1)', [chainLock]);
+  const existing = await client.query('SELECT 1 FROM audit_events WHERE event_key = $1', [input.key]);
+  if (existing.rowCount) return;
+  const last = await client.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+  const prevHash = last.rows[0]?.hash ?? genesisHash;
+  const event = {
+    key: input.key,
+    type: input.type,
+    systemId: input.systemId ?? null,
+    taskId: input.taskId ?? null,
+    actorId: input.actorId ?? null,
+    data: input.data ?? {},
+    occurredAt: (input.occurredAt ?? new Date()).toISOString(),
+  };
+  await client.query(
+    `INSERT INTO audit_events (event_key, system_id, task_id, actor_id, type, data, occurred_at, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [event.key, event.systemId, event.taskId, event.actorId, event.type, event.data, event.occurredAt, prevHash, chainedHash(prevHash, event)],
+  );
+}
+
+export async function auditTrail(client: Queryable, filter: { systemId?: string; taskId?: string }): Promise<AuditEvent[]> {
+  const column = filter.taskId ? 'task_id' : 'system_id';
+  const { rows } = await client.query(
+    `SELECT seq, type, system_id, task_id, actor_id, data, occurred_at FROM audit_events WHERE ${column} = $1 ORDER BY seq`,
+    [filter.taskId ?? filter.systemId],
+  );
+  return rows.map((row) => ({
+    seq: Number(row.seq),
+    type: row.type,
+    systemId: row.system_id,
+    taskId: row.task_id,
+    actorId: row.actor_id,
+    data: row.data,
+    occurredAt: row.occurred_at.toISOString(),
+  }));
+}

@@ -1,0 +1,90 @@
+import { assertTransition, type LifecycleState } from '../domain/lifecycle';
+import type { IntakeRequest, RiskTier } from '../domain/system';
+import type { Queryable } from './pool';
+
+export interface AiSystem {
+  id: string;
+  name: string;
+  ownerId: string;
+  businessUnit: string;
+  intake: IntakeRequest;
+  state: LifecycleState;
+  riskTier: RiskTier | null;
+  triageRule: string | null;
+  triageReason: string | null;
+  nextReviewDue: string | null;
+  policyVersion: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const toSystem = (row: Record<string, any>): AiSystem => ({
+  id: row.id,
+  name: row.name,
+  ownerId: row.owner_id,
+  businessUnit: row.business_unit,
+  intake: row.intake,
+  state: row.state,
+  riskTier: row.risk_tier,
+  triageRule: row.triage_rule,
+  triageReason: row.triage_reason,
+  nextReviewDue: row.next_review_due?.toISOString() ?? null,
+  policyVersion: row.policy_version,
+  version: row.version,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+/** Inserts the system in state intake; returns false when it already existed (a retried registration). */
+export async function insertSystem(
+  db: Queryable,
+  system: { id: string; ownerId: string; intake: IntakeRequest; policyVersion: string },
+): Promise<boolean> {
+  const result = await db.query(
+    `INSERT INTO ai_systems (id, name, owner_id, business_unit, intake, state, policy_version)
+     VALUES ($1, $2, $3, $4, $5, 'intake', $6) ON CONFLICT (id) DO NOTHING`,
+    [system.id, system.intake.name, system.ownerId, system.intake.businessUnit, system.intake, system.policyVersion],
+  );
+  return result.rowCount === 1;
+}
+
+export async function getSystem(db: Queryable, id: string): Promise<AiSystem | undefined> {
+  const { rows } = await db.query('SELECT * FROM ai_systems WHERE id = $1', [id]);
+  return rows[0] && toSystem(rows[0]);
+}
+
+export async function listSystems(db: Queryable, filter: { ownerId?: string; limit: number }): Promise<AiSystem[]> {
+  const { rows } = await db.query(
+    `SELECT * FROM ai_systems WHERE ($1::text IS NULL OR owner_id = $1) ORDER BY created_at DESC LIMIT $2`,
+    [filter.ownerId ?? null, filter.limit],
+  );
+  return rows.map(toSystem);
+}
+
+export async function lockSystem(db: Queryable, id: string): Promise<AiSystem> {
+  const { rows } = await db.query('SELECT * FROM ai_systems WHERE id = $1 FOR UPDATE', [id]);
+  if (!rows[0]) throw new Error(`AI system ${id} does not exist`);
+  return toSystem(rows[0]);
+}
+
+/** Moves the system along the lifecycle; refuses a transition the state machine does not allow. */
+export async function setSystemState(db: Queryable, current: AiSystem, to: LifecycleState): Promise<void> {
+  assertTransition(current.state, to);
+  await db.query('UPDATE ai_systems SET state = $2, version = version + 1, updated_at = now() WHERE id = $1', [current.id, to]);
+}
+
+export async function setTriage(db: Queryable, id: string, triage: { tier: RiskTier; ruleId: string; reason: string }) {
+  await db.query(
+    `UPDATE ai_systems SET risk_tier = $2, triage_rule = $3, triage_reason = $4, version = version + 1, updated_at = now()
+     WHERE id = $1`,
+    [id, triage.tier, triage.ruleId, triage.reason],
+  );
+}
+
+export async function setIntake(db: Queryable, id: string, intake: IntakeRequest) {
+  await db.query(
+    `UPDATE ai_systems SET intake = $2, name = $3, business_unit = $4, version = version + 1, updated_at = now() WHERE id = $1`,
+    [id, intake, intake.name, intake.businessUnit],
+  );
+}

@@ -1,0 +1,43 @@
+/** The one lifecycle state machine of an AI system (DESIGN.md §4). Only workflows change state. */
+export const lifecycleStates = [
+  'intake',
+  'rejected',
+  'assessment',
+  'risk_treatment',
+  'active',
+  'under_review',
+  'suspended',
+  'retiring',
+  'retired',
+] as const;
+export type LifecycleState = (typeof lifecycleStates)[number];
+
+const allowedTransitions: Record<LifecycleState, readonly LifecycleState[]> = {
+  intake: ['assessment', 'rejected', 'retiring'],
+  rejected: [],
+  assessment: ['risk_treatment', 'retiring'],
+  risk_treatment: ['active', 'assessment', 'retiring'],
+  active: ['under_review', 'suspended', 'retiring'],
+  under_review: ['active', 'assessment', 'suspended', 'retiring'],
+  suspended: ['active', 'retiring'],
+  retiring: ['retired'],
+  retired: [],
+};
+
+export function canTransition(from: LifecycleState, to: LifecycleState): boolean {
+  return allowedTransitions[from].includes(to);
+}
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly from: LifecycleState,
+    readonly to: LifecycleState,
+  ) {
+    super(`an AI system in state '${from}' cannot move to '${to}'`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+export function assertTransition(from: LifecycleState, to: LifecycleState): void {
+  if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+}

@@ -1,0 +1,142 @@
+import ms from 'ms';
+import { z } from 'zod';
+import { roles } from './principal';
+import { dataCategories, decisionRoles, humanOversightModes, impactAreas, riskTiers, useCategories } from './system';
+import { approvalRuleSchema, taskKindNames } from './task';
+
+/** A duration as milliseconds or as text such as "3d", "48h" or "5s". */
+export const durationSchema = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+  const millis = typeof value === 'number' ? value : ms(value as ms.StringValue);
+  if (typeof millis !== 'number' || !Number.isFinite(millis) || millis <= 0) {
+    ctx.addIssue({ code: 'custom', message: `'${value}' is not a positive duration such as "48h" or "5s"` });
+    return z.NEVER;
+  }
+  return millis;
+});
+
+const tierMap = <T extends z.ZodType>(value: T) =>
+  z.strictObject({ low: value, medium: value, high: value, prohibited: value });
+
+const triageRuleSchema = z.strictObject({
+  id: z.string().min(1),
+  description: z.string().min(1),
+  tier: z.enum(riskTiers),
+  when: z
+    .strictObject({
+      useCategoryIn: z.array(z.enum(useCategories)).min(1).optional(),
+      impactAreasAny: z.array(z.enum(impactAreas)).min(1).optional(),
+      dataCategoriesAny: z.array(z.enum(dataCategories)).min(1).optional(),
+      decisionRoleIn: z.array(z.enum(decisionRoles)).min(1).optional(),
+      humanOversightIn: z.array(z.enum(humanOversightModes)).min(1).optional(),
+    })
+    .refine((when) => Object.keys(when).length > 0, 'a rule needs at least one condition'),
+});
+export type TriageRule = z.output<typeof triageRuleSchema>;
+
+/** Who acts at one level of an escalation ladder once the previous deadline passed. */
+const escalationLevelSchema = z.strictObject({
+  action: z.enum(['notify', 'add', 'reassign']),
+  target: z.union([z.literal('manager'), z.enum(roles)]),
+  window: durationSchema,
+});
+export type EscalationLevel = z.output<typeof escalationLevelSchema>;
+
+const taskPolicySchema = z.strictObject({
+  assigneeRole: z.union([z.literal('system_owner'), z.enum(roles)]),
+  rule: approvalRuleSchema.default({ type: 'any' }),
+  slaByTier: tierMap(durationSchema),
+  /** Fractions of the SLA at which assignees are reminded. */
+  reminderPoints: z.array(z.number().gt(0).lt(1)).max(5).default([]),
+  escalationLadder: z.array(escalationLevelSchema).max(6).default([]),
+  /** What happens when no ladder level is left. Approval is never an option. */
+  timeoutOutcomeByTier: tierMap(z.enum(['expire', 'reject'])),
+});
+export type TaskPolicy = z.output<typeof taskPolicySchema>;
+
+export const policySchema = z.strictObject({
+  name: z.string().min(1),
+  triage: z.strictObject({
+    rules: z.array(triageRuleSchema).min(1),
+    defaultTier: z.enum(riskTiers),
+  }),
+  intake: z.strictObject({ maxRevisionRounds: z.number().int().min(0).max(10) }),
+  tasks: z.record(z.enum(taskKindNames), taskPolicySchema).refine(
+    (tasks) => taskKindNames.every((kind) => kind in tasks),
+    `a policy sets every task kind: ${taskKindNames.join(', ')}`,
+  ),
+});
+export type PolicyInput = z.input<typeof policySchema>;
+export type Policy = z.output<typeof policySchema> & { version: string };
+
+export const defaultTriageRules: PolicyInput['triage']['rules'] = [
+  {
+    id: 'public-biometric-surveillance',
+    description: 'Unsupervised vision monitoring of the public (EU AI Act prohibited practice)',
+    tier: 'prohibited',
+    when: { useCategoryIn: ['vision_monitoring'], impactAreasAny: ['public_service'], humanOversightIn: ['none'] },
+  },
+  {
+    id: 'annex-iii-area',
+    description: 'Used in employment, lending, healthcare, public services or safety (EU AI Act Annex III)',
+    tier: 'high',
+    when: { impactAreasAny: ['employment', 'lending', 'healthcare', 'public_service', 'safety'] },
+  },
+  {
+    id: 'special-category-data',
+    description: 'Processes special category personal data',
+    tier: 'high',
+    when: { dataCategoriesAny: ['special_category'] },
+  },
+  {
+    id: 'automated-decision-on-people',
+    description: 'Takes automated decisions using personal data',
+    tier: 'medium',
+    when: { decisionRoleIn: ['automated_decision'], dataCategoriesAny: ['personal'] },
+  },
+  {
+    id: 'interacts-with-people',
+    description: 'Interacts with customers or generates content for them (transparency obligations)',
+    tier: 'medium',
+    when: { useCategoryIn: ['generative_assistant', 'customer_service'] },
+  },
+];
+
+const standardTimeoutOutcome = { low: 'expire', medium: 'expire', high: 'reject', prohibited: 'reject' } as const;
+
+/** The shipped policy: real-world durations. */
+export const defaultPolicy: PolicyInput = {
+  name: 'default',
+  triage: { rules: defaultTriageRules, defaultTier: 'low' },
+  intake: { maxRevisionRounds: 3 },
+  tasks: {
+    intake_triage: {
+      assigneeRole: 'governance_lead',
+      slaByTier: { low: '5d', medium: '3d', high: '2d', prohibited: '1d' },
+      reminderPoints: [0.5, 0.9],
+      escalationLadder: [
+        { action: 'notify', target: 'manager', window: '1d' },
+        { action: 'add', target: 'executive', window: '2d' },
+      ],
+      timeoutOutcomeByTier: standardTimeoutOutcome,
+    },
+    intake_revision: {
+      assigneeRole: 'system_owner',
+      slaByTier: { low: '14d', medium: '10d', high: '7d', prohibited: '7d' },
+      reminderPoints: [0.5, 0.9],
+      escalationLadder: [{ action: 'notify', target: 'manager', window: '3d' }],
+      timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'expire', prohibited: 'expire' },
+    },
+  },
+};
+
+/** Stable JSON: object keys sorted, so equal values always serialise to the same text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, entry]) => entry !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,14 @@
+export const roles = ['system_owner', 'approver', 'governance_lead', 'executive', 'admin', 'auditor'] as const;
+export type Role = (typeof roles)[number];
+
+export interface Principal {
+  id: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  managerId: string | null;
+}
+
+export function hasAnyRole(principal: Pick<Principal, 'roles'>, ...wanted: Role[]): boolean {
+  return principal.roles.some((role) => wanted.includes(role));
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+export const provenances = ['in_house', 'vendor', 'embedded_third_party'] as const;
+export const useCategories = [
+  'generative_assistant',
+  'customer_service',
+  'scoring_forecasting_fraud',
+  'hr_hiring',
+  'vision_monitoring',
+  'analytics',
+  'other',
+] as const;
+export const impactAreas = [
+  'employment',
+  'lending',
+  'pricing',
+  'healthcare',
+  'customer_interaction',
+  'public_service',
+  'safety',
+] as const;
+export const dataCategories = ['personal', 'special_category'] as const;
+export const decisionRoles = ['informational', 'decision_support', 'automated_decision'] as const;
+export const humanOversightModes = ['in_the_loop', 'on_the_loop', 'none'] as const;
+export const riskTiers = ['low', 'medium', 'high', 'prohibited'] as const;
+export type RiskTier = (typeof riskTiers)[number];
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+
+/** What a system owner files when registering an AI system (DESIGN.md §4). */
+export const intakeRequestSchema = z.strictObject({
+  name: text(200),
+  purpose: text(4000),
+  businessUnit: text(200),
+  provenance: z.enum(provenances),
+  vendor: text(200).optional(),
+  useCategory: z.enum(useCategories),
+  impactAreas: z.array(z.enum(impactAreas)).max(impactAreas.length).default([]),
+  dataCategories: z.array(z.enum(dataCategories)).max(dataCategories.length).default([]),
+  decisionRole: z.enum(decisionRoles),
+  humanOversight: z.enum(humanOversightModes),
+  affectedParties: z.array(text(200)).min(1, 'name at least one affected party').max(50),
+});
+export type IntakeRequest = z.output<typeof intakeRequestSchema>;

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { intakeRequestSchema } from './system';
+
+/**
+ * The kinds of human step, with the choices a decider may make and the one that counts as approval.
+ * A kind with a submission schema carries a payload (for example a revised intake) with its choice.
+ */
+export const taskKinds = {
+  intake_triage: {
+    title: 'Triage an AI system intake',
+    choices: ['accept', 'reject', 'request_changes'],
+    approvingChoice: 'accept',
+    submissionSchema: undefined,
+  },
+  intake_revision: {
+    title: 'Revise your AI system intake',
+    choices: ['submit'],
+    approvingChoice: 'submit',
+    submissionSchema: intakeRequestSchema,
+  },
+} as const satisfies Record<string, TaskKindDefinition>;
+
+interface TaskKindDefinition {
+  title: string;
+  choices: readonly string[];
+  approvingChoice: string;
+  submissionSchema: z.ZodType | undefined;
+}
+
+export type TaskKind = keyof typeof taskKinds;
+export const taskKindNames = Object.keys(taskKinds) as TaskKind[];
+export type TaskChoice = (typeof taskKinds)[TaskKind]['choices'][number];
+export const allTaskChoices = [...new Set(taskKindNames.flatMap((kind) => taskKinds[kind].choices))] as TaskChoice[];
+
+export const approvalRuleSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('any') }),
+  z.strictObject({ type: z.literal('all') }),
+  z.strictObject({ type: z.literal('quorum'), count: z.number().int().min(1) }),
+]);
+export type ApprovalRule = z.output<typeof approvalRuleSchema>;
+
+export interface Vote {
+  actorId: string;
+  choice: string;
+}
+
+/**
+ * The choice that settles a task under its rule, or undefined while more votes are needed.
+ * Under all/quorum any dissenting vote settles the task with that dissent: one "reject" is enough.
+ */
+export function settledChoice(
+  rule: ApprovalRule,
+  approvingChoice: string,
+  assigneeCount: number,
+  votes: readonly Vote[],
+): string | undefined {
+  if (votes.length === 0) return undefined;
+  if (rule.type === 'any') return votes[0].choice;
+  const dissent = votes.find((vote) => vote.choice !== approvingChoice);
+  if (dissent) return dissent.choice;
+  const needed = rule.type === 'all' ? assigneeCount : Math.min(rule.count, assigneeCount);
+  return votes.length >= needed ? approvingChoice : undefined;
+}
+
+export const taskStatuses = ['open', 'decided', 'expired', 'rejected_on_timeout', 'cancelled'] as const;
+export type TaskStatus = (typeof taskStatuses)[number];

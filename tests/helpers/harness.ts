@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import nodemailer from 'nodemailer';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { createActivities, type Activities } from '../../activities';
+import { createApp } from '../../api/app';
+import type { ApiDeps } from '../../api/deps';
+import { preparePolicy } from '../../api/policy';
+import { createPool, type Pool } from '../../db/pool';
+import { newApiKey, upsertPrincipal } from '../../db/principals';
+import type { PolicyInput } from '../../domain/policy';
+import type { Role } from '../../domain/principal';
+import type { IntakeRequest } from '../../domain/system';
+import { startMailCatcher, type MailCatcher } from '../../scripts/mailCatcher';
+import { createWorker } from '../../worker/createWorker';
+import { dropDatabase } from './globalSetup';
+import { calmPolicy } from './policies';
+
+export interface Person {
+  id: string;
+  email: string;
+  name: string;
+  apiKey: string;
+}
+
+const cast = {
+  owner: { name: 'Olivia Owner', roles: ['system_owner'], manager: 'ownerManager' },
+  ownerManager: { name: 'Omar Manager', roles: ['approver'], manager: null },
+  lead: { name: 'Grace Lead', roles: ['governance_lead'], manager: 'leadManager' },
+  leadManager: { name: 'Lars Manager', roles: ['approver'], manager: null },
+  executive: { name: 'Erin Executive', roles: ['executive'], manager: null },
+  approver: { name: 'Ada Approver', roles: ['approver'], manager: null },
+  auditor: { name: 'Aldo Auditor', roles: ['auditor'], manager: null },
+  ownerAndLead: { name: 'Lena Owner-Lead', roles: ['system_owner'], manager: null },
+} as const satisfies Record<string, { name: string; roles: Role[]; manager: string | null }>;
+export type CastMember = keyof typeof cast;
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface Harness {
+  baseUrl: string;
+  pool: Pool;
+  temporal: Client;
+  mail: MailCatcher;
+  people: Record<CastMember, Person>;
+  deps: ApiDeps;
+  activities: Activities;
+  taskQueue: string;
+  api<T = any>(method: string, path: string, options?: { as?: CastMember | null; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  usePolicy(policy: PolicyInput): void;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A whole platform for one test file: its own migrated database, the real Temporal dev server of the
+ * run, a worker on its own task queue, the api on a free port, and a real SMTP receiver.
+ */
+export async function startHarness(options: { withGovernanceLeadOwner?: boolean } = {}): Promise<Harness> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const databaseName = `aims_flow_test_${randomBytes(4).toString('hex')}`;
+  const templateUrl = new URL(inject('templateDatabaseUrl'));
+  const admin = createPool(new URL('/postgres', templateUrl).toString());
+  await admin.query(`CREATE DATABASE ${databaseName} TEMPLATE aims_flow_test_template`);
+  await admin.end();
+  const pool = createPool(new URL(`/${databaseName}`, templateUrl).toString());
+
+  const people = {} as Record<CastMember, Person>;
+  for (const [id, member] of Object.entries(cast) as [CastMember, (typeof cast)[CastMember]][]) {
+    const apiKey = newApiKey();
+    const roles: Role[] = id === 'ownerAndLead' && options.withGovernanceLeadOwner ? ['system_owner', 'governance_lead'] : [...member.roles];
+    people[id] = { id, email: `${id}@example.test`, name: member.name, apiKey };
+    await upsertPrincipal(pool, { id, email: people[id].email, name: member.name, roles, managerId: null, apiKey });
+  }
+  for (const [id, member] of Object.entries(cast)) {
+    if (member.manager) await pool.query('UPDATE principals SET manager_id = $2 WHERE id = $1', [id, member.manager]);
+  }
+
+  const mail = await startMailCatcher({ smtpPort: 0 });
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const address = inject('temporalAddress');
+  const temporal = new Client({ connection: await Connection.connect({ address }) });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const taskQueue = `test-${randomBytes(6).toString('hex')}`;
+  const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: mail.smtpPort, secure: false, ignoreTLS: true });
+  const activities = createActivities({ pool, mailer, mailFrom: 'aims-flow <governance@example.test>', publicBaseUrl: baseUrl });
+
+  const deps: ApiDeps = {
+    pool,
+    temporal,
+    taskQueue,
+    policy: preparePolicy(calmPolicy),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    temporalUiUrl: 'http://127.0.0.1:8233',
+  };
+  server.on('request', createApp(deps));
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  const harness: Harness = {
+    baseUrl,
+    pool,
+    temporal,
+    mail,
+    people,
+    deps,
+    activities,
+    taskQueue,
+    async api(method, path, { as = 'owner', body, headers = {} } = {}) {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          ...(as ? { authorization: `Bearer ${people[as].apiKey}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // pages and empty bodies stay text
+      }
+      return { status: response.status, body: parsed as any, headers: response.headers };
+    },
+    usePolicy(policy) {
+      deps.policy = preparePolicy(policy);
+    },
+    async startWorker() {
+      worker = await createWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        activities,
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+      });
+      running = worker.run();
+    },
+    async stopWorker() {
+      worker?.shutdown();
+      await running;
+      worker = undefined;
+    },
+    async stop() {
+      await harness.stopWorker();
+      await new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      mailer.close();
+      await Promise.all([mail.close(), pool.end(), nativeConnection.close(), temporal.connection.close()]);
+      await dropDatabase(databaseName);
+    },
+  };
+  await harness.startWorker();
+  return harness;
+}
+
+export const sampleIntake = (overrides: Partial<IntakeRequest> = {}): IntakeRequest => ({
+  name: 'Invoice summariser',
+  purpose: 'Summarises supplier invoices for the accounts payable team',
+  businessUnit: 'Finance',
+  provenance: 'vendor',
+  vendor: 'Acme AI',
+  useCategory: 'analytics',
+  impactAreas: [],
+  dataCategories: [],
+  decisionRole: 'informational',
+  humanOversight: 'in_the_loop',
+  affectedParties: ['accounts payable staff'],
+  ...overrides,
+});
+
+/** Polls until the check returns a value (not undefined), or fails with the last value seen. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}

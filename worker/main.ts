@@ -1,0 +1,28 @@
+import { NativeConnection } from '@temporalio/worker';
+import nodemailer from 'nodemailer';
+import { createActivities } from '../activities';
+import { createPool } from '../db/pool';
+import { parseConfig } from '../domain/config';
+import { createWorker } from './createWorker';
+
+async function main() {
+  const config = parseConfig(process.env);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const pool = createPool(config.DATABASE_URL);
+  const mailer = nodemailer.createTransport(config.SMTP_URL);
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: createActivities({ pool, mailer, mailFrom: config.MAIL_FROM, publicBaseUrl: config.PUBLIC_BASE_URL }),
+  });
+  // Worker.run() shuts down gracefully on SIGINT and SIGTERM.
+  await worker.run();
+  await Promise.all([pool.end(), connection.close()]);
+  mailer.close();
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

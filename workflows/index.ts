@@ -1,0 +1,2 @@
+export { intakeWorkflow } from './intake';
+export { humanTaskWorkflow } from './humanTask';
