@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailCatcher, type CaughtMail, type MailCatcher } from '../scripts/mailCatcher';
 
@@ -12,7 +12,7 @@ describe('mail catcher', () => {
     await catcher.close();
   });
 
-  function send(mail: nodemailer.SendMailOptions) {
+  function send(mail: SendMailOptions) {
     const transport = nodemailer.createTransport({
       host: '127.0.0.1',
       port: catcher.smtpPort,
