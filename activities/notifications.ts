@@ -40,20 +40,21 @@ function composeBody(kind: EmailKind, task: TaskRecord, recipientName: string, s
 export function createNotificationActivities({ pool, mailer, mailFrom, publicBaseUrl }: ActivityDeps) {
   return {
     /**
-     * Sends one outbox email, once: the row lock serialises retries and sent_at marks it done. An
-     * email whose task closed meanwhile is not sent. A crash between SMTP's acceptance and the commit
-     * re-sends with the same Message-ID, so mail clients show the message once.
+     * Sends one outbox email, once: sent_at marks it done, so a retry after success sends nothing. The
+     * action token is committed before the email leaves, so its link works the moment it arrives. A
+     * crash between SMTP's acceptance and marking it sent re-sends with the same Message-ID, so mail
+     * clients show the message once. An email whose task closed meanwhile is not sent.
      */
     async deliverEmail(key: string): Promise<'sent' | 'already_sent' | 'task_closed'> {
-      return inTransaction(pool, async (db) => {
+      const prepared = await inTransaction(pool, async (db) => {
         const entry = await lockOutboxEntry(db, key);
         if (!entry) throw new Error(`no outbox entry ${key}`);
-        if (entry.sentAt) return 'already_sent';
+        if (entry.sentAt) return 'already_sent' as const;
         const task = entry.taskId ? await getTask(db, entry.taskId) : undefined;
         if (!task) throw new Error(`outbox entry ${key} has no task`);
         if (task.status !== 'open') {
           await markSent(db, key);
-          return 'task_closed';
+          return 'task_closed' as const;
         }
         const [recipient] = await principalsByIds(db, [entry.recipientId]);
         const system = await getSystem(db, task.systemId);
@@ -61,26 +62,23 @@ export function createNotificationActivities({ pool, mailer, mailFrom, publicBas
         const isAssignee = task.assignees.some((assignee) => assignee.principalId === recipient.id);
         let actionUrl: string | undefined;
         if (kind !== 'escalation_notice' && isAssignee) {
-          const token = await issueActionToken(db, {
-            outboxKey: key,
-            taskId: task.id,
-            principalId: recipient.id,
-            expiresAt: finalDeadline(task),
-          });
+          const token = await issueActionToken(db, { outboxKey: key, taskId: task.id, principalId: recipient.id, expiresAt: finalDeadline(task) });
           actionUrl = new URL(`/actions/${token}`, publicBaseUrl).toString();
         }
         const systemSummary = system ? `AI system: ${system.name} (${system.businessUnit}), risk tier ${system.riskTier ?? 'not set'}` : '';
-        await mailer.sendMail({
+        return {
           from: mailFrom,
           to: `${recipient.name} <${recipient.email}>`,
           subject: subjects[kind](task),
           text: composeBody(kind, task, recipient.name, systemSummary, actionUrl),
           messageId: entry.messageId,
           headers: { 'X-Aims-Flow-Task': task.id, 'X-Aims-Flow-Email-Kind': kind },
-        });
-        await markSent(db, key);
-        return 'sent';
+        };
       });
+      if (typeof prepared === 'string') return prepared;
+      await mailer.sendMail(prepared);
+      await markSent(pool, key);
+      return 'sent';
     },
   };
 }

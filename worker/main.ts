@@ -1,15 +1,19 @@
 import { NativeConnection } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
+import pino from 'pino';
 import { createActivities } from '../activities';
 import { createPool } from '../db/pool';
 import { parseConfig } from '../domain/config';
 import { createWorker } from './createWorker';
+import { installRuntimeLogger } from './logging';
 
 async function main() {
   const config = parseConfig(process.env);
+  installRuntimeLogger(pino({ level: config.LOG_LEVEL }));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const pool = createPool(config.DATABASE_URL);
-  const mailer = nodemailer.createTransport(config.SMTP_URL);
+  // Bounded so a hung mail server fails the activity attempt, which Temporal retries.
+  const mailer = nodemailer.createTransport({ url: config.SMTP_URL, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

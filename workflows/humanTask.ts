@@ -23,9 +23,17 @@ const { openTask, recordDecision, remindAssignees, escalateTask, closeTask } = p
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 const { deliverEmail } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
+
+/**
+ * Emails go out beside the task, never in its way: a slow mail server must not delay a decision.
+ * An email still undelivered when the task closes is moot, and the outbox keeps it unsent.
+ */
+function sendInBackground(emailKeys: string[]): void {
+  for (const key of emailKeys) void deliverEmail(key);
+}
 
 const refuse = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
@@ -114,7 +122,7 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
     policyVersion: input.policyVersion,
   });
   state.assigneeIds = opened.assigneeIds;
-  await Promise.all(opened.emailKeys.map((key) => deliverEmail(key)));
+  sendInBackground(opened.emailKeys);
 
   const reminderTimes = policy.reminderPoints.map((point) => openedAt + Math.round(point * sla)).sort((a, b) => a - b);
   let remindersSent = 0;
@@ -127,7 +135,7 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
     if (wakeAt !== state.dueAt) {
       remindersSent += 1;
       const reminded = await remindAssignees({ taskId, systemId, reminderNumber: remindersSent, assigneeIds: state.assigneeIds });
-      await Promise.all(reminded.emailKeys.map((key) => deliverEmail(key)));
+      sendInBackground(reminded.emailKeys);
       continue;
     }
 
@@ -146,7 +154,7 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
       dueAt: new Date(state.dueAt).toISOString(),
     });
     state.assigneeIds = escalated.assigneeIds;
-    await Promise.all(escalated.emailKeys.map((key) => deliverEmail(key)));
+    sendInBackground(escalated.emailKeys);
   }
 
   await condition(allHandlersFinished);
