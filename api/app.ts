@@ -2,7 +2,7 @@ import express from 'express';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth';
-import type { ApiDeps } from './deps';
+import { withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError, errorHandler } from './errors';
 import { actionRoutes } from './routes/actions';
 import { systemRoutes } from './routes/systems';
@@ -30,7 +30,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.get('/readyz', async (_req, res) => {
     const checks = await Promise.allSettled([
       deps.pool.query('SELECT 1'),
-      deps.temporal.workflowService.getSystemInfo({}),
+      withTemporalDeadline(deps, () => deps.temporal.workflowService.getSystemInfo({})),
     ]);
     const [postgres, temporal] = checks.map((check) => (check.status === 'fulfilled' ? 'up' : 'down'));
     res.status(postgres === 'up' && temporal === 'up' ? 200 : 503).json({ postgres, temporal });

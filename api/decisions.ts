@@ -1,9 +1,10 @@
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Pool } from '../db/pool';
 import { decisionsOf, getTask, type TaskRecord } from '../db/tasks';
 import type { Principal } from '../domain/principal';
 import { decideTaskUpdate, decisionRefusals, type DecideTaskResult } from '../workflows/contracts';
+import { withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError, notFound, refusedDecision } from './errors';
 
 export interface DecisionRequest {
@@ -22,15 +23,17 @@ const taskClosed = () => new AppError(409, decisionRefusals.taskClosed, 'this ta
  * Sends a decision to the task workflow as an Update. The update id makes a retry return the first
  * result; once the task has closed, a retry is answered from the recorded decision.
  */
-export async function decideTask(deps: { pool: Pool; temporal: Client }, request: DecisionRequest): Promise<DecideTaskResult> {
+export async function decideTask(deps: ApiDeps, request: DecisionRequest): Promise<DecideTaskResult> {
   const task = await getTask(deps.pool, request.taskId);
   if (!task) throw notFound('the task');
   if (task.status !== 'open') return replayRecordedDecision(deps.pool, task, request.updateId);
   try {
-    return await deps.temporal.workflow.getHandle(task.workflowId).executeUpdate(decideTaskUpdate, {
-      args: [{ actorId: request.actor.id, choice: request.choice, comment: request.comment, submission: request.submission }],
-      updateId: request.updateId,
-    });
+    return await withTemporalDeadline(deps, () =>
+      deps.temporal.workflow.getHandle(task.workflowId).executeUpdate(decideTaskUpdate, {
+        args: [{ actorId: request.actor.id, choice: request.choice, comment: request.comment, submission: request.submission }],
+        updateId: request.updateId,
+      }),
+    );
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) throw refusedDecision(error) ?? error;
     if (error instanceof WorkflowNotFoundError) return replayRecordedDecision(deps.pool, task, request.updateId);

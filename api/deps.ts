@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import type { Pool } from '../db/pool';
 import type { Policy } from '../domain/policy';
 
+export const withTemporalDeadline = <T>(deps: ApiDeps, call: () => Promise<T>): Promise<T> =>
+  deps.temporal.withDeadline(Date.now() + deps.temporalDeadlineMs, call);
+
 export interface ApiDeps {
   pool: Pool;
   temporal: Client;
@@ -10,4 +13,6 @@ export interface ApiDeps {
   policy: Policy;
   logger: Logger;
   temporalUiUrl: string;
+  /** How long one call to Temporal may take before the api answers 503 (the client retries with its key). */
+  temporalDeadlineMs: number;
 }

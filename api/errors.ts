@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -48,7 +48,7 @@ export function refusedDecision(error: WorkflowUpdateFailedError): AppError | un
   return new AppError(refusalStatus[type], type, cause.message);
 }
 
-const grpcUnavailable = 14;
+const grpcUnavailableCodes = new Set([4, 14]); // DEADLINE_EXCEEDED, UNAVAILABLE
 const pgUnavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '08006', '08001']);
 
 /** True when the failure is a dependency being down, which the client may retry later. */
@@ -57,7 +57,8 @@ export function isDependencyUnavailable(error: unknown): boolean {
   let current: any = error;
   while (current && typeof current === 'object' && !seen.has(current)) {
     seen.add(current);
-    if (current.code === grpcUnavailable || pgUnavailableCodes.has(current.code)) return true;
+    if (grpcUnavailableCodes.has(current.code) || pgUnavailableCodes.has(current.code)) return true;
+    if (current instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
     if (current instanceof ServiceError && /unavailable|connect|deadline/i.test(current.message)) return true;
     if (/Connection terminated|timeout exceeded when trying to connect/i.test(current.message ?? '')) return true;
     current = current.cause;

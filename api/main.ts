@@ -13,7 +13,7 @@ async function main() {
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const pool = createPool(config.DATABASE_URL);
-  const app = createApp({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy, logger, temporalUiUrl: config.TEMPORAL_UI_URL });
+  const app = createApp({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy, logger, temporalUiUrl: config.TEMPORAL_UI_URL, temporalDeadlineMs: config.TEMPORAL_CALL_TIMEOUT_MS });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT, policyVersion: policy.version }, 'api listening'));
   const stop = () => {
     server.close(async () => {

@@ -16,6 +16,7 @@ export const configSchema = z.object({
   MAIL_FROM: z.string().min(3).default('aims-flow <governance@aims-flow.local>'),
   PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   POLICY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -11,7 +11,7 @@ import { intakeRequestSchema } from '../../domain/system';
 import { searchAttributes, workflowIds, workflowTypes, type IntakeWorkflowInput } from '../../workflows/contracts';
 import { canSeeSystem } from '../access';
 import { oversightRoles, requireRole } from '../auth';
-import type { ApiDeps } from '../deps';
+import { withTemporalDeadline, type ApiDeps } from '../deps';
 import { AppError, forbidden, notFound } from '../errors';
 import { idempotencyKey, parseBody, parseId, parseQuery } from '../validate';
 
@@ -36,7 +36,7 @@ export function systemRoutes(deps: ApiDeps): Router {
     const input: IntakeWorkflowInput = { systemId, ownerId: owner.id, intake, policy: deps.policy };
     let replayed = false;
     try {
-      await deps.temporal.workflow.start(workflowTypes.intake, {
+      await withTemporalDeadline(deps, () => deps.temporal.workflow.start(workflowTypes.intake, {
         taskQueue: deps.taskQueue,
         workflowId,
         args: [input],
@@ -47,10 +47,10 @@ export function systemRoutes(deps: ApiDeps): Router {
           { key: searchAttributes.process, value: 'intake' },
           { key: searchAttributes.state, value: 'intake' },
         ],
-      });
+      }));
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      const description = await deps.temporal.workflow.getHandle(workflowId).describe();
+      const description = await withTemporalDeadline(deps, () => deps.temporal.workflow.getHandle(workflowId).describe());
       if (description.memo?.requestFingerprint !== requestFingerprint) {
         throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was already used for a different intake request');
       }

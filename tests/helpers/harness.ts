@@ -47,6 +47,8 @@ export interface ApiResponse<T = any> {
 
 export interface Harness {
   baseUrl: string;
+  databaseUrl: string;
+  temporalAddress: string;
   pool: Pool;
   temporal: Client;
   mail: MailCatcher;
@@ -72,7 +74,8 @@ export async function startHarness(options: { withGovernanceLeadOwner?: boolean 
   const admin = createPool(new URL('/postgres', templateUrl).toString());
   await admin.query(`CREATE DATABASE ${databaseName} TEMPLATE aims_flow_test_template`);
   await admin.end();
-  const pool = createPool(new URL(`/${databaseName}`, templateUrl).toString());
+  const databaseUrl = new URL(`/${databaseName}`, templateUrl).toString();
+  const pool = createPool(databaseUrl);
 
   const people = {} as Record<CastMember, Person>;
   for (const [id, member] of Object.entries(cast) as [CastMember, (typeof cast)[CastMember]][]) {
@@ -104,6 +107,7 @@ export async function startHarness(options: { withGovernanceLeadOwner?: boolean 
     policy: preparePolicy(calmPolicy),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     temporalUiUrl: 'http://127.0.0.1:8233',
+    temporalDeadlineMs: 10_000,
   };
   server.on('request', createApp(deps));
 
@@ -111,6 +115,8 @@ export async function startHarness(options: { withGovernanceLeadOwner?: boolean 
   let running: Promise<void> | undefined;
   const harness: Harness = {
     baseUrl,
+    databaseUrl,
+    temporalAddress: address,
     pool,
     temporal,
     mail,

@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+  await h.stopWorker();
+});
+afterAll(() => h?.stop());
+
+/** The real worker entry point as its own process, configured like production through the environment. */
+function startWorkerProcess(): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../worker/main.ts')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: h.databaseUrl,
+      TEMPORAL_ADDRESS: h.temporalAddress,
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      SMTP_URL: `smtp://127.0.0.1:${h.mail.smtpPort}`,
+      PUBLIC_BASE_URL: h.baseUrl,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+describe('a worker killed while a task waits', () => {
+  it('loses nothing: after a new worker starts, the decision completes the intake', async () => {
+    const first = startWorkerProcess();
+    const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Survivor' }) });
+    const systemId = filed.body.systemId;
+    const task = await eventually(async () => (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.openTasks?.[0], 60_000);
+    const email = await h.mail.waitFor((m) => m.subject.endsWith(': Survivor'));
+
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+
+    const decision = h.api('POST', `/api/v1/tasks/${task.id}/decision`, {
+      as: 'lead',
+      body: { decision: 'accept' },
+      headers: { 'idempotency-key': 'after-the-crash-1' },
+    });
+    const second = startWorkerProcess();
+    try {
+      let response = await decision;
+      // With no worker the api gives up after its Temporal deadline; the client retries with the same key.
+      while (response.status === 503) {
+        response = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, {
+          as: 'lead',
+          body: { decision: 'accept' },
+          headers: { 'idempotency-key': 'after-the-crash-1' },
+        });
+      }
+      expect(response.status).toBe(200);
+      await eventually(async () => ((await h.api('GET', `/api/v1/systems/${systemId}`)).body.system.state === 'assessment' ? true : undefined), 40_000);
+      expect(h.mail.messages.filter((m) => m.messageId === email.messageId)).toHaveLength(1);
+    } finally {
+      second.kill('SIGTERM');
+      await new Promise((resolve) => second.once('exit', resolve));
+    }
+  });
+});
