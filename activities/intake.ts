@@ -1,15 +1,25 @@
+import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { appendAuditEvent } from '../db/audit';
 import { inTransaction } from '../db/pool';
 import { insertSystem, lockSystem, setIntake, setSystemState, setTriage } from '../db/systems';
 import { IllegalTransitionError, type LifecycleState } from '../domain/lifecycle';
+import { canonicalJson } from '../domain/policy';
 import type { IntakeRequest } from '../domain/system';
 import type { TriageResult } from '../domain/triage';
+import type { TaskSubject } from '../workflows/contracts';
 import type { ActivityDeps } from '.';
+
+/** What a triage decides on: the intake's content, hashed so a decision can prove which version it saw. */
+const intakeSubject = (intake: IntakeRequest, version: number): TaskSubject => ({
+  hash: createHash('sha256').update(canonicalJson(intake)).digest('hex'),
+  version,
+});
 
 export function createIntakeActivities({ pool }: ActivityDeps) {
   return {
-    async registerSystem(input: { systemId: string; ownerId: string; intake: IntakeRequest; policyVersion: string }) {
+    async registerSystem(input: { systemId: string; ownerId: string; intake: IntakeRequest; policyVersion: string }): Promise<TaskSubject> {
+      const subject = intakeSubject(input.intake, 1);
       await inTransaction(pool, async (db) => {
         await insertSystem(db, { id: input.systemId, ownerId: input.ownerId, intake: input.intake, policyVersion: input.policyVersion });
         await appendAuditEvent(db, {
@@ -17,34 +27,38 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
           type: 'system.registered',
           systemId: input.systemId,
           actorId: input.ownerId,
-          data: { name: input.intake.name, policyVersion: input.policyVersion },
+          data: { name: input.intake.name, policyVersion: input.policyVersion, intakeHash: subject.hash },
         });
       });
+      return subject;
     },
 
-    async recordTriage(input: { systemId: string; round: number; triage: TriageResult }) {
+    async recordTriage(input: { systemId: string; version: number; triage: TriageResult }) {
       await inTransaction(pool, async (db) => {
         await setTriage(db, input.systemId, input.triage);
         await appendAuditEvent(db, {
-          key: `${input.systemId}:triage:${input.round}`,
+          key: `${input.systemId}:triage:${input.version}`,
           type: 'system.triaged',
           systemId: input.systemId,
-          data: { round: input.round, ...input.triage },
+          data: { intakeVersion: input.version, ...input.triage },
         });
       });
     },
 
-    async reviseIntake(input: { systemId: string; round: number; intake: IntakeRequest; actorId: string }) {
+    /** A new version of the intake: a revision the owner was asked for, or an amendment while triage is open. */
+    async reviseIntake(input: { systemId: string; version: number; intake: IntakeRequest; actorId: string; reason: 'revision' | 'amendment' }) {
+      const subject = intakeSubject(input.intake, input.version);
       await inTransaction(pool, async (db) => {
         await setIntake(db, input.systemId, input.intake);
         await appendAuditEvent(db, {
-          key: `${input.systemId}:revision:${input.round}`,
+          key: `${input.systemId}:intake:${input.version}`,
           type: 'system.intake_revised',
           systemId: input.systemId,
           actorId: input.actorId,
-          data: { round: input.round },
+          data: { version: input.version, reason: input.reason, intakeHash: subject.hash },
         });
       });
+      return subject;
     },
 
     async transitionSystem(input: { systemId: string; to: LifecycleState; reason: string; eventKey: string }) {

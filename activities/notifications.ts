@@ -11,6 +11,7 @@ const subjects: Record<EmailKind, (task: TaskRecord) => string> = {
   reminder: (task) => `Reminder: ${task.title}`,
   escalated_assignee: (task) => `Escalated to you: ${task.title}`,
   escalation_notice: (task) => `Overdue: ${task.title}`,
+  assignment_gap: (task) => `Nobody holds the role for: ${task.title}`,
 };
 
 function composeBody(kind: EmailKind, task: TaskRecord, recipientName: string, systemSummary: string, actionUrl?: string) {
@@ -20,6 +21,7 @@ function composeBody(kind: EmailKind, task: TaskRecord, recipientName: string, s
     reminder: `This decision is still waiting for you. It is due ${due}.`,
     escalated_assignee: `This decision is overdue and has been escalated to you (level ${task.escalationLevel}).`,
     escalation_notice: `This decision is overdue and has been escalated (level ${task.escalationLevel}). You are told as the next step of its escalation ladder; its assignees still decide.`,
+    assignment_gap: 'Nobody holds the role this step of the task needs, so it has been assigned to the governance leads. Please decide it, or fix the role in the directory.',
   };
   return [
     `Hello ${recipientName},`,
@@ -61,7 +63,7 @@ export function createNotificationActivities({ pool, mailer, mailFrom, publicBas
         const kind = entry.kind as EmailKind;
         const isAssignee = task.assignees.some((assignee) => assignee.principalId === recipient.id);
         let actionUrl: string | undefined;
-        if (kind !== 'escalation_notice' && isAssignee) {
+        if (kind !== 'escalation_notice' && kind !== 'assignment_gap' && isAssignee) {
           const token = await issueActionToken(db, { outboxKey: key, taskId: task.id, principalId: recipient.id, expiresAt: finalDeadline(task) });
           actionUrl = new URL(`/actions/${token}`, publicBaseUrl).toString();
         }

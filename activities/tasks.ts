@@ -4,17 +4,20 @@ import { enqueueEmail, messageIdFor } from '../db/outbox';
 import { inTransaction, type Queryable } from '../db/pool';
 import { principalsByIds, principalsWithRole } from '../db/principals';
 import { lockSystem } from '../db/systems';
-import { addAssignees, closeTask, getTask, insertDecision, insertTask, updateTaskProgress } from '../db/tasks';
-import type { EscalationLevel, TaskPolicy } from '../domain/policy';
+import { activeAssignees, closeTask, insertDecision, insertTask, seatAssignees, unseatAll, updateTaskProgress } from '../db/tasks';
+import type { EscalationLevel } from '../domain/policy';
+import type { Role } from '../domain/principal';
 import { taskKinds, type ApprovalRule, type TaskKind, type TaskStatus } from '../domain/task';
+import type { TaskAssignee, TaskSubject } from '../workflows/contracts';
 import type { ActivityDeps } from '.';
 
-export type EmailKind = 'assigned' | 'reminder' | 'escalated_assignee' | 'escalation_notice';
+export type EmailKind = 'assigned' | 'reminder' | 'escalated_assignee' | 'escalation_notice' | 'assignment_gap';
 
+/** Queues one email per recipient, keyed by (task, recipient, kind, level) so a retry queues nothing new. */
 async function queueEmails(
   db: Queryable,
   publicBaseUrl: string,
-  emails: { taskId: string; recipientIds: readonly string[]; kind: EmailKind; level: number },
+  emails: { taskId: string; recipientIds: readonly string[]; kind: EmailKind; level: string },
 ): Promise<string[]> {
   const domain = new URL(publicBaseUrl).hostname;
   const keys: string[] = [];
@@ -26,77 +29,134 @@ async function queueEmails(
   return keys;
 }
 
-async function activeAssigneeIds(db: Queryable, taskId: string): Promise<string[]> {
-  const { rows } = await db.query<{ principal_id: string }>(
-    'SELECT principal_id FROM task_assignees WHERE task_id = $1 AND active ORDER BY added_at, principal_id',
-    [taskId],
-  );
-  return rows.map((row) => row.principal_id);
+const governanceLeads = async (db: Queryable, excludedIds: readonly string[]) =>
+  (await principalsWithRole(db, 'governance_lead')).map((p) => p.id).filter((id) => !excludedIds.includes(id));
+
+/**
+ * The principals who hold a role when a step opens (a system's own owner for system_owner), each
+ * replaced by their delegate while they are out of office. Recorded in history by the caller.
+ */
+async function resolveSeats(db: Queryable, role: Role, ownerId: string, excludedIds: readonly string[]): Promise<TaskAssignee[]> {
+  const holders = role === 'system_owner' ? [ownerId] : (await principalsWithRole(db, role)).map((p) => p.id);
+  const seats: TaskAssignee[] = [];
+  for (const holder of holders) {
+    const { rows } = await db.query<{ delegate_id: string | null }>(
+      'SELECT delegate_id FROM principals WHERE id = $1 AND delegate_until > now()',
+      [holder],
+    );
+    const delegate = rows[0]?.delegate_id;
+    const seat = delegate ? { principalId: delegate, onBehalfOf: holder } : { principalId: holder, onBehalfOf: null };
+    if (!excludedIds.includes(seat.principalId) && !seats.some((s) => s.principalId === seat.principalId)) seats.push(seat);
+  }
+  return seats;
 }
 
-/** Principals holding a role, or a system's own owner for the system_owner role; resolved when the task opens. */
-async function resolveRole(db: Queryable, role: TaskPolicy['assigneeRole'], ownerId: string): Promise<string[]> {
-  if (role === 'system_owner') return [ownerId];
-  return (await principalsWithRole(db, role)).map((principal) => principal.id);
-}
-
-async function resolveEscalationTarget(db: Queryable, target: EscalationLevel['target'], assigneeIds: string[], ownerId: string) {
-  if (target !== 'manager') return resolveRole(db, target, ownerId);
-  const managers = (await principalsByIds(db, assigneeIds)).map((principal) => principal.managerId);
+async function resolveEscalationTargets(db: Queryable, target: EscalationLevel['target'], assignees: TaskAssignee[], ownerId: string) {
+  if (target !== 'manager') return (await resolveSeats(db, target, ownerId, [])).map((seat) => seat.principalId);
+  // The manager of the person the seat belongs to: for a delegate, of the one they stand in for.
+  const owners = assignees.map((assignee) => assignee.onBehalfOf ?? assignee.principalId);
+  const managers = (await principalsByIds(db, owners)).map((principal) => principal.managerId);
   return [...new Set(managers.filter((id): id is string => id !== null))];
+}
+
+interface StepOpening {
+  taskId: string;
+  systemId: string;
+  step: number;
+  role: Role;
+  rule: ApprovalRule;
+  excludedIds: string[];
+  dueAt: string;
+  subject: TaskSubject;
+  cycle: string;
+}
+
+async function openStep(db: Queryable, publicBaseUrl: string, input: StepOpening): Promise<{ assignees: TaskAssignee[]; emailKeys: string[] }> {
+  const eventKey = `${input.taskId}:step:${input.cycle}`;
+  const { rowCount: alreadyOpened } = await db.query('SELECT 1 FROM audit_events WHERE event_key = $1', [eventKey]);
+  let assignees: TaskAssignee[];
+  let gapKeys: string[] = [];
+  if (alreadyOpened) {
+    // A retry after the first attempt committed: the directory is not consulted twice.
+    assignees = await activeAssignees(db, input.taskId);
+  } else {
+    const system = await lockSystem(db, input.systemId);
+    assignees = await resolveSeats(db, input.role, system.ownerId, input.excludedIds);
+    if (assignees.length === 0) {
+      // Nobody holds the role: the governance leads take the step and are told why, rather than the task stalling.
+      const leads = await governanceLeads(db, input.excludedIds);
+      if (leads.length === 0) {
+        throw ApplicationFailure.create({
+          type: 'NoAssignee',
+          message: `nobody but the requester or owner holds '${input.role}', and no governance lead can take the step`,
+          nonRetryable: true,
+        });
+      }
+      assignees = leads.map((principalId) => ({ principalId, onBehalfOf: null }));
+      await appendAuditEvent(db, {
+        key: `${input.taskId}:assignment-gap:${input.cycle}`,
+        type: 'task.assignment_gap',
+        systemId: input.systemId,
+        taskId: input.taskId,
+        data: { step: input.step, role: input.role, assignedTo: leads },
+      });
+      gapKeys = await queueEmails(db, publicBaseUrl, { taskId: input.taskId, recipientIds: leads, kind: 'assignment_gap', level: input.cycle });
+    }
+    await unseatAll(db, input.taskId);
+    await seatAssignees(db, input.taskId, input.step, assignees, 0);
+    await updateTaskProgress(db, input.taskId, { currentStep: input.step, dueAt: input.dueAt, escalationLevel: 0, remindersSent: 0, subject: input.subject });
+    await appendAuditEvent(db, {
+      key: eventKey,
+      type: 'task.step_opened',
+      systemId: input.systemId,
+      taskId: input.taskId,
+      data: { step: input.step, role: input.role, rule: input.rule, assignees, dueAt: input.dueAt, subject: input.subject },
+    });
+  }
+  const emailKeys = await queueEmails(db, publicBaseUrl, {
+    taskId: input.taskId,
+    recipientIds: assignees.map((assignee) => assignee.principalId),
+    kind: 'assigned',
+    level: input.cycle,
+  });
+  return { assignees, emailKeys: [...gapKeys, ...emailKeys] };
 }
 
 export function createTaskActivities({ pool, publicBaseUrl }: ActivityDeps) {
   return {
-    async openTask(input: {
-      taskId: string;
-      systemId: string;
-      kind: TaskKind;
-      requesterId: string;
-      rule: ApprovalRule;
-      assigneeRole: TaskPolicy['assigneeRole'];
-      dueAt: string;
-      policyVersion: string;
-    }): Promise<{ assigneeIds: string[]; emailKeys: string[] }> {
+    /** Opens the task with its first step seated, in one transaction, so nobody sees a task without assignees. */
+    async openTask(
+      input: StepOpening & { kind: TaskKind; requesterId: string; stepCount: number; policyVersion: string },
+    ): Promise<{ assignees: TaskAssignee[]; emailKeys: string[] }> {
       return inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
-        const opened = await insertTask(db, {
+        await insertTask(db, {
           id: input.taskId,
           systemId: input.systemId,
           kind: input.kind,
           title: `${taskKinds[input.kind].title}: ${system.name}`,
           workflowId: `task-${input.taskId}`,
           requesterId: input.requesterId,
-          rule: input.rule,
+          stepCount: input.stepCount,
           dueAt: input.dueAt,
           policyVersion: input.policyVersion,
+          subject: input.subject,
         });
-        if (!opened) {
-          // A retry after the first attempt committed: the directory is not consulted twice.
-          const assigneeIds = await activeAssigneeIds(db, input.taskId);
-          return { assigneeIds, emailKeys: await queueEmails(db, publicBaseUrl, { taskId: input.taskId, recipientIds: assigneeIds, kind: 'assigned', level: 0 }) };
-        }
-        const candidates = await resolveRole(db, input.assigneeRole, system.ownerId);
-        // Segregation of duties: whoever asked for the decision is never one of its deciders.
-        const assigneeIds = candidates.filter((id) => id !== input.requesterId);
-        if (assigneeIds.length === 0) {
-          throw ApplicationFailure.create({
-            type: 'NoAssignee',
-            message: `no principal other than the requester holds the role '${input.assigneeRole}' needed for ${input.kind}`,
-            nonRetryable: true,
-          });
-        }
-        await addAssignees(db, input.taskId, assigneeIds, 0);
         await appendAuditEvent(db, {
           key: `${input.taskId}:opened`,
           type: 'task.opened',
           systemId: input.systemId,
           taskId: input.taskId,
-          data: { kind: input.kind, assigneeIds, rule: input.rule, dueAt: input.dueAt, assigneeRole: input.assigneeRole },
+          actorId: input.requesterId,
+          data: { kind: input.kind, stepCount: input.stepCount, dueAt: input.dueAt, subject: input.subject },
         });
-        const emailKeys = await queueEmails(db, publicBaseUrl, { taskId: input.taskId, recipientIds: assigneeIds, kind: 'assigned', level: 0 });
-        return { assigneeIds, emailKeys };
+        return openStep(db, publicBaseUrl, input);
       });
+    },
+
+    /** Seats the assignees of a later step of the chain, or of the first step again after the subject changed. */
+    async openTaskStep(input: StepOpening): Promise<{ assignees: TaskAssignee[]; emailKeys: string[] }> {
+      return inTransaction(pool, (db) => openStep(db, publicBaseUrl, input));
     },
 
     async recordDecision(input: {
@@ -104,7 +164,10 @@ export function createTaskActivities({ pool, publicBaseUrl }: ActivityDeps) {
       systemId: string;
       updateId: string;
       actorId: string;
+      onBehalfOf: string | null;
+      step: number;
       choice: string;
+      snapshotHash: string;
       comment: string | null;
       submission: unknown;
     }) {
@@ -116,16 +179,16 @@ export function createTaskActivities({ pool, publicBaseUrl }: ActivityDeps) {
           systemId: input.systemId,
           taskId: input.taskId,
           actorId: input.actorId,
-          data: { choice: input.choice, comment: input.comment },
+          data: { choice: input.choice, comment: input.comment, onBehalfOf: input.onBehalfOf, step: input.step, snapshotHash: input.snapshotHash },
         });
       });
     },
 
-    async remindAssignees(input: { taskId: string; systemId: string; reminderNumber: number; assigneeIds: string[] }) {
+    async remindAssignees(input: { taskId: string; systemId: string; reminderNumber: number; assigneeIds: string[]; cycle: string }) {
       return inTransaction(pool, async (db) => {
         await updateTaskProgress(db, input.taskId, { remindersSent: input.reminderNumber });
         await appendAuditEvent(db, {
-          key: `${input.taskId}:reminder:${input.reminderNumber}`,
+          key: `${input.taskId}:reminder:${input.cycle}:${input.reminderNumber}`,
           type: 'task.reminded',
           systemId: input.systemId,
           taskId: input.taskId,
@@ -135,44 +198,43 @@ export function createTaskActivities({ pool, publicBaseUrl }: ActivityDeps) {
           taskId: input.taskId,
           recipientIds: input.assigneeIds,
           kind: 'reminder',
-          level: input.reminderNumber,
+          level: `${input.cycle}.${input.reminderNumber}`,
         });
         return { emailKeys };
       });
     },
 
+    /** One level of the escalation ladder: notify the target, add them as assignees, or hand them the task. */
     async escalateTask(input: {
       taskId: string;
       systemId: string;
       level: number;
       action: EscalationLevel['action'];
       target: EscalationLevel['target'];
-      assigneeIds: string[];
-      requesterId: string;
+      assignees: TaskAssignee[];
+      excludedIds: string[];
       dueAt: string;
-    }): Promise<{ assigneeIds: string[]; targetIds: string[]; emailKeys: string[] }> {
+      cycle: string;
+    }): Promise<{ assignees: TaskAssignee[]; targetIds: string[]; emailKeys: string[] }> {
       return inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
-        const resolved = await resolveEscalationTarget(db, input.target, input.assigneeIds, system.ownerId);
-        let targetIds = resolved.filter((id) => id !== input.requesterId);
-        let fallback = false;
-        if (targetIds.length === 0) {
-          // Nobody at this level (e.g. an assignee without a manager): the governance leads hold the last step.
-          targetIds = (await principalsWithRole(db, 'governance_lead')).map((p) => p.id).filter((id) => id !== input.requesterId);
-          fallback = true;
-        }
-        let assigneeIds = input.assigneeIds;
-        if (input.action === 'reassign') {
-          await db.query('UPDATE task_assignees SET active = false WHERE task_id = $1 AND NOT (principal_id = ANY($2))', [input.taskId, targetIds]);
-        }
+        const resolved = await resolveEscalationTargets(db, input.target, input.assignees, system.ownerId);
+        let targetIds = resolved.filter((id) => !input.excludedIds.includes(id));
+        const fallback = targetIds.length === 0;
+        // Nobody at this level (e.g. an assignee without a manager): the governance leads hold the last step.
+        if (fallback) targetIds = await governanceLeads(db, input.excludedIds);
+        let assignees = input.assignees;
         if (input.action !== 'notify') {
-          await addAssignees(db, input.taskId, targetIds, input.level);
-          await db.query('UPDATE task_assignees SET active = true WHERE task_id = $1 AND principal_id = ANY($2)', [input.taskId, targetIds]);
-          assigneeIds = await activeAssigneeIds(db, input.taskId);
+          const newcomers = targetIds.filter((id) => !assignees.some((assignee) => assignee.principalId === id));
+          const kept = input.action === 'reassign' ? [] : assignees;
+          assignees = [...kept, ...(input.action === 'reassign' ? targetIds : newcomers).map((principalId) => ({ principalId, onBehalfOf: null }))];
+          const step = await db.query<{ current_step: number }>('SELECT current_step FROM tasks WHERE id = $1', [input.taskId]);
+          if (input.action === 'reassign') await unseatAll(db, input.taskId);
+          await seatAssignees(db, input.taskId, step.rows[0].current_step, assignees, input.level);
         }
         await updateTaskProgress(db, input.taskId, { escalationLevel: input.level, dueAt: input.dueAt });
         await appendAuditEvent(db, {
-          key: `${input.taskId}:escalation:${input.level}`,
+          key: `${input.taskId}:escalation:${input.cycle}:${input.level}`,
           type: 'task.escalated',
           systemId: input.systemId,
           taskId: input.taskId,
@@ -182,22 +244,66 @@ export function createTaskActivities({ pool, publicBaseUrl }: ActivityDeps) {
           taskId: input.taskId,
           recipientIds: targetIds,
           kind: input.action === 'notify' ? 'escalation_notice' : 'escalated_assignee',
-          level: input.level,
+          level: `${input.cycle}.${input.level}`,
         });
-        return { assigneeIds, targetIds, emailKeys };
+        return { assignees, targetIds, emailKeys };
       });
     },
 
-    async closeTask(input: { taskId: string; systemId: string; status: Exclude<TaskStatus, 'open'>; outcome: string | null }) {
+    /** Delegation by an assignee, or reassignment by a governance lead, of one seat on an open task. */
+    async changeAssignee(input: {
+      taskId: string;
+      systemId: string;
+      change: 'delegated' | 'reassigned';
+      actorId: string;
+      fromId: string;
+      toId: string;
+      onBehalfOf: string | null;
+      reason: string | null;
+      updateId: string;
+    }): Promise<{ emailKeys: string[] }> {
+      return inTransaction(pool, async (db) => {
+        const step = await db.query<{ current_step: number; escalation_level: number }>(
+          'SELECT current_step, escalation_level FROM tasks WHERE id = $1',
+          [input.taskId],
+        );
+        await db.query('UPDATE task_assignees SET active = false WHERE task_id = $1 AND principal_id = $2', [input.taskId, input.fromId]);
+        await seatAssignees(db, input.taskId, step.rows[0].current_step, [{ principalId: input.toId, onBehalfOf: input.onBehalfOf }], step.rows[0].escalation_level);
+        await appendAuditEvent(db, {
+          key: `${input.taskId}:${input.change}:${input.updateId}`,
+          type: `task.${input.change}`,
+          systemId: input.systemId,
+          taskId: input.taskId,
+          actorId: input.actorId,
+          data: { fromId: input.fromId, toId: input.toId, onBehalfOf: input.onBehalfOf, reason: input.reason },
+        });
+        const emailKeys = await queueEmails(db, publicBaseUrl, {
+          taskId: input.taskId,
+          recipientIds: [input.toId],
+          kind: 'assigned',
+          level: `${input.change}:${input.updateId}`,
+        });
+        return { emailKeys };
+      });
+    },
+
+    async closeTask(input: {
+      taskId: string;
+      systemId: string;
+      status: Exclude<TaskStatus, 'open'>;
+      outcome: string | null;
+      actorId: string | null;
+      reason: string | null;
+    }) {
       await inTransaction(pool, async (db) => {
         if (!(await closeTask(db, input.taskId, input.status, input.outcome))) return;
-        const task = await getTask(db, input.taskId);
         await appendAuditEvent(db, {
           key: `${input.taskId}:closed`,
           type: 'task.closed',
           systemId: input.systemId,
           taskId: input.taskId,
-          data: { status: input.status, outcome: input.outcome, kind: task?.kind },
+          actorId: input.actorId,
+          data: { status: input.status, outcome: input.outcome, reason: input.reason },
         });
       });
     },

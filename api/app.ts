@@ -5,6 +5,7 @@ import { authenticate } from './auth';
 import { withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError, errorHandler } from './errors';
 import { actionRoutes } from './routes/actions';
+import { meRoutes } from './routes/me';
 import { systemRoutes } from './routes/systems';
 import { taskRoutes } from './routes/tasks';
 
@@ -43,6 +44,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use(express.json({ limit: '64kb', strict: true }));
   api.use('/systems', systemRoutes(deps));
   api.use('/tasks', taskRoutes(deps));
+  api.use('/me', meRoutes(deps));
   api.use(() => {
     throw new AppError(404, 'not_found', 'no such API route');
   });

@@ -1,42 +1,68 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import type { Pool } from '../db/pool';
 import { decisionsOf, getTask, type TaskRecord } from '../db/tasks';
 import type { Principal } from '../domain/principal';
-import { decideTaskUpdate, decisionRefusals, type DecideTaskResult } from '../workflows/contracts';
+import {
+  decideTaskUpdate,
+  decisionRefusals,
+  delegateTaskUpdate,
+  reassignTaskUpdate,
+  withdrawTaskUpdate,
+  type DecideTaskResult,
+} from '../workflows/contracts';
 import { withTemporalDeadline, type ApiDeps } from './deps';
-import { AppError, notFound, refusedDecision } from './errors';
+import { AppError, refusedDecision } from './errors';
+
+const taskClosed = () => new AppError(409, decisionRefusals.taskClosed, 'this task is already closed');
+
+/** Sends an Update to a task's workflow, mapping the workflow's refusals to HTTP errors. */
+async function updateTask<Result, Input>(
+  deps: ApiDeps,
+  task: TaskRecord,
+  update: UpdateDefinition<Result, [Input]>,
+  input: Input,
+  updateId: string,
+): Promise<Result> {
+  try {
+    return await withTemporalDeadline(deps, () =>
+      deps.temporal.workflow.getHandle(task.workflowId).executeUpdate(update, { args: [input], updateId }),
+    );
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) throw refusedDecision(error) ?? error;
+    if (error instanceof WorkflowNotFoundError) throw taskClosed();
+    throw error;
+  }
+}
 
 export interface DecisionRequest {
-  taskId: string;
+  task: TaskRecord;
   actor: Principal;
   choice: string;
+  snapshotHash: string;
   comment?: string;
   submission?: unknown;
   /** Scoped to the actor, so two people's keys never collide. */
   updateId: string;
 }
 
-const taskClosed = () => new AppError(409, decisionRefusals.taskClosed, 'this task is already closed');
-
 /**
  * Sends a decision to the task workflow as an Update. The update id makes a retry return the first
  * result; once the task has closed, a retry is answered from the recorded decision.
  */
 export async function decideTask(deps: ApiDeps, request: DecisionRequest): Promise<DecideTaskResult> {
-  const task = await getTask(deps.pool, request.taskId);
-  if (!task) throw notFound('the task');
+  const { task } = request;
   if (task.status !== 'open') return replayRecordedDecision(deps.pool, task, request.updateId);
   try {
-    return await withTemporalDeadline(deps, () =>
-      deps.temporal.workflow.getHandle(task.workflowId).executeUpdate(decideTaskUpdate, {
-        args: [{ actorId: request.actor.id, choice: request.choice, comment: request.comment, submission: request.submission }],
-        updateId: request.updateId,
-      }),
+    return await updateTask(
+      deps,
+      task,
+      decideTaskUpdate,
+      { actorId: request.actor.id, choice: request.choice, snapshotHash: request.snapshotHash, comment: request.comment, submission: request.submission },
+      request.updateId,
     );
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) throw refusedDecision(error) ?? error;
-    if (error instanceof WorkflowNotFoundError) return replayRecordedDecision(deps.pool, task, request.updateId);
+    if (error instanceof AppError && error.code === decisionRefusals.taskClosed) return replayRecordedDecision(deps.pool, task, request.updateId);
     throw error;
   }
 }
@@ -45,5 +71,14 @@ async function replayRecordedDecision(pool: Pool, task: TaskRecord, updateId: st
   const recorded = (await decisionsOf(pool, task.id)).find((decision) => decision.updateId === updateId);
   if (!recorded) throw taskClosed();
   const current = await getTask(pool, task.id);
-  return { taskId: task.id, choice: recorded.choice, taskStatus: current?.status ?? task.status };
+  return { taskId: task.id, choice: recorded.choice, onBehalfOf: recorded.onBehalfOf, taskStatus: current?.status ?? task.status };
 }
+
+export const delegateTask = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; toId: string; reason?: string }, updateId: string) =>
+  updateTask(deps, task, delegateTaskUpdate, input, updateId);
+
+export const reassignTask = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; fromId: string; toId: string; reason: string }, updateId: string) =>
+  updateTask(deps, task, reassignTaskUpdate, input, updateId);
+
+export const withdrawTask = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; reason?: string }, updateId: string) =>
+  updateTask(deps, task, withdrawTaskUpdate, input, updateId);

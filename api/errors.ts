@@ -38,6 +38,9 @@ const refusalStatus: Record<DecisionRefusal, number> = {
   [decisionRefusals.notAssignee]: 409,
   [decisionRefusals.alreadyDecided]: 409,
   [decisionRefusals.choiceNotAllowed]: 409,
+  [decisionRefusals.snapshotMismatch]: 409,
+  [decisionRefusals.invalidDelegate]: 409,
+  [decisionRefusals.notRequester]: 403,
 };
 
 /** A decision the task workflow refused in its validator, as the HTTP error the client sees. */

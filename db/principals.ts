@@ -45,3 +45,11 @@ export async function upsertPrincipal(db: Queryable, principal: PrincipalRecord)
     [principal.id, principal.email, principal.name, principal.roles, principal.managerId, principal.apiKey ? hashSecret(principal.apiKey) : null],
   );
 }
+
+export async function setDelegation(db: Queryable, principalId: string, delegation: { delegateId: string; until: string } | null) {
+  await db.query('UPDATE principals SET delegate_id = $2, delegate_until = $3 WHERE id = $1', [
+    principalId,
+    delegation?.delegateId ?? null,
+    delegation?.until ?? null,
+  ]);
+}

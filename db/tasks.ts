@@ -1,4 +1,5 @@
-import type { ApprovalRule, TaskKind, TaskStatus } from '../domain/task';
+import type { TaskKind, TaskStatus } from '../domain/task';
+import type { TaskAssignee, TaskSubject } from '../workflows/contracts';
 import type { Queryable } from './pool';
 
 export interface TaskRecord {
@@ -8,8 +9,11 @@ export interface TaskRecord {
   title: string;
   workflowId: string;
   requesterId: string;
-  rule: ApprovalRule;
   status: TaskStatus;
+  currentStep: number;
+  stepCount: number;
+  subjectHash: string;
+  subjectVersion: number;
   dueAt: string;
   escalationLevel: number;
   remindersSent: number;
@@ -17,20 +21,25 @@ export interface TaskRecord {
   policyVersion: string;
   openedAt: string;
   closedAt: string | null;
-  assignees: { principalId: string; addedAtLevel: number }[];
+  /** The current seats: who may decide now. */
+  assignees: (TaskAssignee & { addedAtLevel: number; step: number })[];
 }
 
 export interface DecisionRecord {
   updateId: string;
   actorId: string;
+  onBehalfOf: string | null;
+  step: number;
+  snapshotHash: string;
   choice: string;
   comment: string | null;
   submission: unknown;
   decidedAt: string;
 }
 
-const taskColumns = `t.*, COALESCE((SELECT json_agg(json_build_object('principalId', a.principal_id, 'addedAtLevel', a.added_at_level)
-    ORDER BY a.added_at, a.principal_id) FROM task_assignees a WHERE a.task_id = t.id), '[]') AS assignees`;
+const taskColumns = `t.*, COALESCE((SELECT json_agg(json_build_object('principalId', a.principal_id, 'onBehalfOf', a.on_behalf_of,
+    'addedAtLevel', a.added_at_level, 'step', a.step) ORDER BY a.added_at, a.principal_id)
+    FROM task_assignees a WHERE a.task_id = t.id AND a.active), '[]') AS assignees`;
 
 const toTask = (row: Record<string, any>): TaskRecord => ({
   id: row.id,
@@ -39,8 +48,11 @@ const toTask = (row: Record<string, any>): TaskRecord => ({
   title: row.title,
   workflowId: row.workflow_id,
   requesterId: row.requester_id,
-  rule: row.rule,
   status: row.status,
+  currentStep: row.current_step,
+  stepCount: row.step_count,
+  subjectHash: row.subject_hash,
+  subjectVersion: row.subject_version,
   dueAt: row.due_at.toISOString(),
   escalationLevel: row.escalation_level,
   remindersSent: row.reminders_sent,
@@ -53,24 +65,45 @@ const toTask = (row: Record<string, any>): TaskRecord => ({
 
 export async function insertTask(
   db: Queryable,
-  task: Pick<TaskRecord, 'id' | 'systemId' | 'kind' | 'title' | 'workflowId' | 'requesterId' | 'rule' | 'dueAt' | 'policyVersion'>,
+  task: Pick<TaskRecord, 'id' | 'systemId' | 'kind' | 'title' | 'workflowId' | 'requesterId' | 'stepCount' | 'dueAt' | 'policyVersion'> & {
+    subject: TaskSubject;
+  },
 ): Promise<boolean> {
   const result = await db.query(
-    `INSERT INTO tasks (id, system_id, kind, title, workflow_id, requester_id, rule, due_at, policy_version)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-    [task.id, task.systemId, task.kind, task.title, task.workflowId, task.requesterId, task.rule, task.dueAt, task.policyVersion],
+    `INSERT INTO tasks (id, system_id, kind, title, workflow_id, requester_id, step_count, due_at, policy_version, subject_hash, subject_version)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
+    [task.id, task.systemId, task.kind, task.title, task.workflowId, task.requesterId, task.stepCount, task.dueAt, task.policyVersion, task.subject.hash, task.subject.version],
   );
   return result.rowCount === 1;
 }
 
-/** Adds assignees; returns the ids that were not assignees before. */
-export async function addAssignees(db: Queryable, taskId: string, principalIds: readonly string[], level: number): Promise<string[]> {
-  const { rows } = await db.query<{ principal_id: string }>(
-    `INSERT INTO task_assignees (task_id, principal_id, added_at_level)
-     SELECT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING RETURNING principal_id`,
-    [taskId, principalIds, level],
+/**
+ * Seats assignees on the task (reactivating a former seat). The level records which escalation level
+ * added a newcomer; a seat that was already active keeps the level it came with.
+ */
+export async function seatAssignees(db: Queryable, taskId: string, step: number, assignees: readonly TaskAssignee[], level: number) {
+  for (const assignee of assignees) {
+    await db.query(
+      `INSERT INTO task_assignees (task_id, principal_id, added_at_level, step, on_behalf_of) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (task_id, principal_id) DO UPDATE SET step = EXCLUDED.step, on_behalf_of = EXCLUDED.on_behalf_of,
+         added_at_level = CASE WHEN task_assignees.active THEN task_assignees.added_at_level ELSE EXCLUDED.added_at_level END,
+         added_at = CASE WHEN task_assignees.active THEN task_assignees.added_at ELSE now() END,
+         active = true`,
+      [taskId, assignee.principalId, level, step, assignee.onBehalfOf],
+    );
+  }
+}
+
+export async function unseatAll(db: Queryable, taskId: string) {
+  await db.query('UPDATE task_assignees SET active = false WHERE task_id = $1', [taskId]);
+}
+
+export async function activeAssignees(db: Queryable, taskId: string): Promise<TaskAssignee[]> {
+  const { rows } = await db.query<{ principal_id: string; on_behalf_of: string | null }>(
+    'SELECT principal_id, on_behalf_of FROM task_assignees WHERE task_id = $1 AND active ORDER BY added_at, principal_id',
+    [taskId],
   );
-  return rows.map((row) => row.principal_id);
+  return rows.map((row) => ({ principalId: row.principal_id, onBehalfOf: row.on_behalf_of }));
 }
 
 export async function getTask(db: Queryable, id: string): Promise<TaskRecord | undefined> {
@@ -82,26 +115,31 @@ export interface TaskFilter {
   assigneeId?: string;
   systemId?: string;
   status?: TaskStatus;
+  /** Open and past due. */
+  overdue?: boolean;
+  escalationLevel?: number;
   limit: number;
 }
 
 export async function listTasks(db: Queryable, filter: TaskFilter): Promise<TaskRecord[]> {
   const { rows } = await db.query(
     `SELECT ${taskColumns} FROM tasks t
-     WHERE ($1::text IS NULL OR EXISTS (SELECT 1 FROM task_assignees a WHERE a.task_id = t.id AND a.principal_id = $1))
+     WHERE ($1::text IS NULL OR EXISTS (SELECT 1 FROM task_assignees a WHERE a.task_id = t.id AND a.principal_id = $1 AND a.active))
        AND ($2::uuid IS NULL OR t.system_id = $2)
        AND ($3::text IS NULL OR t.status = $3)
-     ORDER BY t.due_at LIMIT $4`,
-    [filter.assigneeId ?? null, filter.systemId ?? null, filter.status ?? null, filter.limit],
+       AND (NOT $4 OR (t.status = 'open' AND t.due_at < now()))
+       AND ($5::int IS NULL OR t.escalation_level = $5)
+     ORDER BY t.due_at LIMIT $6`,
+    [filter.assigneeId ?? null, filter.systemId ?? null, filter.status ?? null, filter.overdue ?? false, filter.escalationLevel ?? null, filter.limit],
   );
   return rows.map(toTask);
 }
 
 export async function insertDecision(db: Queryable, taskId: string, decision: Omit<DecisionRecord, 'decidedAt'>): Promise<boolean> {
   const result = await db.query(
-    `INSERT INTO decisions (task_id, update_id, actor_id, choice, comment, submission) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT DO NOTHING`,
-    [taskId, decision.updateId, decision.actorId, decision.choice, decision.comment, decision.submission ?? null],
+    `INSERT INTO decisions (task_id, update_id, actor_id, on_behalf_of, step, snapshot_hash, choice, comment, submission)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+    [taskId, decision.updateId, decision.actorId, decision.onBehalfOf, decision.step, decision.snapshotHash, decision.choice, decision.comment, decision.submission ?? null],
   );
   return result.rowCount === 1;
 }
@@ -111,6 +149,9 @@ export async function decisionsOf(db: Queryable, taskId: string): Promise<Decisi
   return rows.map((row) => ({
     updateId: row.update_id,
     actorId: row.actor_id,
+    onBehalfOf: row.on_behalf_of,
+    step: row.step,
+    snapshotHash: row.snapshot_hash,
     choice: row.choice,
     comment: row.comment,
     submission: row.submission,
@@ -121,12 +162,14 @@ export async function decisionsOf(db: Queryable, taskId: string): Promise<Decisi
 export async function updateTaskProgress(
   db: Queryable,
   taskId: string,
-  progress: { dueAt?: string; escalationLevel?: number; remindersSent?: number },
+  progress: { dueAt?: string; escalationLevel?: number; remindersSent?: number; currentStep?: number; subject?: TaskSubject },
 ) {
   await db.query(
     `UPDATE tasks SET due_at = COALESCE($2, due_at), escalation_level = COALESCE($3, escalation_level),
-       reminders_sent = COALESCE($4, reminders_sent) WHERE id = $1`,
-    [taskId, progress.dueAt ?? null, progress.escalationLevel ?? null, progress.remindersSent ?? null],
+       reminders_sent = COALESCE($4, reminders_sent), current_step = COALESCE($5, current_step),
+       subject_hash = COALESCE($6, subject_hash), subject_version = COALESCE($7, subject_version)
+     WHERE id = $1`,
+    [taskId, progress.dueAt ?? null, progress.escalationLevel ?? null, progress.remindersSent ?? null, progress.currentStep ?? null, progress.subject?.hash ?? null, progress.subject?.version ?? null],
   );
 }
 

@@ -2,6 +2,7 @@
 export const lifecycleStates = [
   'intake',
   'rejected',
+  'withdrawn',
   'assessment',
   'risk_treatment',
   'active',
@@ -13,8 +14,9 @@ export const lifecycleStates = [
 export type LifecycleState = (typeof lifecycleStates)[number];
 
 const allowedTransitions: Record<LifecycleState, readonly LifecycleState[]> = {
-  intake: ['assessment', 'rejected', 'retiring'],
+  intake: ['assessment', 'rejected', 'withdrawn', 'retiring'],
   rejected: [],
+  withdrawn: [],
   assessment: ['risk_treatment', 'retiring'],
   risk_treatment: ['active', 'assessment', 'retiring'],
   active: ['under_review', 'suspended', 'retiring'],

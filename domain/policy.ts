@@ -1,7 +1,7 @@
 import ms from 'ms';
 import { z } from 'zod';
 import { roles } from './principal';
-import { dataCategories, decisionRoles, humanOversightModes, impactAreas, riskTiers, useCategories } from './system';
+import { dataCategories, decisionRoles, humanOversightModes, impactAreas, riskTiers, useCategories, type RiskTier } from './system';
 import { approvalRuleSchema, taskKindNames } from './task';
 
 /** A duration as milliseconds or as text such as "3d", "48h" or "5s". */
@@ -41,9 +41,20 @@ const escalationLevelSchema = z.strictObject({
 });
 export type EscalationLevel = z.output<typeof escalationLevelSchema>;
 
-const taskPolicySchema = z.strictObject({
-  assigneeRole: z.union([z.literal('system_owner'), z.enum(roles)]),
+/** One step of an approval chain: who decides (a role resolved when the step opens) and how many must agree. */
+const approvalStepSchema = z.strictObject({
+  role: z.enum(roles),
   rule: approvalRuleSchema.default({ type: 'any' }),
+});
+export type ApprovalStep = z.output<typeof approvalStepSchema>;
+const approvalChainSchema = z.array(approvalStepSchema).min(1).max(5);
+
+const taskPolicySchema = z.strictObject({
+  /** Sequential chain: step n+1 opens only once step n approves. */
+  steps: approvalChainSchema,
+  /** A different chain for some tiers, e.g. high tier adds an executive. */
+  stepsByTier: z.partialRecord(z.enum(riskTiers), approvalChainSchema).default({}),
+  /** Applies to each step of the chain anew. */
   slaByTier: tierMap(durationSchema),
   /** Fractions of the SLA at which assignees are reminded. */
   reminderPoints: z.array(z.number().gt(0).lt(1)).max(5).default([]),
@@ -52,6 +63,10 @@ const taskPolicySchema = z.strictObject({
   timeoutOutcomeByTier: tierMap(z.enum(['expire', 'reject'])),
 });
 export type TaskPolicy = z.output<typeof taskPolicySchema>;
+
+export function approvalChainFor(policy: TaskPolicy, tier: RiskTier): ApprovalStep[] {
+  return policy.stepsByTier[tier] ?? policy.steps;
+}
 
 export const policySchema = z.strictObject({
   name: z.string().min(1),
@@ -110,7 +125,7 @@ export const defaultPolicy: PolicyInput = {
   intake: { maxRevisionRounds: 3 },
   tasks: {
     intake_triage: {
-      assigneeRole: 'governance_lead',
+      steps: [{ role: 'governance_lead' }],
       slaByTier: { low: '5d', medium: '3d', high: '2d', prohibited: '1d' },
       reminderPoints: [0.5, 0.9],
       escalationLadder: [
@@ -120,7 +135,7 @@ export const defaultPolicy: PolicyInput = {
       timeoutOutcomeByTier: standardTimeoutOutcome,
     },
     intake_revision: {
-      assigneeRole: 'system_owner',
+      steps: [{ role: 'system_owner' }],
       slaByTier: { low: '14d', medium: '10d', high: '7d', prohibited: '7d' },
       reminderPoints: [0.5, 0.9],
       escalationLadder: [{ action: 'notify', target: 'manager', window: '3d' }],

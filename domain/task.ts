@@ -11,12 +11,14 @@ export const taskKinds = {
     choices: ['accept', 'reject', 'request_changes'],
     approvingChoice: 'accept',
     submissionSchema: undefined,
+    decidedByOwner: false,
   },
   intake_revision: {
     title: 'Revise your AI system intake',
     choices: ['submit'],
     approvingChoice: 'submit',
     submissionSchema: intakeRequestSchema,
+    decidedByOwner: true,
   },
 } as const satisfies Record<string, TaskKindDefinition>;
 
@@ -25,6 +27,8 @@ interface TaskKindDefinition {
   choices: readonly string[];
   approvingChoice: string;
   submissionSchema: z.ZodType | undefined;
+  /** True where the system owner is the one who acts (e.g. revising their intake); otherwise the owner may not decide. */
+  decidedByOwner: boolean;
 }
 
 export type TaskKind = keyof typeof taskKinds;
@@ -41,7 +45,10 @@ export type ApprovalRule = z.output<typeof approvalRuleSchema>;
 
 export interface Vote {
   actorId: string;
+  /** Set when a delegate decided for the assignee they stand in for. */
+  onBehalfOf: string | null;
   choice: string;
+  step: number;
 }
 
 /**
@@ -62,5 +69,5 @@ export function settledChoice(
   return votes.length >= needed ? approvingChoice : undefined;
 }
 
-export const taskStatuses = ['open', 'decided', 'expired', 'rejected_on_timeout', 'cancelled'] as const;
+export const taskStatuses = ['open', 'decided', 'expired', 'rejected_on_timeout', 'withdrawn'] as const;
 export type TaskStatus = (typeof taskStatuses)[number];

@@ -43,7 +43,7 @@ describe('authentication and authorisation', () => {
     const { body } = await h.api('GET', `/api/v1/tasks/${task.id}`, { as: 'lead' });
     expect((await h.api('GET', `/api/v1/systems/${body.task.systemId}`, { as: 'approver' })).status).toBe(403);
     expect((await h.api('GET', `/api/v1/tasks/${task.id}`, { as: 'approver' })).status).toBe(403);
-    const decision = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'approver', body: { decision: 'accept' } });
+    const decision = await h.decide(task.id, 'approver', 'accept');
     expect(decision.status).toBe(403);
     expect((await h.api('GET', `/api/v1/tasks?mine=false`, { as: 'approver' })).body.tasks).toEqual([]);
   });
@@ -51,9 +51,9 @@ describe('authentication and authorisation', () => {
   it('never lets the requester triage their own intake (segregation of duties)', async () => {
     const task = await openTriage('ownerAndLead', 'Own intake');
     expect(task.assignees.map((a) => a.principalId)).toEqual(['lead']);
-    const response = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'ownerAndLead', body: { decision: 'accept' } });
+    const response = await h.decide(task.id, 'ownerAndLead', 'accept');
     expect(response.status).toBe(403);
-    expect(response.body).toMatchObject({ error: 'SegregationOfDuties', message: 'the requester cannot decide their own request' });
+    expect(response.body).toMatchObject({ error: 'SegregationOfDuties', message: 'the requester and the system owner cannot decide this request' });
   });
 });
 
@@ -86,20 +86,20 @@ describe('bad input', () => {
     expect((await h.api('GET', '/api/v1/systems/6f1c1c1e-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await h.api('GET', '/api/v1/systems/not-a-uuid')).status).toBe(404);
     expect((await h.api('GET', '/api/v1/tasks/6f1c1c1e-0000-4000-8000-000000000000', { as: 'lead' })).status).toBe(404);
-    const decision = await h.api('POST', '/api/v1/tasks/6f1c1c1e-0000-4000-8000-000000000000/decision', { as: 'lead', body: { decision: 'accept' } });
+    const decision = await h.decide('6f1c1c1e-0000-4000-8000-000000000000', 'lead', 'accept');
     expect(decision.status).toBe(404);
   });
 
   it('answers 409 when the workflow refuses: not an assignee, a choice the task does not offer, a closed task', async () => {
     const task = await openTriage();
-    const notAssignee = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'auditor', body: { decision: 'accept' } });
+    const notAssignee = await h.decide(task.id, 'auditor', 'accept');
     expect(notAssignee.status).toBe(409);
     expect(notAssignee.body.error).toBe('NotAssignee');
-    const wrongChoice = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'submit' } });
+    const wrongChoice = await h.decide(task.id, 'lead', 'submit');
     expect(wrongChoice.status).toBe(409);
     expect(wrongChoice.body.error).toBe('ChoiceNotAllowed');
-    expect((await h.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'reject' } })).status).toBe(200);
-    const closed = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept' } });
+    expect((await h.decide(task.id, 'lead', 'reject')).status).toBe(200);
+    const closed = await h.decide(task.id, 'lead', 'accept');
     expect(closed.status).toBe(409);
     expect(closed.body.error).toBe('TaskClosed');
   });
@@ -130,9 +130,9 @@ describe('idempotent retries', () => {
   it('returns the first result for a retried decision, before and after the task closed', async () => {
     const task = await openTriage('owner', 'Decision retry');
     const headers = { 'idempotency-key': 'decision-retry-0001' };
-    const decide = () => h.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept' }, headers });
+    const decide = () => h.decide(task.id, 'lead', 'accept', { headers });
     const [first, concurrent] = await Promise.all([decide(), decide()]);
-    expect(first.body).toEqual({ taskId: task.id, choice: 'accept', taskStatus: 'decided' });
+    expect(first.body).toEqual({ taskId: task.id, choice: 'accept', onBehalfOf: null, taskStatus: 'decided' });
     expect(concurrent.body).toEqual(first.body);
     await eventually(async () => ((await h.api('GET', `/api/v1/tasks/${task.id}`, { as: 'lead' })).body.task.status === 'decided' ? true : undefined));
     const afterClose = await decide();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
+import { eventually, sampleIntake, startHarness, submitActionForm, type Harness } from './helpers/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -14,8 +14,6 @@ async function triageLinkFor(name: string) {
   return { systemId: response.body.systemId as string, link: email.links[0] };
 }
 
-const post = (link: string, form: Record<string, string>) =>
-  fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
 
 const systemOf = async (systemId: string) => (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body;
 
@@ -42,21 +40,22 @@ describe('deciding from the emailed link', () => {
   it('needs an explicit choice, then records the decision once and retires the link', async () => {
     const { systemId, link } = await triageLinkFor('Forecast bot');
 
-    const noChoice = await post(link, { comment: 'looks fine' });
+    const noChoice = await submitActionForm(link, { comment: 'looks fine' });
     expect(noChoice.status).toBe(400);
     expect(await noChoice.text()).toContain('Choose one of the options');
     expect((await systemOf(systemId)).openTasks).toHaveLength(1);
 
-    const decided = await post(link, { choice: 'accept', comment: 'low risk' });
+    const decided = await submitActionForm(link, { choice: 'accept', comment: 'low risk' });
+    const page = await decided.text();
+    expect(page).toContain('Your decision &quot;Accept&quot; is recorded');
     expect(decided.status).toBe(200);
-    expect(await decided.text()).toContain('Your decision &quot;Accept&quot; is recorded');
     await eventually(async () => ((await systemOf(systemId)).system.state === 'assessment' ? true : undefined));
 
-    const reused = await post(link, { choice: 'reject' });
+    const reused = await submitActionForm(link, { choice: 'reject' });
     expect(reused.status).toBe(410);
     const detail = await systemOf(systemId);
     const decisions = detail.history.filter((e: { type: string }) => e.type === 'task.decided');
-    expect(decisions).toEqual([expect.objectContaining({ actorId: 'lead', data: { choice: 'accept', comment: 'low risk' } })]);
+    expect(decisions).toEqual([expect.objectContaining({ actorId: 'lead', data: expect.objectContaining({ choice: 'accept', comment: 'low risk', onBehalfOf: null }) })]);
   });
 
   it('answers an unknown token with 404 and never reveals a task', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
-import { calmPolicy, hastyTriagePolicy } from './helpers/policies';
+import { eventually, sampleIntake, startHarness, submitActionForm, type Harness } from './helpers/harness';
+import { hastyTriagePolicy, withTriage } from './helpers/policies';
 
 let h: Harness;
 beforeAll(async () => {
@@ -30,15 +30,11 @@ describe('reminders and escalation of a waiting triage', () => {
     expect(tasks.tasks).toHaveLength(1);
     expect(tasks.tasks[0]).toMatchObject({ escalationLevel: 2, remindersSent: 1 });
     expect(tasks.tasks[0].assignees).toEqual([
-      { principalId: 'lead', addedAtLevel: 0 },
-      { principalId: 'executive', addedAtLevel: 2 },
+      { principalId: 'lead', onBehalfOf: null, addedAtLevel: 0, step: 0 },
+      { principalId: 'executive', onBehalfOf: null, addedAtLevel: 2, step: 0 },
     ]);
 
-    const decided = await fetch(escalated.links[0], {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ choice: 'accept' }),
-    });
+    const decided = await submitActionForm(escalated.links[0], { choice: 'accept' });
     expect(decided.status).toBe(200);
 
     const detail = await eventually(async () => {
@@ -49,6 +45,7 @@ describe('reminders and escalation of a waiting triage', () => {
       'system.registered',
       'system.triaged',
       'task.opened',
+      'task.step_opened',
       'task.reminded',
       'task.escalated',
       'task.escalated',
@@ -65,13 +62,7 @@ describe('reminders and escalation of a waiting triage', () => {
   });
 
   it('rejects a high-tier intake nobody triaged once the ladder is exhausted, and never approves it', async () => {
-    h.usePolicy({
-      ...calmPolicy,
-      tasks: {
-        ...calmPolicy.tasks,
-        intake_triage: { ...hastyTriagePolicy.tasks.intake_triage, slaByTier: { low: '2s', medium: '2s', high: '2s', prohibited: '2s' }, reminderPoints: [], escalationLadder: [] },
-      },
-    });
+    h.usePolicy(withTriage({ slaByTier: { low: '2s', medium: '2s', high: '2s', prohibited: '2s' }, reminderPoints: [], escalationLadder: [] }));
     const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Unwatched scorer', impactAreas: ['lending'] }) });
     const detail = await eventually(async () => {
       const { body } = await h.api('GET', `/api/v1/systems/${filed.body.systemId}`, { as: 'owner' });

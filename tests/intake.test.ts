@@ -37,7 +37,7 @@ describe('intake to triage decision', () => {
     expect(email.subject).toBe('Action needed: Triage an AI system intake: CV screener');
     expect(email.links[0]).toMatch(new RegExp(`^${h.baseUrl}/actions/[\\w-]{43}$`));
 
-    const decided = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept', comment: 'fine' } });
+    const decided = await h.decide(task.id, 'lead', 'accept', { comment: 'fine' });
     expect(decided.status).toBe(200);
     expect(decided.body).toMatchObject({ taskId: task.id, choice: 'accept', taskStatus: 'decided' });
 
@@ -48,6 +48,7 @@ describe('intake to triage decision', () => {
       'system.registered',
       'system.triaged',
       'task.opened',
+      'task.step_opened',
       'task.decided',
       'task.closed',
       'system.state_changed',
@@ -58,7 +59,7 @@ describe('intake to triage decision', () => {
   it('rejects the system when the governance lead rejects it', async () => {
     const systemId = await fileIntake(sampleIntake({ name: 'Shelf camera' }));
     const task = await openTaskOf(systemId, 'intake_triage');
-    const decided = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'reject' } });
+    const decided = await h.decide(task.id, 'lead', 'reject');
     expect(decided.status).toBe(200);
     const detail = await systemState(systemId, 'rejected');
     expect(detail.system.riskTier).toBe('low');
@@ -67,21 +68,18 @@ describe('intake to triage decision', () => {
   it('sends the owner a revision task on request changes, then triages the revised intake again', async () => {
     const systemId = await fileIntake(sampleIntake({ name: 'Loan helper' }));
     const triage = await openTaskOf(systemId, 'intake_triage');
-    await h.api('POST', `/api/v1/tasks/${triage.id}/decision`, { as: 'lead', body: { decision: 'request_changes', comment: 'say what data it uses' } });
+    await h.decide(triage.id, 'lead', 'request_changes', { comment: 'say what data it uses' });
 
     const revision = await openTaskOf(systemId, 'intake_revision');
     expect(revision.assignees.map((a: { principalId: string }) => a.principalId)).toEqual(['owner']);
     await h.mail.waitFor((m) => m.to.includes(h.people.owner.email) && m.subject.includes('Revise your AI system intake: Loan helper'));
 
-    const invalid = await h.api('POST', `/api/v1/tasks/${revision.id}/decision`, {
-      as: 'owner',
-      body: { decision: 'submit', submission: { ...sampleIntake(), affectedParties: [] } },
-    });
+    const invalid = await h.decide(revision.id, 'owner', 'submit', { submission: { ...sampleIntake(), affectedParties: [] } });
     expect(invalid.status).toBe(400);
     expect(invalid.body.message).toContain('affectedParties');
 
     const revised = sampleIntake({ name: 'Loan helper', impactAreas: ['lending'], dataCategories: ['personal'] });
-    const submitted = await h.api('POST', `/api/v1/tasks/${revision.id}/decision`, { as: 'owner', body: { decision: 'submit', submission: revised } });
+    const submitted = await h.decide(revision.id, 'owner', 'submit', { submission: revised });
     expect(submitted.status).toBe(200);
 
     const secondTriage = await eventually(async () => {
@@ -90,7 +88,7 @@ describe('intake to triage decision', () => {
     });
     const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'owner' });
     expect(body.system).toMatchObject({ riskTier: 'high', triageRule: 'annex-iii-area', intake: revised });
-    await h.api('POST', `/api/v1/tasks/${secondTriage.id}/decision`, { as: 'lead', body: { decision: 'accept' } });
+    await h.decide(secondTriage.id, 'lead', 'accept');
     const detail = await systemState(systemId, 'assessment');
     expect(detail.history.filter((e: { type: string }) => e.type === 'system.triaged')).toHaveLength(2);
     expect(detail.history.some((e: { type: string }) => e.type === 'system.intake_revised')).toBe(true);

@@ -37,21 +37,14 @@ describe('a worker killed while a task waits', () => {
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
 
-    const decision = h.api('POST', `/api/v1/tasks/${task.id}/decision`, {
-      as: 'lead',
-      body: { decision: 'accept' },
-      headers: { 'idempotency-key': 'after-the-crash-1' },
-    });
+    const retryableDecision = () => h.decide(task.id, 'lead', 'accept', { headers: { 'idempotency-key': 'after-the-crash-1' } });
+    const decision = retryableDecision();
     const second = startWorkerProcess();
     try {
       let response = await decision;
       // With no worker the api gives up after its Temporal deadline; the client retries with the same key.
       while (response.status === 503) {
-        response = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, {
-          as: 'lead',
-          body: { decision: 'accept' },
-          headers: { 'idempotency-key': 'after-the-crash-1' },
-        });
+        response = await retryableDecision();
       }
       expect(response.status).toBe(200);
       await eventually(async () => ((await h.api('GET', `/api/v1/systems/${systemId}`)).body.system.state === 'assessment' ? true : undefined), 40_000);

@@ -3,7 +3,7 @@
  * workflow ids, messages, search attributes and the reasons a decision can be refused.
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { Policy, TaskPolicy } from '../domain/policy';
 import type { IntakeRequest, RiskTier } from '../domain/system';
@@ -40,24 +40,60 @@ export interface IntakeOutcome {
   rounds: number;
 }
 
+/** What a task decides on: a hash of the subject's content (intake, assessment, plan) and its version. */
+export interface TaskSubject {
+  hash: string;
+  version: number;
+}
+
 export interface HumanTaskInput {
   taskId: string;
   systemId: string;
+  systemOwnerId: string;
   kind: TaskKind;
   tier: RiskTier;
   /** Who asked for the decision; never one of its deciders (segregation of duties). */
   requesterId: string;
   policy: TaskPolicy;
   policyVersion: string;
+  subject: TaskSubject;
+  /** Continue as new once the history reaches this many events (tests set it low). */
+  historyLimit?: number;
+  /** State carried into a continued run. */
+  carried?: CarriedTaskState;
+}
+
+export interface TaskAssignee {
+  principalId: string;
+  onBehalfOf: string | null;
+}
+
+export interface CarriedTaskState {
+  step: number;
+  stepOpened: boolean;
+  subject: TaskSubject;
+  assignees: TaskAssignee[];
+  votes: Vote[];
+  stepOpenedAt: number;
+  dueAt: number;
+  remindersSent: number;
+  escalationLevel: number;
+  withdrawal: { actorId: string; reason: string | null } | null;
+  submission: unknown;
+  /** Results of updates already applied, so a retried update id after continue-as-new returns the first result. */
+  processedUpdates: Record<string, DecideTaskResult | TaskChangeResult>;
 }
 
 export type HumanTaskResult =
   | { taskId: string; status: 'decided'; choice: string; votes: Vote[]; submission?: unknown }
-  | { taskId: string; status: 'expired' | 'rejected_on_timeout'; votes: Vote[] };
+  | { taskId: string; status: 'expired' | 'rejected_on_timeout'; votes: Vote[] }
+  | { taskId: string; status: 'withdrawn'; votes: Vote[]; withdrawnBy: string };
 
 export interface DecideTaskInput {
   actorId: string;
   choice: string;
+  /** The subject hash the decider saw; a decision on a changed subject is refused. */
+  snapshotHash: string;
   comment?: string;
   /** The kind's submission, e.g. the revised intake of an intake_revision task. */
   submission?: unknown;
@@ -66,21 +102,68 @@ export interface DecideTaskInput {
 export interface DecideTaskResult {
   taskId: string;
   choice: string;
-  /** The task's status once this decision counted: still open while an all/quorum rule needs more votes. */
+  onBehalfOf: string | null;
+  /** The task's status once this decision counted: still open while a rule or a later step needs more votes. */
+  taskStatus: TaskStatus;
+}
+
+export interface DelegateTaskInput {
+  /** The assignee handing their seat on this task to someone else. */
+  actorId: string;
+  toId: string;
+  reason?: string;
+}
+
+export interface ReassignTaskInput {
+  /** A governance lead (the api checks the role). */
+  actorId: string;
+  fromId: string;
+  toId: string;
+  reason: string;
+}
+
+export interface WithdrawTaskInput {
+  actorId: string;
+  reason?: string;
+}
+
+export interface TaskChangeResult {
+  taskId: string;
+  assignees: TaskAssignee[];
   taskStatus: TaskStatus;
 }
 
 export interface TaskProgress {
   taskId: string;
   status: TaskStatus;
-  assigneeIds: string[];
+  step: number;
+  subject: TaskSubject;
+  assignees: TaskAssignee[];
   votes: Vote[];
   escalationLevel: number;
   dueAt: string;
 }
 
 export const decideTaskUpdate = defineUpdate<DecideTaskResult, [DecideTaskInput]>('decideTask');
+export const delegateTaskUpdate = defineUpdate<TaskChangeResult, [DelegateTaskInput]>('delegateTask');
+export const reassignTaskUpdate = defineUpdate<TaskChangeResult, [ReassignTaskInput]>('reassignTask');
+export const withdrawTaskUpdate = defineUpdate<TaskChangeResult, [WithdrawTaskInput]>('withdrawTask');
+/** The subject changed while the task was open: pending approvals restart against the new version. */
+export const subjectChangedSignal = defineSignal<[TaskSubject]>('subjectChanged');
 export const taskProgressQuery = defineQuery<TaskProgress>('taskProgress');
+
+export interface AmendIntakeInput {
+  actorId: string;
+  intake: IntakeRequest;
+}
+export interface AmendIntakeResult {
+  systemId: string;
+  intakeVersion: number;
+  intakeHash: string;
+  tier: RiskTier;
+}
+/** The owner changes the intake while triage is open; triage approvals restart on the new version. */
+export const amendIntakeUpdate = defineUpdate<AmendIntakeResult, [AmendIntakeInput]>('amendIntake');
 
 /** ApplicationFailure types with which a task refuses a decision; the api maps them to HTTP statuses. */
 export const decisionRefusals = {
@@ -90,5 +173,8 @@ export const decisionRefusals = {
   alreadyDecided: 'AlreadyDecided',
   choiceNotAllowed: 'ChoiceNotAllowed',
   invalidSubmission: 'InvalidSubmission',
+  snapshotMismatch: 'SnapshotMismatch',
+  notRequester: 'NotRequester',
+  invalidDelegate: 'InvalidDelegate',
 } as const;
 export type DecisionRefusal = (typeof decisionRefusals)[keyof typeof decisionRefusals];

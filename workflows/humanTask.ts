@@ -2,26 +2,36 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   currentUpdateInfo,
   proxyActivities,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
-import { settledChoice, taskKinds, type TaskStatus, type Vote } from '../domain/task';
+import { approvalChainFor } from '../domain/policy';
+import { settledChoice, taskKinds, type TaskStatus } from '../domain/task';
 import type { Activities } from '../activities';
 import {
   decideTaskUpdate,
   decisionRefusals,
+  delegateTaskUpdate,
+  reassignTaskUpdate,
+  subjectChangedSignal,
   taskProgressQuery,
+  withdrawTaskUpdate,
+  type CarriedTaskState,
   type DecideTaskInput,
   type DecideTaskResult,
   type HumanTaskInput,
   type HumanTaskResult,
+  type TaskChangeResult,
 } from './contracts';
 
-const { openTask, recordDecision, remindAssignees, escalateTask, closeTask } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
-});
+const { openTask, openTaskStep, recordDecision, remindAssignees, escalateTask, changeAssignee, closeTask } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+  });
 const { deliverEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
@@ -38,67 +48,105 @@ function sendInBackground(emailKeys: string[]): void {
 const refuse = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
 /**
- * One human step (DESIGN.md §5): opens the task, waits for its approval rule, reminds at policy
- * points, climbs the escalation ladder on each missed deadline, and closes with the outcome.
+ * One human step (DESIGN.md §5): opens the task, walks its approval chain step by step, waits for
+ * each step's rule, reminds at policy points, climbs the escalation ladder on each missed deadline,
+ * and closes with the outcome. Decisions, delegation, reassignment and withdrawal arrive as Updates.
  */
 export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTaskResult> {
   const { taskId, systemId, kind, tier, policy } = input;
   const definition = taskKinds[kind];
+  const chain = approvalChainFor(policy, tier);
   const sla = policy.slaByTier[tier];
-  const openedAt = Date.now();
-  const state = {
-    status: 'open' as TaskStatus,
-    assigneeIds: [] as string[],
-    votes: [] as Vote[],
-    submission: undefined as unknown,
-    settled: undefined as string | undefined,
+  const excludedIds = definition.decidedByOwner ? [input.requesterId] : [input.requesterId, input.systemOwnerId];
+  const now = Date.now();
+  const state: CarriedTaskState = input.carried ?? {
+    step: 0,
+    stepOpened: false,
+    subject: input.subject,
+    assignees: [],
+    votes: [],
+    stepOpenedAt: now,
+    dueAt: now + sla,
+    remindersSent: 0,
     escalationLevel: 0,
-    dueAt: openedAt + sla,
+    withdrawal: null,
+    submission: undefined,
+    processedUpdates: {},
   };
+  let status: TaskStatus = 'open';
+  let settled: string | undefined;
+  let subjectChanged = false;
+  let stepDone = false;
+  const stepVotes = () => state.votes.filter((vote) => vote.step === state.step);
+  const cycle = () => `${state.step}.${state.subject.version}`;
+  const isAssignee = (id: string) => state.assignees.some((assignee) => assignee.principalId === id);
+  const recorded = <T>() => state.processedUpdates[currentUpdateInfo()!.id] as T | undefined;
+  const ensureOpen = () => {
+    if (status !== 'open' || stepDone || settled !== undefined || state.withdrawal) throw refuse(decisionRefusals.taskClosed, 'this task is already closed');
+  };
+  const changeResult = (): TaskChangeResult => ({ taskId, assignees: state.assignees, taskStatus: status });
 
   setHandler(taskProgressQuery, () => ({
     taskId,
-    status: state.status,
-    assigneeIds: state.assigneeIds,
+    status,
+    step: state.step,
+    subject: state.subject,
+    assignees: state.assignees,
     votes: state.votes,
     escalationLevel: state.escalationLevel,
     dueAt: new Date(state.dueAt).toISOString(),
   }));
 
+  setHandler(subjectChangedSignal, (subject) => {
+    if (subject.version <= state.subject.version) return;
+    state.subject = subject;
+    subjectChanged = true;
+  });
+
   setHandler(
     decideTaskUpdate,
     async (decision: DecideTaskInput): Promise<DecideTaskResult> => {
-      // Counted before the first await, so a concurrent second decision already sees the task settled.
-      state.votes.push({ actorId: decision.actorId, choice: decision.choice });
-      state.settled = settledChoice(input.policy.rule, definition.approvingChoice, state.assigneeIds.length, state.votes);
+      const updateId = currentUpdateInfo()!.id;
+      const earlier = recorded<DecideTaskResult>();
+      if (earlier) return earlier;
+      const seat = state.assignees.find((assignee) => assignee.principalId === decision.actorId)!;
+      const vote = { actorId: decision.actorId, onBehalfOf: seat.onBehalfOf, choice: decision.choice, step: state.step };
+      // Counted before the first await, so a concurrent second decision already sees the step settled.
+      state.votes.push(vote);
+      const stepChoice = settledChoice(chain[state.step].rule, definition.approvingChoice, state.assignees.length, stepVotes());
+      const chainDone = stepChoice !== undefined && (stepChoice !== definition.approvingChoice || state.step === chain.length - 1);
+      if (chainDone) settled = stepChoice;
+      if (stepChoice !== undefined) stepDone = true;
       if (definition.submissionSchema) state.submission = definition.submissionSchema.parse(decision.submission);
       await recordDecision({
         taskId,
         systemId,
-        updateId: currentUpdateInfo()!.id,
-        actorId: decision.actorId,
-        choice: decision.choice,
+        updateId,
+        ...vote,
+        snapshotHash: decision.snapshotHash,
         comment: decision.comment ?? null,
         submission: decision.submission ?? null,
       });
-      return { taskId, choice: decision.choice, taskStatus: state.settled === undefined ? 'open' : 'decided' };
+      const result: DecideTaskResult = { taskId, choice: decision.choice, onBehalfOf: seat.onBehalfOf, taskStatus: chainDone ? 'decided' : 'open' };
+      state.processedUpdates[updateId] = result;
+      return result;
     },
     {
       validator: (decision: DecideTaskInput) => {
-        if (state.status !== 'open' || state.settled !== undefined) {
-          throw refuse(decisionRefusals.taskClosed, 'this task is already closed');
-        }
+        if (recorded()) return;
+        ensureOpen();
         if (!(definition.choices as readonly string[]).includes(decision.choice)) {
           throw refuse(decisionRefusals.choiceNotAllowed, `choose one of: ${definition.choices.join(', ')}`);
         }
-        if (decision.actorId === input.requesterId) {
-          throw refuse(decisionRefusals.segregationOfDuties, 'the requester cannot decide their own request');
+        if (excludedIds.includes(decision.actorId)) {
+          throw refuse(decisionRefusals.segregationOfDuties, 'the requester and the system owner cannot decide this request');
         }
-        if (!state.assigneeIds.includes(decision.actorId)) {
-          throw refuse(decisionRefusals.notAssignee, 'you are not an assignee of this task');
-        }
-        if (state.votes.some((vote) => vote.actorId === decision.actorId)) {
+        if (!isAssignee(decision.actorId)) throw refuse(decisionRefusals.notAssignee, 'you are not an assignee of this task');
+        if (state.votes.some((vote) => vote.actorId === decision.actorId && vote.step === state.step)) {
           throw refuse(decisionRefusals.alreadyDecided, 'you have already decided on this task');
+        }
+        if (decision.snapshotHash !== state.subject.hash) {
+          throw refuse(decisionRefusals.snapshotMismatch, 'what you decided on has changed since you saw it; review the current version and decide again');
         }
         if (definition.submissionSchema) {
           const parsed = definition.submissionSchema.safeParse(decision.submission);
@@ -111,59 +159,173 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
     },
   );
 
-  const opened = await openTask({
+  const validateNewSeat = (toId: string) => {
+    if (excludedIds.includes(toId)) throw refuse(decisionRefusals.segregationOfDuties, 'the requester and the system owner cannot decide this request');
+    if (isAssignee(toId)) throw refuse(decisionRefusals.invalidDelegate, `${toId} is already an assignee of this task`);
+  };
+  const moveSeat = async (change: 'delegated' | 'reassigned', actorId: string, fromId: string, toId: string, reason: string | null) => {
+    const updateId = currentUpdateInfo()!.id;
+    const earlier = recorded<TaskChangeResult>();
+    if (earlier) return earlier;
+    const seat = state.assignees.find((assignee) => assignee.principalId === fromId)!;
+    // A delegate stands in for the original assignee; a reassignment hands the seat over outright.
+    const onBehalfOf = change === 'delegated' ? (seat.onBehalfOf ?? fromId) : null;
+    state.assignees = state.assignees.map((assignee) => (assignee.principalId === fromId ? { principalId: toId, onBehalfOf } : assignee));
+    const changed = await changeAssignee({ taskId, systemId, change, actorId, fromId, toId, onBehalfOf, reason, updateId });
+    sendInBackground(changed.emailKeys);
+    const result = changeResult();
+    state.processedUpdates[updateId] = result;
+    return result;
+  };
+
+  setHandler(delegateTaskUpdate, (request) => moveSeat('delegated', request.actorId, request.actorId, request.toId, request.reason ?? null), {
+    validator: (request) => {
+      if (recorded()) return;
+      ensureOpen();
+      if (!isAssignee(request.actorId)) throw refuse(decisionRefusals.notAssignee, 'only an assignee can delegate their part of this task');
+      if (state.votes.some((vote) => vote.actorId === request.actorId && vote.step === state.step)) {
+        throw refuse(decisionRefusals.alreadyDecided, 'you have already decided on this task');
+      }
+      validateNewSeat(request.toId);
+    },
+  });
+
+  setHandler(reassignTaskUpdate, (request) => moveSeat('reassigned', request.actorId, request.fromId, request.toId, request.reason), {
+    validator: (request) => {
+      if (recorded()) return;
+      ensureOpen();
+      if (!isAssignee(request.fromId)) throw refuse(decisionRefusals.notAssignee, `${request.fromId} is not an assignee of this task`);
+      validateNewSeat(request.toId);
+    },
+  });
+
+  setHandler(
+    withdrawTaskUpdate,
+    (request) => {
+      const earlier = recorded<TaskChangeResult>();
+      if (earlier) return earlier;
+      state.withdrawal = { actorId: request.actorId, reason: request.reason ?? null };
+      const result: TaskChangeResult = { taskId, assignees: state.assignees, taskStatus: 'withdrawn' };
+      state.processedUpdates[currentUpdateInfo()!.id] = result;
+      return result;
+    },
+    {
+      validator: (request) => {
+        if (recorded()) return;
+        ensureOpen();
+        if (request.actorId !== input.requesterId) throw refuse(decisionRefusals.notRequester, 'only the requester can withdraw this request');
+      },
+    },
+  );
+
+  const stepOpening = () => ({
     taskId,
     systemId,
-    kind,
-    requesterId: input.requesterId,
-    rule: policy.rule,
-    assigneeRole: policy.assigneeRole,
+    step: state.step,
+    role: chain[state.step].role,
+    rule: chain[state.step].rule,
+    excludedIds,
     dueAt: new Date(state.dueAt).toISOString(),
-    policyVersion: input.policyVersion,
+    subject: state.subject,
+    cycle: cycle(),
   });
-  state.assigneeIds = opened.assigneeIds;
-  sendInBackground(opened.emailKeys);
+  if (!input.carried) {
+    const opened = await openTask({ ...stepOpening(), kind, requesterId: input.requesterId, stepCount: chain.length, policyVersion: input.policyVersion });
+    state.assignees = opened.assignees;
+    state.stepOpened = true;
+    sendInBackground(opened.emailKeys);
+  }
 
-  const reminderTimes = policy.reminderPoints.map((point) => openedAt + Math.round(point * sla)).sort((a, b) => a - b);
-  let remindersSent = 0;
-
-  while (state.settled === undefined) {
-    const nextReminder = reminderTimes[remindersSent];
-    const wakeAt = nextReminder !== undefined && nextReminder < state.dueAt ? nextReminder : state.dueAt;
-    if (await condition(() => state.settled !== undefined, Math.max(wakeAt - Date.now(), 1))) break;
-
-    if (wakeAt !== state.dueAt) {
-      remindersSent += 1;
-      const reminded = await remindAssignees({ taskId, systemId, reminderNumber: remindersSent, assigneeIds: state.assigneeIds });
-      sendInBackground(reminded.emailKeys);
-      continue;
+  const stopWaiting = () => stepDone || settled !== undefined || state.withdrawal !== null || subjectChanged;
+  for (;;) {
+    if (!state.stepOpened) {
+      const opened = await openTaskStep(stepOpening());
+      state.assignees = opened.assignees;
+      state.stepOpened = true;
+      sendInBackground(opened.emailKeys);
     }
 
-    const level = policy.escalationLadder[state.escalationLevel];
-    if (!level) break;
-    state.escalationLevel += 1;
-    state.dueAt = Date.now() + level.window;
-    const escalated = await escalateTask({
-      taskId,
-      systemId,
-      level: state.escalationLevel,
-      action: level.action,
-      target: level.target,
-      assigneeIds: state.assigneeIds,
-      requesterId: input.requesterId,
-      dueAt: new Date(state.dueAt).toISOString(),
-    });
-    state.assigneeIds = escalated.assigneeIds;
-    sendInBackground(escalated.emailKeys);
+    const reminderTimes = policy.reminderPoints.map((point) => state.stepOpenedAt + Math.round(point * sla)).sort((a, b) => a - b);
+    while (!stopWaiting()) {
+      if (workflowInfo().continueAsNewSuggested || (input.historyLimit && workflowInfo().historyLength > input.historyLimit)) {
+        await condition(allHandlersFinished);
+        if (!stopWaiting()) await continueAsNew<typeof humanTaskWorkflow>({ ...input, carried: state });
+      }
+      const nextReminder = reminderTimes[state.remindersSent];
+      const wakeAt = nextReminder !== undefined && nextReminder < state.dueAt ? nextReminder : state.dueAt;
+      if (await condition(stopWaiting, Math.max(wakeAt - Date.now(), 1))) break;
+
+      if (wakeAt !== state.dueAt) {
+        state.remindersSent += 1;
+        const reminded = await remindAssignees({
+          taskId,
+          systemId,
+          reminderNumber: state.remindersSent,
+          assigneeIds: state.assignees.map((assignee) => assignee.principalId),
+          cycle: cycle(),
+        });
+        sendInBackground(reminded.emailKeys);
+        continue;
+      }
+
+      const level = policy.escalationLadder[state.escalationLevel];
+      if (!level) break;
+      state.escalationLevel += 1;
+      state.dueAt = Date.now() + level.window;
+      const escalated = await escalateTask({
+        taskId,
+        systemId,
+        level: state.escalationLevel,
+        action: level.action,
+        target: level.target,
+        assignees: state.assignees,
+        excludedIds,
+        dueAt: new Date(state.dueAt).toISOString(),
+        cycle: cycle(),
+      });
+      state.assignees = escalated.assignees;
+      sendInBackground(escalated.emailKeys);
+    }
+    await condition(allHandlersFinished);
+
+    const stepChoice = settledChoice(chain[state.step].rule, definition.approvingChoice, state.assignees.length, stepVotes());
+    const moveOn = settled === undefined && stepChoice === definition.approvingChoice && state.step < chain.length - 1;
+    if (subjectChanged && settled === undefined && !state.withdrawal) {
+      // Approvals given on the old version no longer count: the chain starts again from its first step.
+      subjectChanged = false;
+      restartCycle(0);
+      continue;
+    }
+    if (moveOn) {
+      restartCycle(state.step + 1);
+      continue;
+    }
+    break;
   }
 
-  await condition(allHandlersFinished);
-  if (state.settled !== undefined) {
-    state.status = 'decided';
-    await closeTask({ taskId, systemId, status: 'decided', outcome: state.settled });
-    return { taskId, status: 'decided', choice: state.settled, votes: state.votes, submission: state.submission };
+  function restartCycle(step: number) {
+    const now = Date.now();
+    state.step = step;
+    state.stepOpened = false;
+    state.stepOpenedAt = now;
+    state.dueAt = now + sla;
+    state.remindersSent = 0;
+    state.escalationLevel = 0;
+    stepDone = false;
+    if (step === 0) state.votes = [];
   }
-  state.status = policy.timeoutOutcomeByTier[tier] === 'reject' ? 'rejected_on_timeout' : 'expired';
-  await closeTask({ taskId, systemId, status: state.status, outcome: null });
-  return { taskId, status: state.status, votes: state.votes };
+
+  if (state.withdrawal) {
+    status = 'withdrawn';
+    await closeTask({ taskId, systemId, status, outcome: null, actorId: state.withdrawal.actorId, reason: state.withdrawal.reason });
+    return { taskId, status, votes: state.votes, withdrawnBy: state.withdrawal.actorId };
+  }
+  if (settled !== undefined) {
+    status = 'decided';
+    await closeTask({ taskId, systemId, status, outcome: settled, actorId: null, reason: null });
+    return { taskId, status, choice: settled, votes: state.votes, submission: state.submission };
+  }
+  status = policy.timeoutOutcomeByTier[tier] === 'reject' ? 'rejected_on_timeout' : 'expired';
+  await closeTask({ taskId, systemId, status, outcome: null, actorId: null, reason: 'no decision before the last deadline of the escalation ladder' });
+  return { taskId, status, votes: state.votes };
 }

@@ -1,10 +1,31 @@
-import { executeChild, proxyActivities, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
 import type { LifecycleState } from '../domain/lifecycle';
-import type { IntakeRequest } from '../domain/system';
+import { intakeRequestSchema, type IntakeRequest } from '../domain/system';
 import type { TaskKind } from '../domain/task';
-import { triageIntake } from '../domain/triage';
+import { triageIntake, type TriageResult } from '../domain/triage';
 import type { Activities } from '../activities';
-import { searchAttributes, workflowIds, type HumanTaskResult, type IntakeOutcome, type IntakeWorkflowInput } from './contracts';
+import {
+  amendIntakeUpdate,
+  decisionRefusals,
+  searchAttributes,
+  subjectChangedSignal,
+  workflowIds,
+  type HumanTaskResult,
+  type IntakeOutcome,
+  type IntakeWorkflowInput,
+  type TaskSubject,
+} from './contracts';
 import { humanTaskWorkflow } from './humanTask';
 
 const { registerSystem, recordTriage, reviseIntake, transitionSystem } = proxyActivities<Activities>({
@@ -14,31 +35,67 @@ const { registerSystem, recordTriage, reviseIntake, transitionSystem } = proxyAc
 
 /**
  * Intake: registers the AI system, triages it into a risk tier and waits for a governance lead to
- * accept, reject or ask the owner for changes; changes loop back through triage.
+ * accept, reject or ask the owner for changes; changes loop back through triage. While triage is
+ * open the owner may amend the intake, which restarts the triage approvals on the new version.
  */
 export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
   const { systemId, ownerId, policy } = input;
   let intake: IntakeRequest = input.intake;
-  await registerSystem({ systemId, ownerId, intake, policyVersion: policy.version });
+  let subject: TaskSubject = await registerSystem({ systemId, ownerId, intake, policyVersion: policy.version });
+  let triage: TriageResult = await triageVersion(subject.version);
+  let openTriage: ChildWorkflowHandle<typeof humanTaskWorkflow> | undefined;
+
+  async function triageVersion(version: number): Promise<TriageResult> {
+    const result = triageIntake(intake, policy.triage);
+    await recordTriage({ systemId, version, triage: result });
+    upsertSearchAttributes([{ key: searchAttributes.tier, value: result.tier }]);
+    return result;
+  }
+
+  setHandler(
+    amendIntakeUpdate,
+    async ({ intake: amended }) => {
+      intake = intakeRequestSchema.parse(amended);
+      subject = await reviseIntake({ systemId, version: subject.version + 1, intake, actorId: ownerId, reason: 'amendment' });
+      triage = await triageVersion(subject.version);
+      await openTriage?.signal(subjectChangedSignal, subject);
+      return { systemId, intakeVersion: subject.version, intakeHash: subject.hash, tier: triage.tier };
+    },
+    {
+      validator: ({ actorId, intake: amended }) => {
+        if (actorId !== ownerId) throw ApplicationFailure.create({ type: decisionRefusals.notRequester, message: 'only the system owner can amend the intake', nonRetryable: true });
+        if (!openTriage) throw ApplicationFailure.create({ type: decisionRefusals.taskClosed, message: 'the intake can be amended only while triage is open', nonRetryable: true });
+        const parsed = intakeRequestSchema.safeParse(amended);
+        if (!parsed.success) {
+          const fields = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+          throw ApplicationFailure.create({ type: decisionRefusals.invalidSubmission, message: `the intake is invalid: ${fields.join('; ')}`, nonRetryable: true });
+        }
+      },
+    },
+  );
+
+  const runHumanTask = async (kind: TaskKind, requesterId: string): Promise<HumanTaskResult> => {
+    const taskId = uuid4();
+    const handle = await startChild(humanTaskWorkflow, {
+      workflowId: workflowIds.task(taskId),
+      args: [{ taskId, systemId, systemOwnerId: ownerId, kind, tier: triage.tier, requesterId, policy: policy.tasks[kind], policyVersion: policy.version, subject }],
+      typedSearchAttributes: [
+        { key: searchAttributes.systemId, value: systemId },
+        { key: searchAttributes.process, value: `task:${kind}` },
+        { key: searchAttributes.tier, value: triage.tier },
+      ],
+    });
+    if (kind === 'intake_triage') openTriage = handle;
+    try {
+      return await handle.result();
+    } finally {
+      openTriage = undefined;
+    }
+  };
 
   for (let round = 1; ; round++) {
-    const triage = triageIntake(intake, policy.triage);
-    await recordTriage({ systemId, round, triage });
-    upsertSearchAttributes([{ key: searchAttributes.tier, value: triage.tier }]);
-
-    const openHumanTask = (kind: TaskKind, requesterId: string): Promise<HumanTaskResult> => {
-      const taskId = uuid4();
-      return executeChild(humanTaskWorkflow, {
-        workflowId: workflowIds.task(taskId),
-        args: [{ taskId, systemId, kind, tier: triage.tier, requesterId, policy: policy.tasks[kind], policyVersion: policy.version }],
-        typedSearchAttributes: [
-          { key: searchAttributes.systemId, value: systemId },
-          { key: searchAttributes.process, value: `task:${kind}` },
-          { key: searchAttributes.tier, value: triage.tier },
-        ],
-      });
-    };
     const finish = async (state: LifecycleState, reason: string): Promise<IntakeOutcome> => {
+      await condition(allHandlersFinished);
       if (state !== 'intake') {
         await transitionSystem({ systemId, to: state, reason, eventKey: `${workflowInfo().workflowId}:round-${round}:${state}` });
       }
@@ -46,7 +103,8 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
       return { systemId, state, tier: triage.tier, rounds: round };
     };
 
-    const decision = await openHumanTask('intake_triage', ownerId);
+    const decision = await runHumanTask('intake_triage', ownerId);
+    if (decision.status === 'withdrawn') return finish('withdrawn', 'the owner withdrew the intake');
     if (decision.status !== 'decided') {
       return decision.status === 'rejected_on_timeout'
         ? finish('rejected', 'triage was not decided in time; policy rejects on timeout for this tier')
@@ -59,9 +117,11 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
     }
 
     // The lead who asked for changes requested the revision; the owner makes it.
-    const revision = await openHumanTask('intake_revision', decision.votes[0].actorId);
+    const requestedBy = decision.votes.find((vote) => vote.choice === 'request_changes')!.actorId;
+    const revision = await runHumanTask('intake_revision', requestedBy);
     if (revision.status !== 'decided') return finish('rejected', 'the requested changes were not submitted in time');
     intake = revision.submission as IntakeRequest;
-    await reviseIntake({ systemId, round, intake, actorId: ownerId });
+    subject = await reviseIntake({ systemId, version: subject.version + 1, intake, actorId: ownerId, reason: 'revision' });
+    triage = await triageVersion(subject.version);
   }
 }

@@ -19,6 +19,7 @@ const choiceLabels: Record<string, string> = {
 
 const actionForm = z.object({
   choice: z.string().min(1, 'choose what you decide'),
+  snapshotHash: z.string().default(''),
   comment: z.string().trim().max(4000).optional(),
   submission: z.string().max(64_000).optional(),
 });
@@ -74,9 +75,10 @@ export function actionRoutes(deps: ApiDeps): Router {
     const [actor] = await principalsByIds(deps.pool, [grant.principalId]);
     try {
       const result = await decideTask(deps, {
-        taskId: task.id,
+        task,
         actor,
         choice: form.data.choice,
+        snapshotHash: form.data.snapshotHash,
         comment: form.data.comment || undefined,
         submission,
         updateId: `email:${grant.tokenHash}`,
@@ -109,6 +111,7 @@ async function taskForm(deps: ApiDeps, task: TaskRecord, draftSubmission?: strin
   <dt>Due</dt><dd>${new Date(task.dueAt).toUTCString()}</dd>
 </dl>
 <form method="post">
+  <input type="hidden" name="snapshotHash" value="${task.subjectHash}">
   <fieldset>
     <legend>Your decision</legend>
     ${definition.choices.map(

@@ -58,6 +58,8 @@ export interface Harness {
   taskQueue: string;
   api<T = any>(method: string, path: string, options?: { as?: CastMember | null; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   usePolicy(policy: PolicyInput): void;
+  /** Decides through the API on the version of the subject the task shows now, as a person reviewing it would. */
+  decide(taskId: string, as: CastMember, decision: string, extra?: { comment?: string; submission?: unknown; headers?: Record<string, string> }): Promise<ApiResponse>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -143,6 +145,11 @@ export async function startHarness(options: { withGovernanceLeadOwner?: boolean 
       }
       return { status: response.status, body: parsed as any, headers: response.headers };
     },
+    async decide(taskId, as, decision, { headers, ...extra } = {}) {
+      const { body } = await harness.api('GET', `/api/v1/tasks/${taskId}`, { as });
+      const snapshotHash = body.task?.subjectHash ?? '0'.repeat(64);
+      return harness.api('POST', `/api/v1/tasks/${taskId}/decision`, { as, body: { decision, snapshotHash, ...extra }, headers });
+    },
     usePolicy(policy) {
       deps.policy = preparePolicy(policy);
     },
@@ -198,4 +205,20 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
+}
+
+/**
+ * Submits the form of an emailed action page as a browser would: the page's hidden fields plus the
+ * person's own choices.
+ */
+export async function submitActionForm(link: string, fields: Record<string, string>): Promise<Response> {
+  const page = await (await fetch(link)).text();
+  const hidden = Object.fromEntries(
+    [...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1], match[2]]),
+  );
+  return fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...hidden, ...fields }),
+  });
 }

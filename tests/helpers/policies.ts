@@ -1,6 +1,7 @@
 import { defaultPolicy, type PolicyInput } from '../../domain/policy';
 
 const quiet = { low: '1h', medium: '1h', high: '1h', prohibited: '1h' } as const;
+type TriagePolicy = PolicyInput['tasks']['intake_triage'];
 
 /** The shipped policy with deadlines far enough away that no reminder or escalation interferes. */
 export const calmPolicy: PolicyInput = {
@@ -12,21 +13,20 @@ export const calmPolicy: PolicyInput = {
   },
 };
 
-/** Triage of a low-tier system due in 4 s, a reminder at 2 s, then two escalation levels of 3 s each. */
-export const hastyTriagePolicy: PolicyInput = {
+/** The calm policy with the triage task changed, e.g. to another approval chain. */
+export const withTriage = (triage: Partial<TriagePolicy>): PolicyInput => ({
   ...calmPolicy,
-  name: 'test-hasty-triage',
-  tasks: {
-    ...calmPolicy.tasks,
-    intake_triage: {
-      assigneeRole: 'governance_lead',
-      slaByTier: { low: '4s', medium: '4s', high: '4s', prohibited: '4s' },
-      reminderPoints: [0.5],
-      escalationLadder: [
-        { action: 'notify', target: 'manager', window: '3s' },
-        { action: 'add', target: 'executive', window: '3s' },
-      ],
-      timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'reject', prohibited: 'reject' },
-    },
-  },
-};
+  tasks: { ...calmPolicy.tasks, intake_triage: { ...calmPolicy.tasks.intake_triage, ...triage } },
+});
+
+/** Triage of a low-tier system due in 4 s, a reminder at 2 s, then two escalation levels of 3 s each. */
+export const hastyTriagePolicy: PolicyInput = withTriage({
+  steps: [{ role: 'governance_lead' }],
+  slaByTier: { low: '4s', medium: '4s', high: '4s', prohibited: '4s' },
+  reminderPoints: [0.5],
+  escalationLadder: [
+    { action: 'notify', target: 'manager', window: '3s' },
+    { action: 'add', target: 'executive', window: '3s' },
+  ],
+  timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'reject', prohibited: 'reject' },
+});

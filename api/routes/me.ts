@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import { appendAuditEvent } from '../../db/audit';
+import { inTransaction } from '../../db/pool';
+import { principalsByIds, setDelegation } from '../../db/principals';
+import type { ApiDeps } from '../deps';
+import { AppError } from '../errors';
+import { parseBody } from '../validate';
+
+const delegationBody = z.strictObject({
+  to: z.string().trim().min(1).max(200),
+  until: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).refine((until) => new Date(until) > new Date(), 'must be in the future'),
+});
+
+/** The caller's own profile and out-of-office delegation: tasks opened while away go to the delegate. */
+export function meRoutes(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/', async (req, res) => {
+    const { rows } = await deps.pool.query('SELECT delegate_id, delegate_until FROM principals WHERE id = $1', [req.principal!.id]);
+    const active = rows[0]?.delegate_until > new Date();
+    res.json({ principal: req.principal, delegation: active ? { to: rows[0].delegate_id, until: rows[0].delegate_until.toISOString() } : null });
+  });
+
+  router.put('/delegation', async (req, res) => {
+    const body = parseBody(delegationBody, req);
+    const me = req.principal!;
+    if (body.to === me.id) throw new AppError(400, 'invalid_input', 'the request body is invalid', { to: ['you cannot delegate to yourself'] });
+    const [delegate] = await principalsByIds(deps.pool, [body.to]);
+    if (!delegate) throw new AppError(400, 'invalid_input', 'the request body is invalid', { to: [`no principal '${body.to}'`] });
+    await inTransaction(deps.pool, async (db) => {
+      await setDelegation(db, me.id, { delegateId: delegate.id, until: body.until });
+      await appendAuditEvent(db, {
+        key: `delegation:${me.id}:${randomUUID()}`,
+        type: 'principal.delegation_set',
+        actorId: me.id,
+        data: { delegateId: delegate.id, until: body.until },
+      });
+    });
+    res.json({ delegation: { to: delegate.id, until: new Date(body.until).toISOString() } });
+  });
+
+  router.delete('/delegation', async (req, res) => {
+    const me = req.principal!;
+    await inTransaction(deps.pool, async (db) => {
+      await setDelegation(db, me.id, null);
+      await appendAuditEvent(db, { key: `delegation:${me.id}:${randomUUID()}`, type: 'principal.delegation_ended', actorId: me.id });
+    });
+    res.status(204).end();
+  });
+
+  return router;
+}
