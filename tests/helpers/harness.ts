@@ -36,6 +36,7 @@ const cast = {
   approver: { name: 'Ada Approver', roles: ['approver'], manager: null },
   auditor: { name: 'Aldo Auditor', roles: ['auditor'], manager: null },
   ownerAndLead: { name: 'Lena Owner-Lead', roles: ['system_owner'], manager: null },
+  lead2: { name: 'Gus Lead', roles: [], manager: null },
 } as const satisfies Record<string, { name: string; roles: Role[]; manager: string | null }>;
 export type CastMember = keyof typeof cast;
 
@@ -69,8 +70,16 @@ export interface Harness {
  * A whole platform for one test file: its own migrated database, the real Temporal dev server of the
  * run, a worker on its own task queue, the api on a free port, and a real SMTP receiver.
  */
-export async function startHarness(options: { withGovernanceLeadOwner?: boolean } = {}): Promise<Harness> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+export async function startHarness(
+  options: {
+    withGovernanceLeadOwner?: boolean;
+    /** Gives lead2 the governance_lead role, for tests of rules over several leads; others rely on one lead. */
+    extraGovernanceLead?: boolean;
+    /** Lets a test stand between the worker and the real activities, e.g. to inject failures. */
+    wrapActivities?: (activities: Activities) => Activities;
+  } = {},
+): Promise<Harness> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const databaseName = `aims_flow_test_${randomBytes(4).toString('hex')}`;
   const templateUrl = new URL(inject('templateDatabaseUrl'));
   const admin = createPool(new URL('/postgres', templateUrl).toString());
@@ -82,7 +91,12 @@ export async function startHarness(options: { withGovernanceLeadOwner?: boolean 
   const people = {} as Record<CastMember, Person>;
   for (const [id, member] of Object.entries(cast) as [CastMember, (typeof cast)[CastMember]][]) {
     const apiKey = newApiKey();
-    const roles: Role[] = id === 'ownerAndLead' && options.withGovernanceLeadOwner ? ['system_owner', 'governance_lead'] : [...member.roles];
+    const roles: Role[] =
+      id === 'ownerAndLead' && options.withGovernanceLeadOwner
+        ? ['system_owner', 'governance_lead']
+        : id === 'lead2' && options.extraGovernanceLead
+          ? ['governance_lead']
+          : [...member.roles];
     people[id] = { id, email: `${id}@example.test`, name: member.name, apiKey };
     await upsertPrincipal(pool, { id, email: people[id].email, name: member.name, roles, managerId: null, apiKey });
   }
@@ -158,7 +172,7 @@ export async function startHarness(options: { withGovernanceLeadOwner?: boolean 
         connection: nativeConnection,
         namespace: 'default',
         taskQueue,
-        activities,
+        activities: options.wrapActivities ? options.wrapActivities(activities) : activities,
         workflowBundle: { codePath: inject('workflowBundlePath') },
       });
       running = worker.run();
