@@ -237,6 +237,8 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
   }
 
   const stopWaiting = () => stepDone || settled !== undefined || state.withdrawal !== null || subjectChanged;
+  const continueAsNewDue = () =>
+    workflowInfo().continueAsNewSuggested || (input.historyLimit !== undefined && workflowInfo().historyLength > input.historyLimit);
   for (;;) {
     if (!state.stepOpened) {
       const opened = await openTaskStep(stepOpening());
@@ -247,13 +249,14 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
 
     const reminderTimes = policy.reminderPoints.map((point) => state.stepOpenedAt + Math.round(point * sla)).sort((a, b) => a - b);
     while (!stopWaiting()) {
-      if (workflowInfo().continueAsNewSuggested || (input.historyLimit && workflowInfo().historyLength > input.historyLimit)) {
+      if (continueAsNewDue()) {
         await condition(allHandlersFinished);
         if (!stopWaiting()) await continueAsNew<typeof humanTaskWorkflow>({ ...input, carried: state });
       }
       const nextReminder = reminderTimes[state.remindersSent];
       const wakeAt = nextReminder !== undefined && nextReminder < state.dueAt ? nextReminder : state.dueAt;
-      if (await condition(stopWaiting, Math.max(wakeAt - Date.now(), 1))) break;
+      // Also woken by a history grown long from Updates alone, which would otherwise wait for the next deadline.
+      if (await condition(() => stopWaiting() || continueAsNewDue(), Math.max(wakeAt - Date.now(), 1))) continue;
 
       if (wakeAt !== state.dueAt) {
         state.remindersSent += 1;
