@@ -24,14 +24,21 @@ async function updateTask<Result, Input>(
   input: Input,
   updateId: string,
 ): Promise<Result> {
-  try {
-    return await withTemporalDeadline(deps, () =>
-      deps.temporal.workflow.getHandle(task.workflowId).executeUpdate(update, { args: [input], updateId }),
-    );
-  } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) throw refusedDecision(error) ?? error;
-    if (error instanceof WorkflowNotFoundError) throw taskClosed();
-    throw error;
+  const giveUpAt = Date.now() + deps.temporalDeadlineMs;
+  for (;;) {
+    try {
+      return await withTemporalDeadline(deps, () =>
+        deps.temporal.workflow.getHandle(task.workflowId).executeUpdate(update, { args: [input], updateId }),
+      );
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw taskClosed();
+      if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+      const refusal = refusedDecision(error) ?? error;
+      // The task row is visible a moment before its workflow has seated the assignees: ask again shortly.
+      const opening = refusal instanceof AppError && refusal.code === decisionRefusals.taskOpening;
+      if (!opening || Date.now() > giveUpAt) throw refusal;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 }
 

@@ -41,6 +41,7 @@ const refusalStatus: Record<DecisionRefusal, number> = {
   [decisionRefusals.snapshotMismatch]: 409,
   [decisionRefusals.invalidDelegate]: 409,
   [decisionRefusals.notRequester]: 403,
+  [decisionRefusals.taskOpening]: 503,
 };
 
 /** A decision the task workflow refused in its validator, as the HTTP error the client sees. */

@@ -176,5 +176,7 @@ export const decisionRefusals = {
   snapshotMismatch: 'SnapshotMismatch',
   notRequester: 'NotRequester',
   invalidDelegate: 'InvalidDelegate',
+  /** The step's assignees are being seated; the same update a moment later will be judged. */
+  taskOpening: 'TaskOpening',
 } as const;
 export type DecisionRefusal = (typeof decisionRefusals)[keyof typeof decisionRefusals];

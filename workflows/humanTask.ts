@@ -82,6 +82,7 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
   const isAssignee = (id: string) => state.assignees.some((assignee) => assignee.principalId === id);
   const recorded = <T>() => state.processedUpdates[currentUpdateInfo()!.id] as T | undefined;
   const ensureOpen = () => {
+    if (!state.stepOpened && status === 'open') throw refuse(decisionRefusals.taskOpening, 'this task is still opening; try again in a moment');
     if (status !== 'open' || stepDone || settled !== undefined || state.withdrawal) throw refuse(decisionRefusals.taskClosed, 'this task is already closed');
   };
   const changeResult = (): TaskChangeResult => ({ taskId, assignees: state.assignees, taskStatus: status });

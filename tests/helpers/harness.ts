@@ -79,7 +79,7 @@ export async function startHarness(
     wrapActivities?: (activities: Activities) => Activities;
   } = {},
 ): Promise<Harness> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  Runtime.install({ logger: new DefaultLogger(process.env.TEST_WORKER_LOG_LEVEL === 'WARN' ? 'WARN' : 'ERROR') });
   const databaseName = `aims_flow_test_${randomBytes(4).toString('hex')}`;
   const templateUrl = new URL(inject('templateDatabaseUrl'));
   const admin = createPool(new URL('/postgres', templateUrl).toString());
