@@ -4,6 +4,7 @@ import type { Pool } from '../db/pool';
 import { decisionsOf, getTask, type TaskRecord } from '../db/tasks';
 import type { Principal } from '../domain/principal';
 import {
+  amendSubjectUpdate,
   decideTaskUpdate,
   decisionRefusals,
   delegateTaskUpdate,
@@ -89,3 +90,6 @@ export const reassignTask = (deps: ApiDeps, task: TaskRecord, input: { actorId: 
 
 export const withdrawTask = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; reason?: string }, updateId: string) =>
   updateTask(deps, task, withdrawTaskUpdate, input, updateId);
+
+export const amendTaskSubject = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; submission: unknown }, updateId: string) =>
+  updateTask(deps, task, amendSubjectUpdate, input, updateId);

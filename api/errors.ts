@@ -42,6 +42,7 @@ const refusalStatus: Record<DecisionRefusal, number> = {
   [decisionRefusals.invalidDelegate]: 409,
   [decisionRefusals.notRequester]: 403,
   [decisionRefusals.taskOpening]: 503,
+  [decisionRefusals.notAmendable]: 409,
 };
 
 /** A decision the task workflow refused in its validator, as the HTTP error the client sees. */

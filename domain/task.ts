@@ -11,6 +11,7 @@ export const taskKinds = {
     choices: ['accept', 'reject', 'request_changes'],
     approvingChoice: 'accept',
     submissionSchema: undefined,
+    amendmentSchema: intakeRequestSchema,
     decidedByOwner: false,
   },
   intake_revision: {
@@ -18,6 +19,7 @@ export const taskKinds = {
     choices: ['submit'],
     approvingChoice: 'submit',
     submissionSchema: intakeRequestSchema,
+    amendmentSchema: undefined,
     decidedByOwner: true,
   },
 } as const satisfies Record<string, TaskKindDefinition>;
@@ -27,6 +29,8 @@ interface TaskKindDefinition {
   choices: readonly string[];
   approvingChoice: string;
   submissionSchema: z.ZodType | undefined;
+  /** What the system owner may amend while the task is open, restarting its approvals. */
+  amendmentSchema: z.ZodType | undefined;
   /** True where the system owner is the one who acts (e.g. revising their intake); otherwise the owner may not decide. */
   decidedByOwner: boolean;
 }

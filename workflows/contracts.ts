@@ -81,7 +81,7 @@ export interface CarriedTaskState {
   withdrawal: { actorId: string; reason: string | null } | null;
   submission: unknown;
   /** Results of updates already applied, so a retried update id after continue-as-new returns the first result. */
-  processedUpdates: Record<string, DecideTaskResult | TaskChangeResult>;
+  processedUpdates: Record<string, DecideTaskResult | TaskChangeResult | TaskSubject>;
 }
 
 export type HumanTaskResult =
@@ -152,18 +152,17 @@ export const withdrawTaskUpdate = defineUpdate<TaskChangeResult, [WithdrawTaskIn
 export const subjectChangedSignal = defineSignal<[TaskSubject]>('subjectChanged');
 export const taskProgressQuery = defineQuery<TaskProgress>('taskProgress');
 
-export interface AmendIntakeInput {
+export interface AmendSubjectInput {
   actorId: string;
-  intake: IntakeRequest;
+  submission: unknown;
 }
-export interface AmendIntakeResult {
-  systemId: string;
-  intakeVersion: number;
-  intakeHash: string;
-  tier: RiskTier;
-}
-/** The owner changes the intake while triage is open; triage approvals restart on the new version. */
-export const amendIntakeUpdate = defineUpdate<AmendIntakeResult, [AmendIntakeInput]>('amendIntake');
+/**
+ * The owner amends what an open task decides on (the intake under triage). The task takes it only
+ * while nothing is settled, then has its parent record the new version and waits for it.
+ */
+export const amendSubjectUpdate = defineUpdate<TaskSubject, [AmendSubjectInput]>('amendSubject');
+/** From a task to its parent: an amendment the task accepted, for the parent to record and triage. */
+export const subjectAmendedSignal = defineSignal<[AmendSubjectInput]>('subjectAmended');
 
 /** ApplicationFailure types with which a task refuses a decision; the api maps them to HTTP statuses. */
 export const decisionRefusals = {
@@ -178,5 +177,6 @@ export const decisionRefusals = {
   invalidDelegate: 'InvalidDelegate',
   /** The step's assignees are being seated; the same update a moment later will be judged. */
   taskOpening: 'TaskOpening',
+  notAmendable: 'NotAmendable',
 } as const;
 export type DecisionRefusal = (typeof decisionRefusals)[keyof typeof decisionRefusals];

@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   currentUpdateInfo,
+  getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -12,10 +13,12 @@ import { approvalChainFor } from '../domain/policy';
 import { settledChoice, taskKinds, type TaskStatus } from '../domain/task';
 import type { Activities } from '../activities';
 import {
+  amendSubjectUpdate,
   decideTaskUpdate,
   decisionRefusals,
   delegateTaskUpdate,
   reassignTaskUpdate,
+  subjectAmendedSignal,
   subjectChangedSignal,
   taskProgressQuery,
   withdrawTaskUpdate,
@@ -77,12 +80,14 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
   let settled: string | undefined;
   let subjectChanged = false;
   let stepDone = false;
+  let amendmentPending = false;
   const stepVotes = () => state.votes.filter((vote) => vote.step === state.step);
   const cycle = () => `${state.step}.${state.subject.version}`;
   const isAssignee = (id: string) => state.assignees.some((assignee) => assignee.principalId === id);
   const recorded = <T>() => state.processedUpdates[currentUpdateInfo()!.id] as T | undefined;
   const ensureOpen = () => {
     if (!state.stepOpened && status === 'open') throw refuse(decisionRefusals.taskOpening, 'this task is still opening; try again in a moment');
+    if (amendmentPending || subjectChanged) throw refuse(decisionRefusals.taskOpening, 'what this task decides on is being amended; try again in a moment');
     if (status !== 'open' || stepDone || settled !== undefined || state.withdrawal) throw refuse(decisionRefusals.taskClosed, 'this task is already closed');
   };
   const changeResult = (): TaskChangeResult => ({ taskId, assignees: state.assignees, taskStatus: status });
@@ -199,6 +204,36 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
       validateNewSeat(request.toId);
     },
   });
+
+  setHandler(
+    amendSubjectUpdate,
+    async (amendment) => {
+      const earlier = recorded<typeof state.subject>();
+      if (earlier) return earlier;
+      const updateId = currentUpdateInfo()!.id;
+      // Decisions wait while the parent records the new version, then meet the new hash.
+      amendmentPending = true;
+      const before = state.subject.version;
+      await getExternalWorkflowHandle(workflowInfo().parent!.workflowId).signal(subjectAmendedSignal, amendment);
+      await condition(() => state.subject.version > before);
+      amendmentPending = false;
+      state.processedUpdates[updateId] = state.subject;
+      return state.subject;
+    },
+    {
+      validator: (amendment) => {
+        if (recorded()) return;
+        ensureOpen();
+        if (!definition.amendmentSchema || !workflowInfo().parent) throw refuse(decisionRefusals.notAmendable, 'what this task decides on cannot be amended');
+        if (amendment.actorId !== input.systemOwnerId) throw refuse(decisionRefusals.notRequester, 'only the system owner can amend this');
+        const parsed = definition.amendmentSchema.safeParse(amendment.submission);
+        if (!parsed.success) {
+          const fields = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(submission)'}: ${issue.message}`);
+          throw refuse(decisionRefusals.invalidSubmission, `the amendment is invalid: ${fields.join('; ')}`);
+        }
+      },
+    },
+  );
 
   setHandler(
     withdrawTaskUpdate,

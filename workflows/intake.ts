@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   proxyActivities,
@@ -16,9 +15,8 @@ import type { TaskKind } from '../domain/task';
 import { triageIntake, type TriageResult } from '../domain/triage';
 import type { Activities } from '../activities';
 import {
-  amendIntakeUpdate,
-  decisionRefusals,
   searchAttributes,
+  subjectAmendedSignal,
   subjectChangedSignal,
   workflowIds,
   type HumanTaskResult,
@@ -36,7 +34,8 @@ const { registerSystem, recordTriage, reviseIntake, transitionSystem } = proxyAc
 /**
  * Intake: registers the AI system, triages it into a risk tier and waits for a governance lead to
  * accept, reject or ask the owner for changes; changes loop back through triage. While triage is
- * open the owner may amend the intake, which restarts the triage approvals on the new version.
+ * open the owner may amend the intake through the triage task, which restarts its approvals on the
+ * new version.
  */
 export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
   const { systemId, ownerId, policy } = input;
@@ -52,27 +51,13 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
     return result;
   }
 
-  setHandler(
-    amendIntakeUpdate,
-    async ({ intake: amended }) => {
-      intake = intakeRequestSchema.parse(amended);
-      subject = await reviseIntake({ systemId, version: subject.version + 1, intake, actorId: ownerId, reason: 'amendment' });
-      triage = await triageVersion(subject.version);
-      await openTriage?.signal(subjectChangedSignal, subject);
-      return { systemId, intakeVersion: subject.version, intakeHash: subject.hash, tier: triage.tier };
-    },
-    {
-      validator: ({ actorId, intake: amended }) => {
-        if (actorId !== ownerId) throw ApplicationFailure.create({ type: decisionRefusals.notRequester, message: 'only the system owner can amend the intake', nonRetryable: true });
-        if (!openTriage) throw ApplicationFailure.create({ type: decisionRefusals.taskClosed, message: 'the intake can be amended only while triage is open', nonRetryable: true });
-        const parsed = intakeRequestSchema.safeParse(amended);
-        if (!parsed.success) {
-          const fields = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-          throw ApplicationFailure.create({ type: decisionRefusals.invalidSubmission, message: `the intake is invalid: ${fields.join('; ')}`, nonRetryable: true });
-        }
-      },
-    },
-  );
+  // The triage task accepted the owner's amendment; record the new version and hand it back to the task.
+  setHandler(subjectAmendedSignal, async ({ actorId, submission }) => {
+    intake = intakeRequestSchema.parse(submission);
+    subject = await reviseIntake({ systemId, version: subject.version + 1, intake, actorId, reason: 'amendment' });
+    triage = await triageVersion(subject.version);
+    await openTriage?.signal(subjectChangedSignal, subject);
+  });
 
   const runHumanTask = async (kind: TaskKind, requesterId: string): Promise<HumanTaskResult> => {
     const taskId = uuid4();

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { Router } from 'express';
 import { z } from 'zod';
 import { auditTrail } from '../../db/audit';
@@ -10,11 +9,12 @@ import { listTasks } from '../../db/tasks';
 import { canonicalJson } from '../../domain/policy';
 import { hasAnyRole } from '../../domain/principal';
 import { intakeRequestSchema } from '../../domain/system';
-import { amendIntakeUpdate, searchAttributes, workflowIds, workflowTypes, type IntakeWorkflowInput } from '../../workflows/contracts';
+import { decisionRefusals, searchAttributes, workflowIds, workflowTypes, type IntakeWorkflowInput } from '../../workflows/contracts';
 import { canSeeSystem } from '../access';
 import { oversightRoles, requireRole } from '../auth';
 import { withTemporalDeadline, type ApiDeps } from '../deps';
-import { AppError, forbidden, notFound, refusedDecision } from '../errors';
+import { amendTaskSubject } from '../decisions';
+import { AppError, forbidden, notFound } from '../errors';
 import { idempotencyKey, parseBody, parseId, parseQuery } from '../validate';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -68,24 +68,16 @@ export function systemRoutes(deps: ApiDeps): Router {
   /** The owner amends the intake while triage is open; the triage approvals restart on the new version. */
   router.put('/:id/intake', requireRole('system_owner'), async (req, res) => {
     const id = parseId(req);
-    const key = idempotencyKey(req);
     const intake = parseBody(intakeRequestSchema, req);
     const system = id && (await getSystem(deps.pool, id));
     if (!system) throw notFound('the AI system');
     if (system.ownerId !== req.principal!.id) throw forbidden('only the system owner can amend the intake');
-    try {
-      const result = await withTemporalDeadline(deps, () =>
-        deps.temporal.workflow.getHandle(workflowIds.intake(system.id)).executeUpdate(amendIntakeUpdate, {
-          args: [{ actorId: req.principal!.id, intake }],
-          updateId: `api:amend:${req.principal!.id}:${key ?? randomUUID()}`,
-        }),
-      );
-      res.json(result);
-    } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) throw refusedDecision(error) ?? error;
-      if (error instanceof WorkflowNotFoundError) throw new AppError(409, 'TaskClosed', 'the intake can be amended only while triage is open');
-      throw error;
-    }
+    const [triage] = (await listTasks(deps.pool, { systemId: system.id, status: 'open', limit: 10 })).filter((task) => task.kind === 'intake_triage');
+    if (!triage) throw new AppError(409, decisionRefusals.taskClosed, 'the intake can be amended only while triage is open');
+    const updateId = `api:amend:${req.principal!.id}:${idempotencyKey(req) ?? randomUUID()}`;
+    const subject = await amendTaskSubject(deps, triage, { actorId: req.principal!.id, submission: intake }, updateId);
+    const amended = await getSystem(deps.pool, system.id);
+    res.json({ systemId: system.id, intakeVersion: subject.version, intakeHash: subject.hash, tier: amended?.riskTier });
   });
 
   router.get('/', async (req, res) => {
