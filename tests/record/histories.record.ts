@@ -1,0 +1,73 @@
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, sampleIntake, startHarness, submitActionForm, type Harness } from '../helpers/harness';
+import { hastyTriagePolicy, withTriage } from '../helpers/policies';
+
+/** `npm run record-histories`: runs real scenarios and writes their histories for tests/replay.test.ts. */
+const historiesDir = path.join(__dirname, '../histories');
+
+describe('recording workflow histories', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    for (const file of await readdir(historiesDir)) if (file.endsWith('.json')) await rm(path.join(historiesDir, file));
+    h = await startHarness();
+  });
+  afterAll(() => h?.stop());
+
+  async function record(scenario: string, systemId: string) {
+    for await (const execution of h.temporal.workflow.list({ query: `AimsSystemId = "${systemId}"` })) {
+      const handle = h.temporal.workflow.getHandle(execution.workflowId, execution.runId);
+      await handle.result().catch(() => undefined);
+      const history = JSON.parse(historyToJSON(await handle.fetchHistory()));
+      const file = `${scenario}--${execution.type}--${execution.workflowId.slice(0, 15)}.json`;
+      await writeFile(path.join(historiesDir, file), JSON.stringify({ workflowId: execution.workflowId, workflowType: execution.type, history }, null, 1));
+    }
+  }
+
+  const file = async (name: string, overrides = {}) =>
+    (await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name, ...overrides }) })).body.systemId as string;
+  const stateIs = (systemId: string, state: string) =>
+    eventually(async () => ((await h.api('GET', `/api/v1/systems/${systemId}`)).body.system?.state === state ? true : undefined), 60_000);
+  const openTask = (systemId: string, kind: string) =>
+    eventually(async () => (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.openTasks?.find((t: { kind: string }) => t.kind === kind));
+
+  it('records a triage with reminder, escalation, changes requested, amendment and acceptance', async () => {
+    h.usePolicy({ ...hastyTriagePolicy, tasks: { ...hastyTriagePolicy.tasks, intake_triage: { ...hastyTriagePolicy.tasks.intake_triage, steps: [{ role: 'governance_lead' }, { role: 'executive' }] } } });
+    const systemId = await file('Recorded escalation');
+    const escalated = await h.mail.waitFor((m) => m.subject === 'Escalated to you: Triage an AI system intake: Recorded escalation', 30_000);
+    await submitActionForm(escalated.links[0], { choice: 'request_changes' });
+    const revision = await openTask(systemId, 'intake_revision');
+    await h.decide(revision.id, 'owner', 'submit', { submission: sampleIntake({ name: 'Recorded escalation', dataCategories: ['personal'] }) });
+    const triage = await eventually(async () => {
+      const task = await openTask(systemId, 'intake_triage');
+      return task.subjectVersion === 2 ? task : undefined;
+    });
+    const amended = await h.api('PUT', `/api/v1/systems/${systemId}/intake`, { body: sampleIntake({ name: 'Recorded escalation', dataCategories: ['personal', 'special_category'] }) });
+    expect(amended.status).toBe(200);
+    await eventually(async () => ((await h.api('GET', `/api/v1/tasks/${triage.id}`, { as: 'lead' })).body.task.subjectVersion === 3 ? true : undefined));
+    await h.decide(triage.id, 'lead', 'accept');
+    await eventually(async () => ((await h.api('GET', `/api/v1/tasks/${triage.id}`, { as: 'lead' })).body.task.currentStep === 1 ? true : undefined));
+    await h.decide(triage.id, 'executive', 'accept');
+    await stateIs(systemId, 'assessment');
+    await record('escalated-revised-amended-accepted', systemId);
+  });
+
+  it('records a withdrawal and a delegated rejection', async () => {
+    h.usePolicy(withTriage({}));
+    const withdrawn = await file('Recorded withdrawal');
+    const task = await openTask(withdrawn, 'intake_triage');
+    await h.api('POST', `/api/v1/tasks/${task.id}/withdraw`, { body: { reason: 'no longer needed' } });
+    await stateIs(withdrawn, 'withdrawn');
+    await record('withdrawn', withdrawn);
+
+    const delegated = await file('Recorded delegation');
+    const delegatedTask = await openTask(delegated, 'intake_triage');
+    await h.api('POST', `/api/v1/tasks/${delegatedTask.id}/delegate`, { as: 'lead', body: { to: 'approver' } });
+    await eventually(async () => ((await h.api('GET', `/api/v1/tasks/${delegatedTask.id}`, { as: 'lead' })).body.task.assignees[0].principalId === 'approver' ? true : undefined));
+    await h.decide(delegatedTask.id, 'approver', 'reject');
+    await stateIs(delegated, 'rejected');
+    await record('delegated-rejected', delegated);
+  });
+});
