@@ -1,18 +1,18 @@
-import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { appendAuditEvent } from '../db/audit';
+import { sha256Hex } from '../db/hashing';
 import { inTransaction } from '../db/pool';
 import { insertSystem, lockSystem, setIntake, setSystemState, setTriage } from '../db/systems';
 import { IllegalTransitionError, type LifecycleState } from '../domain/lifecycle';
 import { canonicalJson } from '../domain/policy';
 import type { IntakeRequest } from '../domain/system';
+import type { TaskSubject } from '../domain/task';
 import type { TriageResult } from '../domain/triage';
-import type { TaskSubject } from '../workflows/contracts';
 import type { ActivityDeps } from '.';
 
 /** What a triage decides on: the intake's content, hashed so a decision can prove which version it saw. */
 const intakeSubject = (intake: IntakeRequest, version: number): TaskSubject => ({
-  hash: createHash('sha256').update(canonicalJson(intake)).digest('hex'),
+  hash: sha256Hex(canonicalJson(intake)),
   version,
 });
 
@@ -59,6 +59,11 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
         });
       });
       return subject;
+    },
+
+    /** An event in a system's life that changes no state, such as an intake whose triage expired. */
+    async recordSystemEvent(input: { systemId: string; key: string; type: string; data: Record<string, unknown> }) {
+      await inTransaction(pool, (db) => appendAuditEvent(db, { key: input.key, type: input.type, systemId: input.systemId, data: input.data }));
     },
 
     async transitionSystem(input: { systemId: string; to: LifecycleState; reason: string; eventKey: string }) {

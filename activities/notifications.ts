@@ -31,6 +31,7 @@ function composeBody(kind: EmailKind, task: TaskRecord, recipientName: string, s
     `Task: ${task.title}`,
     systemSummary,
     `Due: ${due}`,
+    task.escalationLevel > 0 ? `Escalated to level ${task.escalationLevel}; next escalation: ${new Date(task.nextDeadlineAt).toUTCString()}` : '',
     `Task id: ${task.id}`,
     '',
     actionUrl ? `Open the task and decide here:\n${actionUrl}\n\nThe link is personal to you: do not forward it.` : '',
@@ -85,7 +86,10 @@ export function createNotificationActivities({ pool, mailer, mailFrom, publicBas
   };
 }
 
-/** Links stay usable while the task can still be decided: the workflow refuses them once it closes. */
+/**
+ * A hard stop for a link, a year past the task's current due time. Within it a link is good only while
+ * its task is open: the action page refuses a closed task and the workflow any decision on one.
+ */
 function finalDeadline(task: TaskRecord): string {
   const year = 365 * 24 * 3600 * 1000;
   return new Date(new Date(task.dueAt).getTime() + year).toISOString();

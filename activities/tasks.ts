@@ -7,8 +7,7 @@ import { lockSystem } from '../db/systems';
 import { activeAssignees, closeTask, insertDecision, insertTask, seatAssignees, unseatAll, updateTaskProgress } from '../db/tasks';
 import type { EscalationLevel } from '../domain/policy';
 import type { Role } from '../domain/principal';
-import { taskKinds, type ApprovalRule, type TaskKind, type TaskStatus } from '../domain/task';
-import type { TaskAssignee, TaskSubject } from '../workflows/contracts';
+import { taskKinds, type ApprovalRule, type TaskAssignee, type TaskKind, type TaskStatus, type TaskSubject } from '../domain/task';
 import type { ActivityDeps } from '.';
 
 export type EmailKind = 'assigned' | 'reminder' | 'escalated_assignee' | 'escalation_notice' | 'assignment_gap';
@@ -29,6 +28,16 @@ async function queueEmails(
   return keys;
 }
 
+/** The outbox keys queued for one kind and level of a task, for a retry to send what its first attempt queued. */
+async function queuedKeys(db: Queryable, taskId: string, kind: EmailKind, level: string): Promise<string[]> {
+  const { rows } = await db.query<{ key: string }>('SELECT key FROM outbox WHERE task_id = $1 AND kind = $2 AND key LIKE $3 ORDER BY key', [
+    taskId,
+    kind,
+    `%:${kind}:${level}`,
+  ]);
+  return rows.map((row) => row.key);
+}
+
 const governanceLeads = async (db: Queryable, excludedIds: readonly string[]) =>
   (await principalsWithRole(db, 'governance_lead')).map((p) => p.id).filter((id) => !excludedIds.includes(id));
 
@@ -40,6 +49,8 @@ async function resolveSeats(db: Queryable, role: Role, ownerId: string, excluded
   const holders = role === 'system_owner' ? [ownerId] : (await principalsWithRole(db, role)).map((p) => p.id);
   const seats: TaskAssignee[] = [];
   for (const holder of holders) {
+    // An excluded person never gets a seat, not even through their delegate.
+    if (excludedIds.includes(holder)) continue;
     const { rows } = await db.query<{ delegate_id: string | null }>(
       'SELECT delegate_id FROM principals WHERE id = $1 AND delegate_until > now()',
       [holder],
@@ -51,8 +62,14 @@ async function resolveSeats(db: Queryable, role: Role, ownerId: string, excluded
   return seats;
 }
 
-async function resolveEscalationTargets(db: Queryable, target: EscalationLevel['target'], assignees: TaskAssignee[], ownerId: string) {
-  if (target !== 'manager') return (await resolveSeats(db, target, ownerId, [])).map((seat) => seat.principalId);
+async function resolveEscalationTargets(
+  db: Queryable,
+  target: EscalationLevel['target'],
+  assignees: TaskAssignee[],
+  ownerId: string,
+  excludedIds: readonly string[],
+) {
+  if (target !== 'manager') return (await resolveSeats(db, target, ownerId, excludedIds)).map((seat) => seat.principalId);
   // The manager of the person the seat belongs to: for a delegate, of the one they stand in for.
   const owners = assignees.map((assignee) => assignee.onBehalfOf ?? assignee.principalId);
   const managers = (await principalsByIds(db, owners)).map((principal) => principal.managerId);
@@ -63,6 +80,8 @@ interface StepOpening {
   taskId: string;
   systemId: string;
   step: number;
+  /** Steps in the chain now: a changed subject may have changed the tier, and with it the chain. */
+  stepCount: number;
   role: Role;
   rule: ApprovalRule;
   excludedIds: string[];
@@ -79,6 +98,7 @@ async function openStep(db: Queryable, publicBaseUrl: string, input: StepOpening
   if (alreadyOpened) {
     // A retry after the first attempt committed: the directory is not consulted twice.
     assignees = await activeAssignees(db, input.taskId);
+    gapKeys = await queuedKeys(db, input.taskId, 'assignment_gap', input.cycle);
   } else {
     const system = await lockSystem(db, input.systemId);
     assignees = await resolveSeats(db, input.role, system.ownerId, input.excludedIds);
@@ -104,7 +124,14 @@ async function openStep(db: Queryable, publicBaseUrl: string, input: StepOpening
     }
     await unseatAll(db, input.taskId);
     await seatAssignees(db, input.taskId, input.step, assignees, 0);
-    await updateTaskProgress(db, input.taskId, { currentStep: input.step, dueAt: input.dueAt, escalationLevel: 0, remindersSent: 0, subject: input.subject });
+    await updateTaskProgress(db, input.taskId, {
+      currentStep: input.step,
+      stepCount: input.stepCount,
+      dueAt: input.dueAt,
+      escalationLevel: 0,
+      remindersSent: 0,
+      subject: input.subject,
+    });
     await appendAuditEvent(db, {
       key: eventKey,
       type: 'task.step_opened',
@@ -126,7 +153,7 @@ export function createTaskActivities({ pool, publicBaseUrl }: ActivityDeps) {
   return {
     /** Opens the task with its first step seated, in one transaction, so nobody sees a task without assignees. */
     async openTask(
-      input: StepOpening & { kind: TaskKind; requesterId: string; stepCount: number; policyVersion: string },
+      input: StepOpening & { kind: TaskKind; requesterId: string; policyVersion: string },
     ): Promise<{ assignees: TaskAssignee[]; emailKeys: string[] }> {
       return inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
@@ -217,8 +244,17 @@ export function createTaskActivities({ pool, publicBaseUrl }: ActivityDeps) {
       cycle: string;
     }): Promise<{ assignees: TaskAssignee[]; targetIds: string[]; emailKeys: string[] }> {
       return inTransaction(pool, async (db) => {
+        const eventKey = `${input.taskId}:escalation:${input.cycle}:${input.level}`;
+        const emailKind: EmailKind = input.action === 'notify' ? 'escalation_notice' : 'escalated_assignee';
+        const level = `${input.cycle}.${input.level}`;
+        const { rows: done } = await db.query<{ data: { targetIds: string[] } }>('SELECT data FROM audit_events WHERE event_key = $1', [eventKey]);
+        if (done[0]) {
+          // A retry after the first attempt committed: answer what it did rather than asking the directory again.
+          const assignees = input.action === 'notify' ? input.assignees : await activeAssignees(db, input.taskId);
+          return { assignees, targetIds: done[0].data.targetIds, emailKeys: await queuedKeys(db, input.taskId, emailKind, level) };
+        }
         const system = await lockSystem(db, input.systemId);
-        const resolved = await resolveEscalationTargets(db, input.target, input.assignees, system.ownerId);
+        const resolved = await resolveEscalationTargets(db, input.target, input.assignees, system.ownerId, input.excludedIds);
         let targetIds = resolved.filter((id) => !input.excludedIds.includes(id));
         const fallback = targetIds.length === 0;
         // Nobody at this level (e.g. an assignee without a manager): the governance leads hold the last step.
@@ -232,9 +268,9 @@ export function createTaskActivities({ pool, publicBaseUrl }: ActivityDeps) {
           if (input.action === 'reassign') await unseatAll(db, input.taskId);
           await seatAssignees(db, input.taskId, step.rows[0].current_step, assignees, input.level);
         }
-        await updateTaskProgress(db, input.taskId, { escalationLevel: input.level, dueAt: input.dueAt });
+        await updateTaskProgress(db, input.taskId, { escalationLevel: input.level, nextDeadlineAt: input.dueAt });
         await appendAuditEvent(db, {
-          key: `${input.taskId}:escalation:${input.cycle}:${input.level}`,
+          key: eventKey,
           type: 'task.escalated',
           systemId: input.systemId,
           taskId: input.taskId,
@@ -243,8 +279,8 @@ export function createTaskActivities({ pool, publicBaseUrl }: ActivityDeps) {
         const emailKeys = await queueEmails(db, publicBaseUrl, {
           taskId: input.taskId,
           recipientIds: targetIds,
-          kind: input.action === 'notify' ? 'escalation_notice' : 'escalated_assignee',
-          level: `${input.cycle}.${input.level}`,
+          kind: emailKind,
+          level,
         });
         return { assignees, targetIds, emailKeys };
       });

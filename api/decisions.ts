@@ -26,7 +26,7 @@ async function updateTask<Result, Input>(
   updateId: string,
 ): Promise<Result> {
   const giveUpAt = Date.now() + deps.temporalDeadlineMs;
-  for (;;) {
+  for (let pause = 25; ; pause = Math.min(pause * 2, 500)) {
     try {
       return await withTemporalDeadline(deps, () =>
         deps.temporal.workflow.getHandle(task.workflowId).executeUpdate(update, { args: [input], updateId }),
@@ -38,7 +38,7 @@ async function updateTask<Result, Input>(
       // The task row is visible a moment before its workflow has seated the assignees: ask again shortly.
       const opening = refusal instanceof AppError && refusal.code === decisionRefusals.taskOpening;
       if (!opening || Date.now() > giveUpAt) throw refusal;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 }

@@ -80,10 +80,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (error instanceof AppError) {
       status = error.status;
       body = { error: error.code, message: error.message, ...(error.fields && { fields: error.fields }) };
-    } else if (error instanceof WorkflowUpdateFailedError && refusedDecision(error)) {
-      const refusal = refusedDecision(error)!;
-      status = refusal.status;
-      body = { error: refusal.code, message: refusal.message };
     } else if (error instanceof WorkflowNotFoundError) {
       status = 404;
       body = { error: 'not_found', message: 'the process was not found' };

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { sha256Hex } from '../db/hashing';
 import { canonicalJson, defaultPolicy, policySchema, type Policy, type PolicyInput } from '../domain/policy';
 
 /** Validates a policy and stamps it with a version: the hash of its canonical form. */
 export function preparePolicy(input: PolicyInput): Policy {
   const parsed = policySchema.parse(input);
-  const version = createHash('sha256').update(canonicalJson(parsed)).digest('hex').slice(0, 16);
+  const version = sha256Hex(canonicalJson(parsed)).slice(0, 16);
   return { ...parsed, version };
 }
 

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { canonicalJson } from '../domain/policy';
+import { sha256Hex } from './hashing';
 import type { Queryable } from './pool';
 
 export interface AuditEventInput {
@@ -27,7 +27,7 @@ const chainLock = 42_042_002;
 export const genesisHash = '0'.repeat(64);
 
 export function chainedHash(prevHash: string, event: Omit<AuditEvent, 'seq'> & { key: string }): string {
-  return createHash('sha256').update(prevHash).update(canonicalJson(event)).digest('hex');
+  return sha256Hex(prevHash + canonicalJson(event));
 }
 
 /**

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from './hashing';
 import type { Queryable } from './pool';
-import { hashSecret } from './principals';
 
 export interface OutboxEntry {
   key: string;
@@ -13,7 +13,7 @@ export interface OutboxEntry {
 
 /** The same key always yields the same Message-ID, so a re-sent email is recognisably the same message. */
 export function messageIdFor(key: string, domain: string): string {
-  return `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@${domain}>`;
+  return `<${sha256Hex(key).slice(0, 32)}@${domain}>`;
 }
 
 export async function enqueueEmail(
@@ -47,17 +47,17 @@ export async function markSent(db: Queryable, key: string) {
 
 /**
  * A fresh action token for one email: 256 random bits, only the hash stored, bound to the task and
- * the recipient. A re-sent email gets a new token, and the unsent one it replaces is dropped.
+ * the recipient. A re-sent email gets a new token; the earlier one stays valid, since that copy may
+ * have been delivered and is the one a mail client shows for the shared Message-ID.
  */
 export async function issueActionToken(
   db: Queryable,
   grant: { outboxKey: string; taskId: string; principalId: string; expiresAt: string },
 ): Promise<string> {
   const token = randomBytes(32).toString('base64url');
-  await db.query('DELETE FROM action_tokens WHERE outbox_key = $1 AND used_at IS NULL', [grant.outboxKey]);
   await db.query(
     'INSERT INTO action_tokens (token_hash, outbox_key, task_id, principal_id, expires_at) VALUES ($1, $2, $3, $4, $5)',
-    [hashSecret(token), grant.outboxKey, grant.taskId, grant.principalId, grant.expiresAt],
+    [sha256Hex(token), grant.outboxKey, grant.taskId, grant.principalId, grant.expiresAt],
   );
   return token;
 }
@@ -71,7 +71,7 @@ export interface ActionGrant {
 }
 
 export async function actionGrantFor(db: Queryable, token: string): Promise<ActionGrant | undefined> {
-  const { rows } = await db.query('SELECT * FROM action_tokens WHERE token_hash = $1', [hashSecret(token)]);
+  const { rows } = await db.query('SELECT * FROM action_tokens WHERE token_hash = $1', [sha256Hex(token)]);
   const row = rows[0];
   return (
     row && {

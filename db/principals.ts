@@ -1,8 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from './hashing';
 import type { Principal, Role } from '../domain/principal';
 import type { Queryable } from './pool';
-
-export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 /** 256 random bits; stored only as a SHA-256 hash, which is enough for a secret of this entropy. */
 export const newApiKey = () => `afk_${randomBytes(32).toString('base64url')}`;
@@ -17,7 +16,7 @@ const toPrincipal = (row: { id: string; email: string; name: string; roles: Role
 });
 
 export async function principalByApiKey(db: Queryable, apiKey: string): Promise<Principal | undefined> {
-  const { rows } = await db.query(`SELECT ${columns} FROM principals WHERE api_key_hash = $1`, [hashSecret(apiKey)]);
+  const { rows } = await db.query(`SELECT ${columns} FROM principals WHERE api_key_hash = $1`, [sha256Hex(apiKey)]);
   return rows[0] && toPrincipal(rows[0]);
 }
 
@@ -42,7 +41,7 @@ export async function upsertPrincipal(db: Queryable, principal: PrincipalRecord)
      VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (id) DO UPDATE SET email = $2, name = $3, roles = $4, manager_id = $5,
        api_key_hash = COALESCE($6, principals.api_key_hash)`,
-    [principal.id, principal.email, principal.name, principal.roles, principal.managerId, principal.apiKey ? hashSecret(principal.apiKey) : null],
+    [principal.id, principal.email, principal.name, principal.roles, principal.managerId, principal.apiKey ? sha256Hex(principal.apiKey) : null],
   );
 }
 

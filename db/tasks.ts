@@ -1,5 +1,4 @@
-import type { TaskKind, TaskStatus } from '../domain/task';
-import type { TaskAssignee, TaskSubject } from '../workflows/contracts';
+import type { TaskAssignee, TaskKind, TaskStatus, TaskSubject } from '../domain/task';
 import type { Queryable } from './pool';
 
 export interface TaskRecord {
@@ -14,7 +13,10 @@ export interface TaskRecord {
   stepCount: number;
   subjectHash: string;
   subjectVersion: number;
+  /** The SLA deadline of the current step; past it the task is overdue. */
   dueAt: string;
+  /** When the next escalation level acts (equal to dueAt before any escalation). */
+  nextDeadlineAt: string;
   escalationLevel: number;
   remindersSent: number;
   outcome: string | null;
@@ -54,6 +56,7 @@ const toTask = (row: Record<string, any>): TaskRecord => ({
   subjectHash: row.subject_hash,
   subjectVersion: row.subject_version,
   dueAt: row.due_at.toISOString(),
+  nextDeadlineAt: row.next_deadline_at.toISOString(),
   escalationLevel: row.escalation_level,
   remindersSent: row.reminders_sent,
   outcome: row.outcome,
@@ -70,8 +73,9 @@ export async function insertTask(
   },
 ): Promise<boolean> {
   const result = await db.query(
-    `INSERT INTO tasks (id, system_id, kind, title, workflow_id, requester_id, step_count, due_at, policy_version, subject_hash, subject_version)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
+    `INSERT INTO tasks (id, system_id, kind, title, workflow_id, requester_id, step_count, due_at, next_deadline_at, policy_version,
+       subject_hash, subject_version)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
     [task.id, task.systemId, task.kind, task.title, task.workflowId, task.requesterId, task.stepCount, task.dueAt, task.policyVersion, task.subject.hash, task.subject.version],
   );
   return result.rowCount === 1;
@@ -138,7 +142,7 @@ export async function listTasks(db: Queryable, filter: TaskFilter): Promise<Task
 export async function insertDecision(db: Queryable, taskId: string, decision: Omit<DecisionRecord, 'decidedAt'>): Promise<boolean> {
   const result = await db.query(
     `INSERT INTO decisions (task_id, update_id, actor_id, on_behalf_of, step, snapshot_hash, choice, comment, submission)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (task_id, update_id) DO NOTHING`,
     [taskId, decision.updateId, decision.actorId, decision.onBehalfOf, decision.step, decision.snapshotHash, decision.choice, decision.comment, decision.submission ?? null],
   );
   return result.rowCount === 1;
@@ -162,14 +166,25 @@ export async function decisionsOf(db: Queryable, taskId: string): Promise<Decisi
 export async function updateTaskProgress(
   db: Queryable,
   taskId: string,
-  progress: { dueAt?: string; escalationLevel?: number; remindersSent?: number; currentStep?: number; subject?: TaskSubject },
+  progress: { dueAt?: string; nextDeadlineAt?: string; escalationLevel?: number; remindersSent?: number; currentStep?: number; stepCount?: number; subject?: TaskSubject },
 ) {
   await db.query(
     `UPDATE tasks SET due_at = COALESCE($2, due_at), escalation_level = COALESCE($3, escalation_level),
        reminders_sent = COALESCE($4, reminders_sent), current_step = COALESCE($5, current_step),
-       subject_hash = COALESCE($6, subject_hash), subject_version = COALESCE($7, subject_version)
+       subject_hash = COALESCE($6, subject_hash), subject_version = COALESCE($7, subject_version),
+       step_count = COALESCE($8, step_count), next_deadline_at = COALESCE($9, $2, next_deadline_at)
      WHERE id = $1`,
-    [taskId, progress.dueAt ?? null, progress.escalationLevel ?? null, progress.remindersSent ?? null, progress.currentStep ?? null, progress.subject?.hash ?? null, progress.subject?.version ?? null],
+    [
+      taskId,
+      progress.dueAt ?? null,
+      progress.escalationLevel ?? null,
+      progress.remindersSent ?? null,
+      progress.currentStep ?? null,
+      progress.subject?.hash ?? null,
+      progress.subject?.version ?? null,
+      progress.stepCount ?? null,
+      progress.nextDeadlineAt ?? null,
+    ],
   );
 }
 

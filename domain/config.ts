@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from './issues';
 
 const url = (protocols: string[]) =>
   z.url({ message: 'must be a URL' }).refine((value) => protocols.includes(new URL(value).protocol), {
@@ -29,6 +30,6 @@ export class ConfigError extends Error {
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const result = configSchema.safeParse(env);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  const problems = describeIssues(result.error).map((line) => `  ${line}`);
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
 }

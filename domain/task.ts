@@ -73,5 +73,16 @@ export function settledChoice(
   return votes.length >= needed ? approvingChoice : undefined;
 }
 
+/** What a task decides on: a hash of the subject's content (intake, assessment, plan) and its version. */
+export interface TaskSubject {
+  hash: string;
+  version: number;
+}
+
+export interface TaskAssignee {
+  principalId: string;
+  onBehalfOf: string | null;
+}
+
 export const taskStatuses = ['open', 'decided', 'expired', 'rejected_on_timeout', 'withdrawn'] as const;
 export type TaskStatus = (typeof taskStatuses)[number];

@@ -1,9 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preparePolicy } from '../api/policy';
-import { decideTaskUpdate, workflowIds, workflowTypes } from '../workflows/contracts';
-import type { humanTaskWorkflow } from '../workflows/humanTask';
-import { eventually, sampleIntake, startHarness, submitActionForm, type CastMember, type Harness } from './helpers/harness';
+import { decideTaskUpdate, workflowIds } from '../workflows/contracts';
+import { eventually, sampleIntake, startHarness, startStandaloneTriageTask, submitActionForm, type CastMember, type Harness } from './helpers/harness';
 import { calmPolicy, withTriage } from './helpers/policies';
 
 let h: Harness;
@@ -213,23 +210,11 @@ describe('long-running tasks', () => {
     h.usePolicy(calmPolicy);
     const systemId = await fileIntake('Long-running model');
     const { subjectHash } = await openTriage(systemId);
-    const policy = preparePolicy(withTriage({ steps: [{ role: 'approver', rule: { type: 'all' } }] }));
-    const taskId = randomUUID();
-    const handle = await h.temporal.workflow.start<typeof humanTaskWorkflow>(workflowTypes.humanTask, {
-      taskQueue: h.taskQueue,
-      workflowId: workflowIds.task(taskId),
-      args: [{
-        taskId,
-        systemId,
-        systemOwnerId: 'owner',
-        kind: 'intake_triage',
-        tier: 'low',
-        requesterId: 'owner',
-        policy: policy.tasks.intake_triage,
-        policyVersion: policy.version,
-        subject: { hash: subjectHash, version: 1 },
-        historyLimit: 30,
-      }],
+    const { taskId, handle } = await startStandaloneTriageTask(h, {
+      systemId,
+      subjectHash,
+      policy: withTriage({ steps: [{ role: 'approver', rule: { type: 'all' } }] }),
+      historyLimit: 30,
     });
     await eventually(async () => ((await taskDetail(taskId)).task?.assignees.length === 3 ? true : undefined));
 

@@ -7,7 +7,9 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { Policy, TaskPolicy } from '../domain/policy';
 import type { IntakeRequest, RiskTier } from '../domain/system';
-import type { TaskKind, TaskStatus, Vote } from '../domain/task';
+import type { TaskAssignee, TaskKind, TaskStatus, TaskSubject, Vote } from '../domain/task';
+
+export type { TaskAssignee, TaskSubject };
 
 export const defaultTaskQueue = 'aims-flow';
 
@@ -40,12 +42,6 @@ export interface IntakeOutcome {
   rounds: number;
 }
 
-/** What a task decides on: a hash of the subject's content (intake, assessment, plan) and its version. */
-export interface TaskSubject {
-  hash: string;
-  version: number;
-}
-
 export interface HumanTaskInput {
   taskId: string;
   systemId: string;
@@ -63,12 +59,8 @@ export interface HumanTaskInput {
   carried?: CarriedTaskState;
 }
 
-export interface TaskAssignee {
-  principalId: string;
-  onBehalfOf: string | null;
-}
-
 export interface CarriedTaskState {
+  tier: RiskTier;
   step: number;
   stepOpened: boolean;
   subject: TaskSubject;
@@ -148,8 +140,13 @@ export const decideTaskUpdate = defineUpdate<DecideTaskResult, [DecideTaskInput]
 export const delegateTaskUpdate = defineUpdate<TaskChangeResult, [DelegateTaskInput]>('delegateTask');
 export const reassignTaskUpdate = defineUpdate<TaskChangeResult, [ReassignTaskInput]>('reassignTask');
 export const withdrawTaskUpdate = defineUpdate<TaskChangeResult, [WithdrawTaskInput]>('withdrawTask');
+export interface SubjectChange {
+  subject: TaskSubject;
+  /** The tier of the new version, which sets the task's chain, SLA and timeout outcome from now on. */
+  tier: RiskTier;
+}
 /** The subject changed while the task was open: pending approvals restart against the new version. */
-export const subjectChangedSignal = defineSignal<[TaskSubject]>('subjectChanged');
+export const subjectChangedSignal = defineSignal<[SubjectChange]>('subjectChanged');
 export const taskProgressQuery = defineQuery<TaskProgress>('taskProgress');
 
 export interface AmendSubjectInput {
@@ -161,8 +158,8 @@ export interface AmendSubjectInput {
  * while nothing is settled, then has its parent record the new version and waits for it.
  */
 export const amendSubjectUpdate = defineUpdate<TaskSubject, [AmendSubjectInput]>('amendSubject');
-/** From a task to its parent: an amendment the task accepted, for the parent to record and triage. */
-export const subjectAmendedSignal = defineSignal<[AmendSubjectInput]>('subjectAmended');
+/** From a task to its parent: an amendment the task accepted, for the parent to record, triage and answer. */
+export const subjectAmendedSignal = defineSignal<[AmendSubjectInput & { taskId: string }]>('subjectAmended');
 
 /** ApplicationFailure types with which a task refuses a decision; the api maps them to HTTP statuses. */
 export const decisionRefusals = {

@@ -9,6 +9,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { describeIssues } from '../domain/issues';
 import { approvalChainFor } from '../domain/policy';
 import { settledChoice, taskKinds, type TaskStatus } from '../domain/task';
 import type { Activities } from '../activities';
@@ -33,7 +34,8 @@ import {
 const { openTask, openTaskStep, recordDecision, remindAssignees, escalateTask, changeAssignee, closeTask } =
   proxyActivities<Activities>({
     startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+    // Every activity is safe to repeat, and a task must outlast a database outage: retry until it works.
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
 const { deliverEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -45,7 +47,7 @@ const { deliverEmail } = proxyActivities<Activities>({
  * An email still undelivered when the task closes is moot, and the outbox keeps it unsent.
  */
 function sendInBackground(emailKeys: string[]): void {
-  for (const key of emailKeys) void deliverEmail(key);
+  for (const key of emailKeys) deliverEmail(key).catch(() => undefined);
 }
 
 const refuse = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -56,20 +58,19 @@ const refuse = (type: string, message: string) => ApplicationFailure.create({ ty
  * and closes with the outcome. Decisions, delegation, reassignment and withdrawal arrive as Updates.
  */
 export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTaskResult> {
-  const { taskId, systemId, kind, tier, policy } = input;
+  const { taskId, systemId, kind, policy } = input;
   const definition = taskKinds[kind];
-  const chain = approvalChainFor(policy, tier);
-  const sla = policy.slaByTier[tier];
   const excludedIds = definition.decidedByOwner ? [input.requesterId] : [input.requesterId, input.systemOwnerId];
-  const now = Date.now();
+  const startedAt = Date.now();
   const state: CarriedTaskState = input.carried ?? {
+    tier: input.tier,
     step: 0,
     stepOpened: false,
     subject: input.subject,
     assignees: [],
     votes: [],
-    stepOpenedAt: now,
-    dueAt: now + sla,
+    stepOpenedAt: startedAt,
+    dueAt: startedAt + policy.slaByTier[input.tier],
     remindersSent: 0,
     escalationLevel: 0,
     withdrawal: null,
@@ -81,7 +82,12 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
   let subjectChanged = false;
   let stepDone = false;
   let amendmentPending = false;
+  // The tier can rise while the task is open (an amended intake): chain, SLA and timeout follow it.
+  const chain = () => approvalChainFor(policy, state.tier);
+  const sla = () => policy.slaByTier[state.tier];
   const stepVotes = () => state.votes.filter((vote) => vote.step === state.step);
+  // One person, one vote per task: votes of earlier steps count too, until a changed subject restarts it all.
+  const hasVoted = (id: string) => state.votes.some((vote) => vote.actorId === id);
   const cycle = () => `${state.step}.${state.subject.version}`;
   const isAssignee = (id: string) => state.assignees.some((assignee) => assignee.principalId === id);
   const recorded = <T>() => state.processedUpdates[currentUpdateInfo()!.id] as T | undefined;
@@ -103,9 +109,10 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
     dueAt: new Date(state.dueAt).toISOString(),
   }));
 
-  setHandler(subjectChangedSignal, (subject) => {
+  setHandler(subjectChangedSignal, ({ subject, tier }) => {
     if (subject.version <= state.subject.version) return;
     state.subject = subject;
+    state.tier = tier;
     subjectChanged = true;
   });
 
@@ -119,8 +126,8 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
       const vote = { actorId: decision.actorId, onBehalfOf: seat.onBehalfOf, choice: decision.choice, step: state.step };
       // Counted before the first await, so a concurrent second decision already sees the step settled.
       state.votes.push(vote);
-      const stepChoice = settledChoice(chain[state.step].rule, definition.approvingChoice, state.assignees.length, stepVotes());
-      const chainDone = stepChoice !== undefined && (stepChoice !== definition.approvingChoice || state.step === chain.length - 1);
+      const stepChoice = settledChoice(chain()[state.step].rule, definition.approvingChoice, state.assignees.length, stepVotes());
+      const chainDone = stepChoice !== undefined && (stepChoice !== definition.approvingChoice || state.step === chain().length - 1);
       if (chainDone) settled = stepChoice;
       if (stepChoice !== undefined) stepDone = true;
       if (definition.submissionSchema) state.submission = definition.submissionSchema.parse(decision.submission);
@@ -148,26 +155,26 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
           throw refuse(decisionRefusals.segregationOfDuties, 'the requester and the system owner cannot decide this request');
         }
         if (!isAssignee(decision.actorId)) throw refuse(decisionRefusals.notAssignee, 'you are not an assignee of this task');
-        if (state.votes.some((vote) => vote.actorId === decision.actorId && vote.step === state.step)) {
-          throw refuse(decisionRefusals.alreadyDecided, 'you have already decided on this task');
-        }
+        if (hasVoted(decision.actorId)) throw refuse(decisionRefusals.alreadyDecided, 'you have already decided on this task');
         if (decision.snapshotHash !== state.subject.hash) {
           throw refuse(decisionRefusals.snapshotMismatch, 'what you decided on has changed since you saw it; review the current version and decide again');
         }
         if (definition.submissionSchema) {
           const parsed = definition.submissionSchema.safeParse(decision.submission);
           if (!parsed.success) {
-            const fields = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(submission)'}: ${issue.message}`);
-            throw refuse(decisionRefusals.invalidSubmission, `the submission is invalid: ${fields.join('; ')}`);
+            throw refuse(decisionRefusals.invalidSubmission, `the submission is invalid: ${describeIssues(parsed.error, '(submission)').join('; ')}`);
           }
         }
       },
     },
   );
 
-  const validateNewSeat = (toId: string) => {
+  const validateSeatMove = (fromId: string, toId: string) => {
     if (excludedIds.includes(toId)) throw refuse(decisionRefusals.segregationOfDuties, 'the requester and the system owner cannot decide this request');
     if (isAssignee(toId)) throw refuse(decisionRefusals.invalidDelegate, `${toId} is already an assignee of this task`);
+    if (hasVoted(toId)) throw refuse(decisionRefusals.invalidDelegate, `${toId} has already decided on this task`);
+    // A vote stays with the seat it was cast from: moving that seat would let it count twice.
+    if (hasVoted(fromId)) throw refuse(decisionRefusals.alreadyDecided, `${fromId} has already decided; their seat cannot move`);
   };
   const moveSeat = async (change: 'delegated' | 'reassigned', actorId: string, fromId: string, toId: string, reason: string | null) => {
     const updateId = currentUpdateInfo()!.id;
@@ -189,10 +196,7 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
       if (recorded()) return;
       ensureOpen();
       if (!isAssignee(request.actorId)) throw refuse(decisionRefusals.notAssignee, 'only an assignee can delegate their part of this task');
-      if (state.votes.some((vote) => vote.actorId === request.actorId && vote.step === state.step)) {
-        throw refuse(decisionRefusals.alreadyDecided, 'you have already decided on this task');
-      }
-      validateNewSeat(request.toId);
+      validateSeatMove(request.actorId, request.toId);
     },
   });
 
@@ -200,8 +204,12 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
     validator: (request) => {
       if (recorded()) return;
       ensureOpen();
+      if (excludedIds.includes(request.actorId)) {
+        throw refuse(decisionRefusals.segregationOfDuties, 'the requester and the system owner cannot reassign their own request');
+      }
+      if (definition.decidedByOwner) throw refuse(decisionRefusals.invalidDelegate, "the owner's own task cannot be reassigned");
       if (!isAssignee(request.fromId)) throw refuse(decisionRefusals.notAssignee, `${request.fromId} is not an assignee of this task`);
-      validateNewSeat(request.toId);
+      validateSeatMove(request.fromId, request.toId);
     },
   });
 
@@ -214,7 +222,7 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
       // Decisions wait while the parent records the new version, then meet the new hash.
       amendmentPending = true;
       const before = state.subject.version;
-      await getExternalWorkflowHandle(workflowInfo().parent!.workflowId).signal(subjectAmendedSignal, amendment);
+      await getExternalWorkflowHandle(workflowInfo().parent!.workflowId).signal(subjectAmendedSignal, { ...amendment, taskId });
       await condition(() => state.subject.version > before);
       amendmentPending = false;
       state.processedUpdates[updateId] = state.subject;
@@ -228,8 +236,7 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
         if (amendment.actorId !== input.systemOwnerId) throw refuse(decisionRefusals.notRequester, 'only the system owner can amend this');
         const parsed = definition.amendmentSchema.safeParse(amendment.submission);
         if (!parsed.success) {
-          const fields = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(submission)'}: ${issue.message}`);
-          throw refuse(decisionRefusals.invalidSubmission, `the amendment is invalid: ${fields.join('; ')}`);
+          throw refuse(decisionRefusals.invalidSubmission, `the amendment is invalid: ${describeIssues(parsed.error, '(submission)').join('; ')}`);
         }
       },
     },
@@ -258,15 +265,16 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
     taskId,
     systemId,
     step: state.step,
-    role: chain[state.step].role,
-    rule: chain[state.step].rule,
-    excludedIds,
+    stepCount: chain().length,
+    role: chain()[state.step].role,
+    rule: chain()[state.step].rule,
+    excludedIds: [...excludedIds, ...state.votes.map((vote) => vote.actorId)],
     dueAt: new Date(state.dueAt).toISOString(),
     subject: state.subject,
     cycle: cycle(),
   });
   if (!input.carried) {
-    const opened = await openTask({ ...stepOpening(), kind, requesterId: input.requesterId, stepCount: chain.length, policyVersion: input.policyVersion });
+    const opened = await openTask({ ...stepOpening(), kind, requesterId: input.requesterId, policyVersion: input.policyVersion });
     state.assignees = opened.assignees;
     state.stepOpened = true;
     sendInBackground(opened.emailKeys);
@@ -283,7 +291,7 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
       sendInBackground(opened.emailKeys);
     }
 
-    const reminderTimes = policy.reminderPoints.map((point) => state.stepOpenedAt + Math.round(point * sla)).sort((a, b) => a - b);
+    const reminderTimes = policy.reminderPoints.map((point) => state.stepOpenedAt + Math.round(point * sla())).sort((a, b) => a - b);
     while (!stopWaiting()) {
       if (continueAsNewDue()) {
         await condition(allHandlersFinished);
@@ -293,6 +301,8 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
       const wakeAt = nextReminder !== undefined && nextReminder < state.dueAt ? nextReminder : state.dueAt;
       // Also woken by a history grown long from Updates alone, which would otherwise wait for the next deadline.
       if (await condition(() => stopWaiting() || continueAsNewDue(), Math.max(wakeAt - Date.now(), 1))) continue;
+      // A decision and the timer can land together; the decision wins.
+      if (stopWaiting()) continue;
 
       if (wakeAt !== state.dueAt) {
         state.remindersSent += 1;
@@ -318,7 +328,7 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
         action: level.action,
         target: level.target,
         assignees: state.assignees,
-        excludedIds,
+        excludedIds: [...excludedIds, ...state.votes.map((vote) => vote.actorId)],
         dueAt: new Date(state.dueAt).toISOString(),
         cycle: cycle(),
       });
@@ -327,8 +337,8 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
     }
     await condition(allHandlersFinished);
 
-    const stepChoice = settledChoice(chain[state.step].rule, definition.approvingChoice, state.assignees.length, stepVotes());
-    const moveOn = settled === undefined && stepChoice === definition.approvingChoice && state.step < chain.length - 1;
+    const stepChoice = settledChoice(chain()[state.step].rule, definition.approvingChoice, state.assignees.length, stepVotes());
+    const moveOn = settled === undefined && stepChoice === definition.approvingChoice && state.step < chain().length - 1;
     if (subjectChanged && settled === undefined && !state.withdrawal) {
       // Approvals given on the old version no longer count: the chain starts again from its first step.
       subjectChanged = false;
@@ -347,7 +357,7 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
     state.step = step;
     state.stepOpened = false;
     state.stepOpenedAt = now;
-    state.dueAt = now + sla;
+    state.dueAt = now + sla();
     state.remindersSent = 0;
     state.escalationLevel = 0;
     stepDone = false;
@@ -364,7 +374,7 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
     await closeTask({ taskId, systemId, status, outcome: settled, actorId: null, reason: null });
     return { taskId, status, choice: settled, votes: state.votes, submission: state.submission };
   }
-  status = policy.timeoutOutcomeByTier[tier] === 'reject' ? 'rejected_on_timeout' : 'expired';
+  status = policy.timeoutOutcomeByTier[state.tier] === 'reject' ? 'rejected_on_timeout' : 'expired';
   await closeTask({ taskId, systemId, status, outcome: null, actorId: null, reason: 'no decision before the last deadline of the escalation ladder' });
   return { taskId, status, votes: state.votes };
 }

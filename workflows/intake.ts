@@ -1,13 +1,13 @@
 import {
   allHandlersFinished,
   condition,
+  executeChild,
+  getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
-  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { LifecycleState } from '../domain/lifecycle';
 import { intakeRequestSchema, type IntakeRequest } from '../domain/system';
@@ -26,9 +26,10 @@ import {
 } from './contracts';
 import { humanTaskWorkflow } from './humanTask';
 
-const { registerSystem, recordTriage, reviseIntake, transitionSystem } = proxyActivities<Activities>({
+const { registerSystem, recordTriage, reviseIntake, transitionSystem, recordSystemEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+  // Every activity is safe to repeat, and an intake must outlast a database outage: retry until it works.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /**
@@ -42,7 +43,6 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
   let intake: IntakeRequest = input.intake;
   let subject: TaskSubject = await registerSystem({ systemId, ownerId, intake, policyVersion: policy.version });
   let triage: TriageResult = await triageVersion(subject.version);
-  let openTriage: ChildWorkflowHandle<typeof humanTaskWorkflow> | undefined;
 
   async function triageVersion(version: number): Promise<TriageResult> {
     const result = triageIntake(intake, policy.triage);
@@ -52,16 +52,17 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
   }
 
   // The triage task accepted the owner's amendment; record the new version and hand it back to the task.
-  setHandler(subjectAmendedSignal, async ({ actorId, submission }) => {
+  setHandler(subjectAmendedSignal, async ({ taskId, actorId, submission }) => {
     intake = intakeRequestSchema.parse(submission);
     subject = await reviseIntake({ systemId, version: subject.version + 1, intake, actorId, reason: 'amendment' });
     triage = await triageVersion(subject.version);
-    await openTriage?.signal(subjectChangedSignal, subject);
+    // Answered by id, not through the child handle: the task waits for this answer whatever the parent's state.
+    await getExternalWorkflowHandle(workflowIds.task(taskId)).signal(subjectChangedSignal, { subject, tier: triage.tier });
   });
 
-  const runHumanTask = async (kind: TaskKind, requesterId: string): Promise<HumanTaskResult> => {
+  const runHumanTask = (kind: TaskKind, requesterId: string): Promise<HumanTaskResult> => {
     const taskId = uuid4();
-    const handle = await startChild(humanTaskWorkflow, {
+    return executeChild(humanTaskWorkflow, {
       workflowId: workflowIds.task(taskId),
       args: [{ taskId, systemId, systemOwnerId: ownerId, kind, tier: triage.tier, requesterId, policy: policy.tasks[kind], policyVersion: policy.version, subject }],
       typedSearchAttributes: [
@@ -70,19 +71,17 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
         { key: searchAttributes.tier, value: triage.tier },
       ],
     });
-    if (kind === 'intake_triage') openTriage = handle;
-    try {
-      return await handle.result();
-    } finally {
-      openTriage = undefined;
-    }
   };
 
   for (let round = 1; ; round++) {
     const finish = async (state: LifecycleState, reason: string): Promise<IntakeOutcome> => {
       await condition(allHandlersFinished);
-      if (state !== 'intake') {
-        await transitionSystem({ systemId, to: state, reason, eventKey: `${workflowInfo().workflowId}:round-${round}:${state}` });
+      const eventKey = `${workflowInfo().workflowId}:round-${round}:${state}`;
+      if (state === 'intake') {
+        // Nothing moves, but the intake process ends: say so where governance leads look.
+        await recordSystemEvent({ systemId, key: eventKey, type: 'system.intake_expired', data: { reason } });
+      } else {
+        await transitionSystem({ systemId, to: state, reason, eventKey });
       }
       upsertSearchAttributes([{ key: searchAttributes.state, value: state }]);
       return { systemId, state, tier: triage.tier, rounds: round };

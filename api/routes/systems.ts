@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { Router } from 'express';
 import { z } from 'zod';
 import { auditTrail } from '../../db/audit';
+import { sha256Hex } from '../../db/hashing';
 import { getSystem, listSystems } from '../../db/systems';
 import { listTasks } from '../../db/tasks';
 import { canonicalJson } from '../../domain/policy';
@@ -17,11 +17,9 @@ import { amendTaskSubject } from '../decisions';
 import { AppError, forbidden, notFound } from '../errors';
 import { idempotencyKey, parseBody, parseId, parseQuery } from '../validate';
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
 /** The same caller and Idempotency-Key always name the same system, so a retried intake finds it. */
 function systemIdFor(principalId: string, key: string | undefined): string {
-  const hex = key ? sha256(`${principalId}\n${key}`) : sha256(crypto.randomUUID());
+  const hex = key ? sha256Hex(`${principalId}\n${key}`) : sha256Hex(randomUUID());
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
@@ -34,7 +32,7 @@ export function systemRoutes(deps: ApiDeps): Router {
     const owner = req.principal!;
     const systemId = systemIdFor(owner.id, key);
     const workflowId = workflowIds.intake(systemId);
-    const requestFingerprint = sha256(canonicalJson(intake));
+    const requestFingerprint = sha256Hex(canonicalJson(intake));
     const input: IntakeWorkflowInput = { systemId, ownerId: owner.id, intake, policy: deps.policy };
     let replayed = false;
     try {

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import pino from 'pino';
 import { inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities';
@@ -17,6 +17,8 @@ import type { Role } from '../../domain/principal';
 import type { IntakeRequest } from '../../domain/system';
 import { startMailCatcher, type MailCatcher } from '../../scripts/mailCatcher';
 import { createWorker } from '../../worker/createWorker';
+import { searchAttributes, workflowIds, workflowTypes } from '../../workflows/contracts';
+import type { humanTaskWorkflow } from '../../workflows/humanTask';
 import { dropDatabase } from './globalSetup';
 import { calmPolicy } from './policies';
 
@@ -77,6 +79,8 @@ export async function startHarness(
     extraGovernanceLead?: boolean;
     /** Lets a test stand between the worker and the real activities, e.g. to inject failures. */
     wrapActivities?: (activities: Activities) => Activities;
+    /** Lets a test stand between the activities and the SMTP connection. */
+    wrapMailer?: (mailer: Transporter) => Transporter;
   } = {},
 ): Promise<Harness> {
   Runtime.install({ logger: new DefaultLogger(process.env.TEST_WORKER_LOG_LEVEL === 'WARN' ? 'WARN' : 'ERROR') });
@@ -114,7 +118,7 @@ export async function startHarness(
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
   const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: mail.smtpPort, secure: false, ignoreTLS: true });
-  const activities = createActivities({ pool, mailer, mailFrom: 'aims-flow <governance@example.test>', publicBaseUrl: baseUrl });
+  const activities = createActivities({ pool, mailer: options.wrapMailer ? options.wrapMailer(mailer) : mailer, mailFrom: 'aims-flow <governance@example.test>', publicBaseUrl: baseUrl });
 
   const deps: ApiDeps = {
     pool,
@@ -235,4 +239,36 @@ export async function submitActionForm(link: string, fields: Record<string, stri
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ ...hidden, ...fields }),
   });
+}
+
+/**
+ * Starts a triage task workflow on its own, without an intake parent, for a system the intake API
+ * created: the way to give a task settings the API never sends, such as a small history limit.
+ */
+export async function startStandaloneTriageTask(
+  h: Harness,
+  options: { systemId: string; subjectHash: string; policy: PolicyInput; historyLimit: number },
+) {
+  const policy = preparePolicy(options.policy);
+  const taskId = randomUUID();
+  const handle = await h.temporal.workflow.start<typeof humanTaskWorkflow>(workflowTypes.humanTask, {
+    taskQueue: h.taskQueue,
+    workflowId: workflowIds.task(taskId),
+    typedSearchAttributes: [{ key: searchAttributes.systemId, value: options.systemId }],
+    args: [
+      {
+        taskId,
+        systemId: options.systemId,
+        systemOwnerId: 'owner',
+        kind: 'intake_triage',
+        tier: 'low',
+        requesterId: 'owner',
+        policy: policy.tasks.intake_triage,
+        policyVersion: policy.version,
+        subject: { hash: options.subjectHash, version: 1 },
+        historyLimit: options.historyLimit,
+      },
+    ],
+  });
+  return { taskId, handle };
 }

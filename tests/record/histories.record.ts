@@ -2,7 +2,7 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, sampleIntake, startHarness, submitActionForm, type Harness } from '../helpers/harness';
+import { eventually, sampleIntake, startHarness, startStandaloneTriageTask, submitActionForm, type Harness } from '../helpers/harness';
 import { hastyTriagePolicy, withTriage } from '../helpers/policies';
 
 /** `npm run record-histories`: runs real scenarios and writes their histories for tests/replay.test.ts. */
@@ -21,7 +21,7 @@ describe('recording workflow histories', () => {
       const handle = h.temporal.workflow.getHandle(execution.workflowId, execution.runId);
       await handle.result().catch(() => undefined);
       const history = JSON.parse(historyToJSON(await handle.fetchHistory()));
-      const file = `${scenario}--${execution.type}--${execution.workflowId.slice(0, 15)}.json`;
+      const file = `${scenario}--${execution.type}--${execution.workflowId.slice(0, 15)}-${execution.runId.slice(-6)}.json`;
       await writeFile(path.join(historiesDir, file), JSON.stringify({ workflowId: execution.workflowId, workflowType: execution.type, history }, null, 1));
     }
   }
@@ -69,5 +69,32 @@ describe('recording workflow histories', () => {
     await h.decide(delegatedTask.id, 'approver', 'reject');
     await stateIs(delegated, 'rejected');
     await record('delegated-rejected', delegated);
+  });
+
+  it('records a quorum task that continues as new while its seats are reassigned', async () => {
+    h.usePolicy(withTriage({}));
+    const systemId = await file('Recorded continue-as-new');
+    const { id: triageId, subjectHash } = await openTask(systemId, 'intake_triage');
+    const { taskId, handle } = await startStandaloneTriageTask(h, {
+      systemId,
+      subjectHash,
+      policy: withTriage({ steps: [{ role: 'approver', rule: { type: 'quorum', count: 2 } }] }),
+      historyLimit: 30,
+    });
+    await eventually(async () => ((await h.api('GET', `/api/v1/tasks/${taskId}`, { as: 'lead' })).body.task?.assignees.length === 3 ? true : undefined));
+    await h.decide(taskId, 'approver', 'accept');
+    let seat = 'ownerManager' as 'ownerManager' | 'executive';
+    while ((await handle.describe()).runId === handle.firstExecutionRunId) {
+      const to: typeof seat = seat === 'ownerManager' ? 'executive' : 'ownerManager';
+      const moved = await h.api('POST', `/api/v1/tasks/${taskId}/reassign`, { as: 'lead', body: { from: seat, to, reason: 'grow the history' } });
+      expect(moved.body).toMatchObject({ taskId });
+      seat = to;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await h.decide(taskId, seat, 'accept');
+    expect(await handle.result()).toMatchObject({ status: 'decided', choice: 'accept' });
+    await h.decide(triageId, 'lead', 'accept');
+    await stateIs(systemId, 'assessment');
+    await record('quorum-continued-as-new', systemId);
   });
 });

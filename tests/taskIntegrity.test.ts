@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IntakeRequest } from '../domain/system';
+import { eventually, sampleIntake, startHarness, type CastMember, type Harness } from './helpers/harness';
+import { withTriage } from './helpers/policies';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ extraGovernanceLead: true, withGovernanceLeadOwner: true });
+});
+afterAll(() => h?.stop());
+
+async function fileIntake(name: string, overrides: Partial<IntakeRequest> = {}, as: CastMember = 'owner') {
+  const response = await h.api('POST', '/api/v1/systems', { as, body: sampleIntake({ name, ...overrides }) });
+  expect(response.status).toBe(202);
+  return response.body.systemId as string;
+}
+
+const openTriage = (systemId: string, where: (task: any) => boolean = () => true) =>
+  eventually(async () => {
+    const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
+    return body.openTasks?.find((task: { kind: string }) => task.kind === 'intake_triage' && where(task));
+  });
+const systemDetail = async (systemId: string) => (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body;
+const seated = (task: { assignees: { principalId: string }[] }) => task.assignees.map((assignee) => assignee.principalId).sort();
+
+describe('integrity of the human-task engine', () => {
+  it('lets nobody vote twice in one task, even in a later step of its chain', async () => {
+    h.usePolicy(withTriage({ steps: [{ role: 'governance_lead' }, { role: 'governance_lead' }] }));
+    const systemId = await fileIntake('Two lead steps');
+    const first = await openTriage(systemId);
+    expect(seated(first)).toEqual(['lead', 'lead2', 'ownerAndLead']);
+    expect((await h.decide(first.id, 'lead', 'accept')).body.taskStatus).toBe('open');
+
+    const second = await openTriage(systemId, (task) => task.currentStep === 1);
+    expect(seated(second)).toEqual(['lead2', 'ownerAndLead']);
+    const again = await h.decide(second.id, 'lead', 'accept');
+    expect(again.status).toBe(409);
+    expect((await h.decide(second.id, 'lead2', 'accept')).body.taskStatus).toBe('decided');
+  });
+
+  it('refuses a reassignment by a governance lead who owns the system, and one that moves a seat that voted', async () => {
+    h.usePolicy(withTriage({ steps: [{ role: 'governance_lead', rule: { type: 'all' } }] }));
+    const own = await fileIntake('Own system', {}, 'ownerAndLead');
+    const ownTask = await openTriage(own);
+    const byOwner = await h.api('POST', `/api/v1/tasks/${ownTask.id}/reassign`, {
+      as: 'ownerAndLead',
+      body: { from: 'lead', to: 'approver', reason: 'my friend will approve it' },
+    });
+    expect(byOwner.status).toBe(403);
+    expect(byOwner.body.error).toBe('SegregationOfDuties');
+
+    const other = await fileIntake('Voted seat');
+    const task = await openTriage(other);
+    await h.decide(task.id, 'lead', 'accept');
+    const moveVoted = await h.api('POST', `/api/v1/tasks/${task.id}/reassign`, { as: 'lead2', body: { from: 'lead', to: 'approver', reason: 'away' } });
+    expect(moveVoted.status).toBe(409);
+    expect(moveVoted.body.error).toBe('AlreadyDecided');
+  });
+
+  it('gives an amended intake whose tier rose the chain of its new tier', async () => {
+    h.usePolicy(withTriage({ stepsByTier: { high: [{ role: 'governance_lead' }, { role: 'executive' }] } }));
+    const systemId = await fileIntake('Rising tier');
+    const task = await openTriage(systemId);
+    expect(task.stepCount).toBe(1);
+    const amended = await h.api('PUT', `/api/v1/systems/${systemId}/intake`, { body: sampleIntake({ name: 'Rising tier', impactAreas: ['lending'] }) });
+    expect(amended.body).toMatchObject({ intakeVersion: 2, tier: 'high' });
+    const restarted = await openTriage(systemId, (current) => current.subjectVersion === 2);
+    expect(restarted.stepCount).toBe(2);
+    await h.decide(task.id, 'lead', 'accept');
+    const executiveStep = await openTriage(systemId, (current) => current.currentStep === 1);
+    expect(seated(executiveStep)).toEqual(['executive']);
+  });
+
+  it('shows a task past its SLA as overdue at its escalation level, and records an intake that expires', async () => {
+    h.usePolicy(
+      withTriage({
+        slaByTier: { low: '1500ms', medium: '1500ms', high: '1500ms', prohibited: '1500ms' },
+        reminderPoints: [],
+        escalationLadder: [{ action: 'notify', target: 'manager', window: '2s' }],
+      }),
+    );
+    const systemId = await fileIntake('Late triage');
+    const task = await openTriage(systemId);
+    const notYet = await h.api('GET', '/api/v1/tasks?overdue=true', { as: 'lead' });
+    expect(notYet.body.tasks.map((t: { id: string }) => t.id)).not.toContain(task.id);
+
+    const overdue = await eventually(async () => {
+      const { body } = await h.api('GET', '/api/v1/tasks?overdue=true&escalationLevel=1', { as: 'lead' });
+      return body.tasks.find((t: { id: string }) => t.id === task.id);
+    });
+    expect(new Date(overdue.dueAt).getTime()).toBeLessThan(Date.now());
+    expect(new Date(overdue.nextDeadlineAt).getTime()).toBeGreaterThan(new Date(overdue.dueAt).getTime());
+
+    const expired = await eventually(async () => {
+      const detail = await systemDetail(systemId);
+      return detail.history.some((event: { type: string }) => event.type === 'system.intake_expired') ? detail : undefined;
+    });
+    expect(expired.system.state).toBe('intake');
+    expect(expired.tasks[0]).toMatchObject({ status: 'expired', outcome: null });
+    expect(expired.history.at(-1).data.reason).toContain('expired');
+  });
+});
