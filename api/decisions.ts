@@ -9,7 +9,9 @@ import {
   decisionRefusals,
   delegateTaskUpdate,
   reassignTaskUpdate,
+  withdrawIntakeUpdate,
   withdrawTaskUpdate,
+  workflowIds,
   type DecideTaskResult,
 } from '../workflows/contracts';
 import { withTemporalDeadline, type ApiDeps } from './deps';
@@ -17,10 +19,10 @@ import { AppError, refusedDecision } from './errors';
 
 const taskClosed = () => new AppError(409, decisionRefusals.taskClosed, 'this task is already closed');
 
-/** Sends an Update to a task's workflow, mapping the workflow's refusals to HTTP errors. */
-async function updateTask<Result, Input>(
+/** Sends an Update to a process or task workflow, mapping the workflow's refusals to HTTP errors. */
+async function updateWorkflow<Result, Input>(
   deps: ApiDeps,
-  task: TaskRecord,
+  workflowId: string,
   update: UpdateDefinition<Result, [Input]>,
   input: Input,
   updateId: string,
@@ -29,7 +31,7 @@ async function updateTask<Result, Input>(
   for (let pause = 25; ; pause = Math.min(pause * 2, 500)) {
     try {
       return await withTemporalDeadline(deps, () =>
-        deps.temporal.workflow.getHandle(task.workflowId).executeUpdate(update, { args: [input], updateId }),
+        deps.temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [input], updateId }),
       );
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw taskClosed();
@@ -60,36 +62,49 @@ export interface DecisionRequest {
  */
 export async function decideTask(deps: ApiDeps, request: DecisionRequest): Promise<DecideTaskResult> {
   const { task } = request;
-  if (task.status !== 'open') return replayRecordedDecision(deps.pool, task, request.updateId);
+  if (task.status !== 'open') return replayRecordedDecision(deps.pool, task, request);
   try {
-    return await updateTask(
+    const result = await updateWorkflow(
       deps,
-      task,
+      task.workflowId,
       decideTaskUpdate,
       { actorId: request.actor.id, choice: request.choice, snapshotHash: request.snapshotHash, comment: request.comment, submission: request.submission },
       request.updateId,
     );
+    return sameChoiceOrConflict(result, request.choice);
   } catch (error) {
-    if (error instanceof AppError && error.code === decisionRefusals.taskClosed) return replayRecordedDecision(deps.pool, task, request.updateId);
+    if (error instanceof AppError && error.code === decisionRefusals.taskClosed) return replayRecordedDecision(deps.pool, task, request);
     throw error;
   }
 }
 
-async function replayRecordedDecision(pool: Pool, task: TaskRecord, updateId: string): Promise<DecideTaskResult> {
-  const recorded = (await decisionsOf(pool, task.id)).find((decision) => decision.updateId === updateId);
+/** A retry returns the first result; the same key sent with another choice is a client error, not a retry. */
+function sameChoiceOrConflict(result: DecideTaskResult, choice: string): DecideTaskResult {
+  if (result.choice !== choice) {
+    throw new AppError(409, 'idempotency_key_reused', `this Idempotency-Key already decided '${result.choice}'; use a new key for a new decision`);
+  }
+  return result;
+}
+
+async function replayRecordedDecision(pool: Pool, task: TaskRecord, request: DecisionRequest): Promise<DecideTaskResult> {
+  const recorded = (await decisionsOf(pool, task.id)).find((decision) => decision.updateId === request.updateId);
   if (!recorded) throw taskClosed();
   const current = await getTask(pool, task.id);
-  return { taskId: task.id, choice: recorded.choice, onBehalfOf: recorded.onBehalfOf, taskStatus: current?.status ?? task.status };
+  const result = { taskId: task.id, choice: recorded.choice, onBehalfOf: recorded.onBehalfOf, taskStatus: current?.status ?? task.status };
+  return sameChoiceOrConflict(result, request.choice);
 }
 
 export const delegateTask = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; toId: string; reason?: string }, updateId: string) =>
-  updateTask(deps, task, delegateTaskUpdate, input, updateId);
+  updateWorkflow(deps, task.workflowId, delegateTaskUpdate, input, updateId);
 
 export const reassignTask = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; fromId: string; toId: string; reason: string }, updateId: string) =>
-  updateTask(deps, task, reassignTaskUpdate, input, updateId);
+  updateWorkflow(deps, task.workflowId, reassignTaskUpdate, input, updateId);
 
 export const withdrawTask = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; reason?: string }, updateId: string) =>
-  updateTask(deps, task, withdrawTaskUpdate, input, updateId);
+  updateWorkflow(deps, task.workflowId, withdrawTaskUpdate, input, updateId);
 
 export const amendTaskSubject = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; submission: unknown }, updateId: string) =>
-  updateTask(deps, task, amendSubjectUpdate, input, updateId);
+  updateWorkflow(deps, task.workflowId, amendSubjectUpdate, input, updateId);
+
+export const withdrawIntake = (deps: ApiDeps, systemId: string, input: { actorId: string; reason?: string }, updateId: string) =>
+  updateWorkflow(deps, workflowIds.intake(systemId), withdrawIntakeUpdate, input, updateId);

@@ -99,4 +99,35 @@ describe('integrity of the human-task engine', () => {
     expect(expired.tasks[0]).toMatchObject({ status: 'expired', outcome: null });
     expect(expired.history.at(-1).data.reason).toContain('expired');
   });
+
+  it('lets the owner withdraw the intake while their revision is open, closing that task as withdrawn', async () => {
+    h.usePolicy(withTriage({}));
+    const systemId = await fileIntake('Withdrawn in revision');
+    const triage = await openTriage(systemId);
+    await h.decide(triage.id, 'lead', 'request_changes');
+    const revision = await eventually(async () => (await systemDetail(systemId)).openTasks?.find((task: { kind: string }) => task.kind === 'intake_revision'));
+
+    expect((await h.api('POST', `/api/v1/systems/${systemId}/withdraw`, { as: 'lead', body: {} })).status).toBe(403);
+    const withdrawn = await h.api('POST', `/api/v1/systems/${systemId}/withdraw`, { body: { reason: 'we bought another tool' } });
+    expect(withdrawn.status).toBe(200);
+
+    const detail = await eventually(async () => {
+      const current = await systemDetail(systemId);
+      return current.system.state === 'withdrawn' ? current : undefined;
+    });
+    expect(detail.tasks.find((task: { id: string }) => task.id === revision.id)).toMatchObject({ status: 'withdrawn' });
+    expect(detail.history.at(-1).data).toMatchObject({ to: 'withdrawn', reason: expect.stringContaining('we bought another tool') });
+    expect((await h.api('POST', `/api/v1/systems/${systemId}/withdraw`, { body: {} })).status).toBe(409);
+  });
+
+  it('refuses an Idempotency-Key reused for a different decision', async () => {
+    h.usePolicy(withTriage({}));
+    const systemId = await fileIntake('Reused key');
+    const task = await openTriage(systemId);
+    const headers = { 'idempotency-key': 'one-key-one-decision' };
+    expect((await h.decide(task.id, 'lead', 'reject', { headers })).status).toBe(200);
+    const other = await h.decide(task.id, 'lead', 'accept', { headers });
+    expect(other.status).toBe(409);
+    expect(other.body.error).toBe('idempotency_key_reused');
+  });
 });

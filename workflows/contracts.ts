@@ -140,6 +140,10 @@ export const decideTaskUpdate = defineUpdate<DecideTaskResult, [DecideTaskInput]
 export const delegateTaskUpdate = defineUpdate<TaskChangeResult, [DelegateTaskInput]>('delegateTask');
 export const reassignTaskUpdate = defineUpdate<TaskChangeResult, [ReassignTaskInput]>('reassignTask');
 export const withdrawTaskUpdate = defineUpdate<TaskChangeResult, [WithdrawTaskInput]>('withdrawTask');
+/** From a process to its open task: the requester withdrew the whole request. */
+export const requestWithdrawnSignal = defineSignal<[WithdrawTaskInput]>('requestWithdrawn');
+/** The owner withdraws the intake, whichever of its tasks is open; each closes as withdrawn. */
+export const withdrawIntakeUpdate = defineUpdate<{ systemId: string; state: LifecycleState }, [WithdrawTaskInput]>('withdrawIntake');
 export interface SubjectChange {
   subject: TaskSubject;
   /** The tier of the new version, which sets the task's chain, SLA and timeout outcome from now on. */

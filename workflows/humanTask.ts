@@ -19,6 +19,7 @@ import {
   decisionRefusals,
   delegateTaskUpdate,
   reassignTaskUpdate,
+  requestWithdrawnSignal,
   subjectAmendedSignal,
   subjectChangedSignal,
   taskProgressQuery,
@@ -211,6 +212,10 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
       if (!isAssignee(request.fromId)) throw refuse(decisionRefusals.notAssignee, `${request.fromId} is not an assignee of this task`);
       validateSeatMove(request.fromId, request.toId);
     },
+  });
+
+  setHandler(requestWithdrawnSignal, (request) => {
+    if (status === 'open' && settled === undefined && !state.withdrawal) state.withdrawal = { actorId: request.actorId, reason: request.reason ?? null };
   });
 
   setHandler(

@@ -1,10 +1,11 @@
 import {
   allHandlersFinished,
+  ApplicationFailure,
   condition,
-  executeChild,
   getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
@@ -15,6 +16,8 @@ import type { TaskKind } from '../domain/task';
 import { triageIntake, type TriageResult } from '../domain/triage';
 import type { Activities } from '../activities';
 import {
+  decisionRefusals,
+  requestWithdrawnSignal,
   searchAttributes,
   subjectAmendedSignal,
   subjectChangedSignal,
@@ -23,6 +26,8 @@ import {
   type IntakeOutcome,
   type IntakeWorkflowInput,
   type TaskSubject,
+  type WithdrawTaskInput,
+  withdrawIntakeUpdate,
 } from './contracts';
 import { humanTaskWorkflow } from './humanTask';
 
@@ -60,9 +65,30 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
     await getExternalWorkflowHandle(workflowIds.task(taskId)).signal(subjectChangedSignal, { subject, tier: triage.tier });
   });
 
-  const runHumanTask = (kind: TaskKind, requesterId: string): Promise<HumanTaskResult> => {
+  let withdrawal: WithdrawTaskInput | undefined;
+  let openTaskId: string | undefined;
+  let finished = false;
+
+  setHandler(
+    withdrawIntakeUpdate,
+    async (request) => {
+      withdrawal = request;
+      if (openTaskId) await getExternalWorkflowHandle(workflowIds.task(openTaskId)).signal(requestWithdrawnSignal, request);
+      return { systemId, state: 'withdrawn' as const };
+    },
+    {
+      validator: (request) => {
+        if (request.actorId !== ownerId) {
+          throw ApplicationFailure.create({ type: decisionRefusals.notRequester, message: 'only the system owner can withdraw the intake', nonRetryable: true });
+        }
+        if (finished || withdrawal) throw ApplicationFailure.create({ type: decisionRefusals.taskClosed, message: 'this intake has already ended', nonRetryable: true });
+      },
+    },
+  );
+
+  const runHumanTask = async (kind: TaskKind, requesterId: string): Promise<HumanTaskResult> => {
     const taskId = uuid4();
-    return executeChild(humanTaskWorkflow, {
+    const handle = await startChild(humanTaskWorkflow, {
       workflowId: workflowIds.task(taskId),
       args: [{ taskId, systemId, systemOwnerId: ownerId, kind, tier: triage.tier, requesterId, policy: policy.tasks[kind], policyVersion: policy.version, subject }],
       typedSearchAttributes: [
@@ -71,10 +97,17 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
         { key: searchAttributes.tier, value: triage.tier },
       ],
     });
+    openTaskId = taskId;
+    // A withdrawal that came while the task was starting reaches it now.
+    if (withdrawal) await handle.signal(requestWithdrawnSignal, withdrawal);
+    const result = await handle.result();
+    openTaskId = undefined;
+    return result;
   };
 
   for (let round = 1; ; round++) {
     const finish = async (state: LifecycleState, reason: string): Promise<IntakeOutcome> => {
+      finished = true;
       await condition(allHandlersFinished);
       const eventKey = `${workflowInfo().workflowId}:round-${round}:${state}`;
       if (state === 'intake') {
@@ -87,8 +120,9 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
       return { systemId, state, tier: triage.tier, rounds: round };
     };
 
+    const withdrawn = () => finish('withdrawn', `the owner withdrew the intake${withdrawal?.reason ? `: ${withdrawal.reason}` : ''}`);
     const decision = await runHumanTask('intake_triage', ownerId);
-    if (decision.status === 'withdrawn') return finish('withdrawn', 'the owner withdrew the intake');
+    if (decision.status === 'withdrawn' || withdrawal) return withdrawn();
     if (decision.status !== 'decided') {
       return decision.status === 'rejected_on_timeout'
         ? finish('rejected', 'triage was not decided in time; policy rejects on timeout for this tier')
@@ -103,6 +137,7 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
     // The lead who asked for changes requested the revision; the owner makes it.
     const requestedBy = decision.votes.find((vote) => vote.choice === 'request_changes')!.actorId;
     const revision = await runHumanTask('intake_revision', requestedBy);
+    if (revision.status === 'withdrawn' || withdrawal) return withdrawn();
     if (revision.status !== 'decided') return finish('rejected', 'the requested changes were not submitted in time');
     intake = revision.submission as IntakeRequest;
     subject = await reviseIntake({ systemId, version: subject.version + 1, intake, actorId: ownerId, reason: 'revision' });

@@ -13,7 +13,7 @@ import { decisionRefusals, searchAttributes, workflowIds, workflowTypes, type In
 import { canSeeSystem } from '../access';
 import { oversightRoles, requireRole } from '../auth';
 import { withTemporalDeadline, type ApiDeps } from '../deps';
-import { amendTaskSubject } from '../decisions';
+import { amendTaskSubject, withdrawIntake } from '../decisions';
 import { AppError, forbidden, notFound } from '../errors';
 import { idempotencyKey, parseBody, parseId, parseQuery } from '../validate';
 
@@ -76,6 +76,17 @@ export function systemRoutes(deps: ApiDeps): Router {
     const subject = await amendTaskSubject(deps, triage, { actorId: req.principal!.id, submission: intake }, updateId);
     const amended = await getSystem(deps.pool, system.id);
     res.json({ systemId: system.id, intakeVersion: subject.version, intakeHash: subject.hash, tier: amended?.riskTier });
+  });
+
+  /** The owner withdraws the intake at any point before it ends; its open task closes as withdrawn. */
+  router.post('/:id/withdraw', requireRole('system_owner'), async (req, res) => {
+    const id = parseId(req);
+    const { reason } = parseBody(z.strictObject({ reason: z.string().trim().min(1).max(2000).optional() }), req);
+    const system = id && (await getSystem(deps.pool, id));
+    if (!system) throw notFound('the AI system');
+    if (system.ownerId !== req.principal!.id) throw forbidden('only the system owner can withdraw the intake');
+    const updateId = `api:withdraw-intake:${req.principal!.id}:${idempotencyKey(req) ?? randomUUID()}`;
+    res.json(await withdrawIntake(deps, system.id, { actorId: req.principal!.id, reason }, updateId));
   });
 
   router.get('/', async (req, res) => {
