@@ -4,15 +4,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
 
 let h: Harness;
+const spawned: ChildProcess[] = [];
 beforeAll(async () => {
   h = await startHarness();
   await h.stopWorker();
 });
-afterAll(() => h?.stop());
+afterAll(async () => {
+  // Also when the test fails or times out midway: no worker process may outlive the suite.
+  for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await h?.stop();
+});
 
 /** The real worker entry point as its own process, configured like production through the environment. */
 function startWorkerProcess(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../worker/main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../worker/main.ts')], {
     env: {
       ...process.env,
       DATABASE_URL: h.databaseUrl,
@@ -24,6 +29,8 @@ function startWorkerProcess(): ChildProcess {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  spawned.push(child);
+  return child;
 }
 
 describe('a worker killed while a task waits', () => {
