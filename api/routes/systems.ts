@@ -1,27 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { Router } from 'express';
 import { z } from 'zod';
 import { auditTrail } from '../../db/audit';
-import { sha256Hex } from '../../db/hashing';
 import { getSystem, listSystems } from '../../db/systems';
 import { listTasks } from '../../db/tasks';
-import { canonicalJson } from '../../domain/policy';
 import { hasAnyRole } from '../../domain/principal';
 import { intakeRequestSchema } from '../../domain/system';
-import { decisionRefusals, searchAttributes, workflowIds, workflowTypes, type IntakeWorkflowInput } from '../../workflows/contracts';
+import { decisionRefusals, workflowIds } from '../../workflows/contracts';
 import { canSeeSystem } from '../access';
 import { oversightRoles, requireRole } from '../auth';
-import { withTemporalDeadline, type ApiDeps } from '../deps';
+import type { ApiDeps } from '../deps';
 import { amendTaskSubject, withdrawIntake } from '../decisions';
+import { fileIntake } from '../intake';
 import { AppError, forbidden, notFound } from '../errors';
 import { idempotencyKey, parseBody, parseId, parseQuery } from '../validate';
-
-/** The same caller and Idempotency-Key always name the same system, so a retried intake finds it. */
-function systemIdFor(principalId: string, key: string | undefined): string {
-  const hex = key ? sha256Hex(`${principalId}\n${key}`) : sha256Hex(randomUUID());
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
 
 export function systemRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -29,33 +21,7 @@ export function systemRoutes(deps: ApiDeps): Router {
   router.post('/', requireRole('system_owner'), async (req, res) => {
     const key = idempotencyKey(req);
     const intake = parseBody(intakeRequestSchema, req);
-    const owner = req.principal!;
-    const systemId = systemIdFor(owner.id, key);
-    const workflowId = workflowIds.intake(systemId);
-    const requestFingerprint = sha256Hex(canonicalJson(intake));
-    const input: IntakeWorkflowInput = { systemId, ownerId: owner.id, intake, policy: deps.policy };
-    let replayed = false;
-    try {
-      await withTemporalDeadline(deps, () => deps.temporal.workflow.start(workflowTypes.intake, {
-        taskQueue: deps.taskQueue,
-        workflowId,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { requestFingerprint },
-        typedSearchAttributes: [
-          { key: searchAttributes.systemId, value: systemId },
-          { key: searchAttributes.process, value: 'intake' },
-          { key: searchAttributes.state, value: 'intake' },
-        ],
-      }));
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      const description = await withTemporalDeadline(deps, () => deps.temporal.workflow.getHandle(workflowId).describe());
-      if (description.memo?.requestFingerprint !== requestFingerprint) {
-        throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was already used for a different intake request');
-      }
-      replayed = true;
-    }
+    const { systemId, workflowId, replayed } = await fileIntake(deps, req.principal!, intake, key);
     res
       .status(202)
       .location(`/api/v1/systems/${systemId}`)
