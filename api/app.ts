@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth';
 import { withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError, errorHandler } from './errors';
+import { webPages } from './pages';
 import { actionRoutes } from './routes/actions';
 import { meRoutes } from './routes/me';
 import { systemRoutes } from './routes/systems';
@@ -49,6 +50,7 @@ export function createApp(deps: ApiDeps): express.Express {
     throw new AppError(404, 'not_found', 'no such API route');
   });
   app.use('/api/v1', api);
+  app.use(webPages(deps));
 
   app.use(errorHandler(deps.logger));
   return app;

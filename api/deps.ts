@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Pool } from '../db/pool';
 import type { Policy } from '../domain/policy';
@@ -15,4 +16,9 @@ export interface ApiDeps {
   temporalUiUrl: string;
   /** How long one call to Temporal may take before the api answers 503 (the client retries with its key). */
   temporalDeadlineMs: number;
+  /** Sign-in links are sent by the api itself: they are not part of any process. */
+  mailer: Transporter;
+  mailFrom: string;
+  /** Links in emails and the cookie's Secure flag come from here, never from the Host header. */
+  publicBaseUrl: string;
 }

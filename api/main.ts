@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import nodemailer from 'nodemailer';
 import pino from 'pino';
 import { createPool } from '../db/pool';
 import { parseConfig } from '../domain/config';
@@ -13,7 +14,19 @@ async function main() {
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const pool = createPool(config.DATABASE_URL);
-  const app = createApp({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, policy, logger, temporalUiUrl: config.TEMPORAL_UI_URL, temporalDeadlineMs: config.TEMPORAL_CALL_TIMEOUT_MS });
+  const mailer = nodemailer.createTransport({ url: config.SMTP_URL, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
+  const app = createApp({
+    pool,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    policy,
+    logger,
+    temporalUiUrl: config.TEMPORAL_UI_URL,
+    temporalDeadlineMs: config.TEMPORAL_CALL_TIMEOUT_MS,
+    mailer,
+    mailFrom: config.MAIL_FROM,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+  });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT, policyVersion: policy.version }, 'api listening'));
   const stop = () => {
     server.close(async () => {

@@ -128,6 +128,9 @@ export async function startHarness(
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     temporalUiUrl: 'http://127.0.0.1:8233',
     temporalDeadlineMs: 10_000,
+    mailer,
+    mailFrom: 'aims-flow <governance@example.test>',
+    publicBaseUrl: baseUrl,
   };
   server.on('request', createApp(deps));
 

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { getSystem } from '../../db/systems';
+import type { TaskRecord } from '../../db/tasks';
+import type { Principal } from '../../domain/principal';
+import { taskKinds } from '../../domain/task';
+import { decideTask } from '../decisions';
+import type { ApiDeps } from '../deps';
+import { AppError } from '../errors';
+import { html, type SafeHtml } from '../html';
+
+const choiceLabels: Record<string, string> = {
+  accept: 'Accept',
+  reject: 'Reject',
+  request_changes: 'Request changes',
+  submit: 'Submit the revised intake',
+};
+
+const decisionFormFields = z.object({
+  choice: z.string().min(1),
+  snapshotHash: z.string().default(''),
+  comment: z.string().trim().max(4000).optional(),
+  submission: z.string().max(64_000).optional(),
+});
+
+export const notice = (text: string, isError = false) =>
+  html`<p class="notice${isError ? ' error' : ''}" role="${isError ? 'alert' : 'status'}">${text}</p>`;
+
+/** The task, what it decides on, and a form to decide it: the same on the email action page and in My tasks. */
+export async function decisionForm(deps: ApiDeps, task: TaskRecord, hiddenFields: SafeHtml = html``, draftSubmission?: string): Promise<SafeHtml> {
+  const system = await getSystem(deps.pool, task.systemId);
+  const definition = taskKinds[task.kind];
+  const intake = system?.intake;
+  return html`
+<dl>
+  <dt>AI system</dt><dd>${system?.name}</dd>
+  <dt>Business unit</dt><dd>${system?.businessUnit}</dd>
+  <dt>Purpose</dt><dd>${intake?.purpose}</dd>
+  <dt>Risk tier</dt><dd>${system?.riskTier ?? 'not set'}${system?.triageReason ? ` (${system.triageReason})` : ''}</dd>
+  <dt>Use</dt><dd>${intake?.useCategory}, ${intake?.decisionRole}, human oversight ${intake?.humanOversight}</dd>
+  <dt>Impact areas</dt><dd>${intake?.impactAreas.join(', ') || 'none'}</dd>
+  <dt>Data</dt><dd>${intake?.dataCategories.join(', ') || 'no personal data'}</dd>
+  <dt>Due</dt><dd>${new Date(task.dueAt).toUTCString()}</dd>
+</dl>
+<form method="post">
+  ${hiddenFields}
+  <input type="hidden" name="snapshotHash" value="${task.subjectHash}">
+  <fieldset>
+    <legend>Your decision</legend>
+    ${definition.choices.map(
+      (choice) => html`<p><label><input type="radio" name="choice" value="${choice}" required> ${choiceLabels[choice] ?? choice}</label></p>`,
+    )}
+  </fieldset>
+  ${
+    definition.submissionSchema
+      ? html`<p><label for="submission">Revised intake (JSON)</label><br><textarea id="submission" name="submission" rows="16">${draftSubmission ?? JSON.stringify(intake, null, 2)}</textarea></p>`
+      : ''
+  }
+  <p><label for="comment">Comment (optional)</label><br><textarea id="comment" name="comment" rows="3" maxlength="4000"></textarea></p>
+  <p><button type="submit">Record my decision</button></p>
+</form>`;
+}
+
+export interface PageOutcome {
+  status: number;
+  title: string;
+  body: SafeHtml;
+  decided: boolean;
+}
+
+/**
+ * Decides a task from a posted form, with the same rules as the API: an explicit choice, the snapshot
+ * the person saw, the task workflow's validation. Refusals come back as a page, not an exception.
+ */
+export async function decideFromForm(
+  deps: ApiDeps,
+  task: TaskRecord,
+  actor: Principal,
+  body: unknown,
+  updateId: string,
+  hiddenFields?: SafeHtml,
+): Promise<PageOutcome> {
+  const form = decisionFormFields.safeParse(body ?? {});
+  const choices: readonly string[] = taskKinds[task.kind].choices;
+  if (!form.success || !choices.includes(form.data.choice)) {
+    const again = await decisionForm(deps, task, hiddenFields);
+    return { status: 400, title: task.title, body: html`${notice('Choose one of the options before submitting.', true)}${again}`, decided: false };
+  }
+  let submission: unknown;
+  if (taskKinds[task.kind].submissionSchema) {
+    try {
+      submission = JSON.parse(form.data.submission ?? '');
+    } catch {
+      const again = await decisionForm(deps, task, hiddenFields, form.data.submission);
+      return { status: 400, title: task.title, body: html`${notice('The revised intake is not valid JSON.', true)}${again}`, decided: false };
+    }
+  }
+  try {
+    const result = await decideTask(deps, {
+      task,
+      actor,
+      choice: form.data.choice,
+      snapshotHash: form.data.snapshotHash,
+      comment: form.data.comment || undefined,
+      submission,
+      updateId,
+    });
+    const closing = result.taskStatus === 'open' ? 'The task stays open until the other approvers decide.' : 'The task is now closed.';
+    const label = choiceLabels[result.choice] ?? result.choice;
+    return { status: 200, title: 'Decision recorded', body: notice(`Thank you, ${actor.name}. Your decision "${label}" is recorded. ${closing}`), decided: true };
+  } catch (error) {
+    if (!(error instanceof AppError) || error.status >= 500) throw error;
+    return { status: error.status, title: 'Decision not recorded', body: notice(error.message, true), decided: false };
+  }
+}

@@ -1,0 +1,24 @@
+import express, { Router } from 'express';
+import { hasAnyRole } from '../../domain/principal';
+import { oversightRoles } from '../auth';
+import type { ApiDeps } from '../deps';
+import { loadWebSession } from './session';
+import { signInPages } from './signIn';
+import { systemPages } from './systems';
+import { taskPages } from './tasks';
+
+/** The web pages for people: server-rendered, usable without JavaScript, signed in by session cookie. */
+export function webPages(deps: ApiDeps): Router {
+  const router = Router();
+  router.use(express.urlencoded({ extended: false, limit: '80kb' }));
+  router.use(loadWebSession(deps));
+  router.get('/', (req, res) => {
+    const principal = req.webSession?.principal;
+    if (!principal) return res.redirect(303, '/signin');
+    res.redirect(303, hasAnyRole(principal, ...oversightRoles) ? '/dashboard' : '/tasks');
+  });
+  router.use(signInPages(deps));
+  router.use(taskPages(deps));
+  router.use(systemPages(deps));
+  return router;
+}

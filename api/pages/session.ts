@@ -1,0 +1,61 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { webSessionFor, type WebSession } from '../../db/sessions';
+import type { ApiDeps } from '../deps';
+import { html, layout, type SafeHtml } from '../html';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    webSession?: WebSession;
+  }
+}
+
+export const sessionCookie = 'aims_session';
+export const sessionLifetimeMs = 8 * 3600 * 1000;
+
+function cookieValue(req: Request, name: string): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+export function setSessionCookie(res: Response, deps: ApiDeps, sessionId: string | null) {
+  res.cookie(sessionCookie, sessionId ?? '', {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: new URL(deps.publicBaseUrl).protocol === 'https:',
+    path: '/',
+    maxAge: sessionId ? sessionLifetimeMs : 0,
+  });
+}
+
+/** Reads the session cookie, if any, into req.webSession. */
+export function loadWebSession(deps: ApiDeps): RequestHandler {
+  return async (req, _res, next) => {
+    const id = cookieValue(req, sessionCookie);
+    if (id) req.webSession = await webSessionFor(deps.pool, id);
+    next();
+  };
+}
+
+/** Pages need a signed-in person; others are sent to sign in and come back. */
+export const requireSignIn: RequestHandler = (req, res, next) => {
+  if (req.webSession) return next();
+  res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
+};
+
+/** Every form a signed-in person posts carries the session's CSRF token. */
+export const verifyCsrf: RequestHandler = (req, res, next) => {
+  if (req.method !== 'POST') return next();
+  if (req.webSession && req.body?._csrf === req.webSession.csrfToken) return next();
+  sendPage(req, res, 403, 'Form expired', html`<p class="notice error" role="alert">This form is no longer valid. Go back, reload the page and try again.</p>`);
+};
+
+export function sendPage(req: Request, res: Response, status: number, title: string, body: SafeHtml) {
+  const session = req.webSession;
+  const signedIn = session && { name: session.principal.name, roles: session.principal.roles, csrfToken: session.csrfToken };
+  res.status(status).set({ 'Cache-Control': 'no-store' }).type('html').send(layout(title, body, signedIn));
+}
+
+export const csrfField = (req: Request) => html`<input type="hidden" name="_csrf" value="${req.webSession?.csrfToken}">`;

@@ -1,0 +1,84 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { consumeSignInLink, createSignInLink, createWebSession, endWebSession, principalByEmail, signInLinkIsUsable } from '../../db/sessions';
+import type { ApiDeps } from '../deps';
+import { html } from '../html';
+import { sendPage, sessionLifetimeMs, setSessionCookie, verifyCsrf } from './session';
+
+const linkLifetimeMs = 15 * 60 * 1000;
+const nextPath = z
+  .string()
+  .regex(/^\/(?!\/)[\w\-./?=&%]*$/, 'must be a path on this site')
+  .catch('/');
+
+/**
+ * Sign-in by a one-time link sent to the person's email. Another method (OIDC single sign-on) plugs in
+ * beside it: whatever proves who someone is ends by calling createWebSession and setSessionCookie.
+ */
+export function signInPages(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/signin', (req, res) => {
+    const next = nextPath.parse(req.query.next ?? '/');
+    sendPage(req, res, 200, 'Sign in', html`
+<p>Enter the email address you are known by. We send you a link that signs you in.</p>
+<form method="post" action="/signin">
+  <input type="hidden" name="next" value="${next}">
+  <p><label for="email">Email</label><br><input type="email" id="email" name="email" autocomplete="email" required></p>
+  <p><button type="submit">Send me a sign-in link</button></p>
+</form>`);
+  });
+
+  router.post('/signin', async (req, res) => {
+    const email = z.email().safeParse(req.body?.email);
+    const next = nextPath.parse(req.body?.next ?? '/');
+    if (!email.success) {
+      return sendPage(req, res, 400, 'Sign in', html`<p class="notice error" role="alert">Enter a valid email address.</p><p><a href="/signin">Try again</a></p>`);
+    }
+    const principal = await principalByEmail(deps.pool, email.data);
+    if (principal) {
+      const token = await createSignInLink(deps.pool, principal.id, linkLifetimeMs);
+      const link = new URL(`/signin/${token}?next=${encodeURIComponent(next)}`, deps.publicBaseUrl).toString();
+      await deps.mailer.sendMail({
+        from: deps.mailFrom,
+        to: `${principal.name} <${principal.email}>`,
+        subject: 'Your aims-flow sign-in link',
+        text: `Hello ${principal.name},\n\nOpen this link within 15 minutes to sign in to aims-flow:\n${link}\n\nIf you did not ask to sign in, ignore this email.\n`,
+      });
+    }
+    // The same answer whether or not the address is known, so the page cannot be used to find people.
+    sendPage(req, res, 200, 'Check your email', html`<p class="notice" role="status">If ${email.data} belongs to someone here, a sign-in link is on its way. It works once, for 15 minutes.</p>`);
+  });
+
+  // Mail scanners open links: GET only offers the button, POST signs in.
+  router.get('/signin/:token', async (req, res) => {
+    const next = nextPath.parse(req.query.next ?? '/');
+    if (!(await signInLinkIsUsable(deps.pool, req.params.token))) {
+      return sendPage(req, res, 410, 'Link expired', html`<p class="notice error" role="alert">This sign-in link was used or has expired.</p><p><a href="/signin">Get a new link</a></p>`);
+    }
+    res.set('Referrer-Policy', 'no-referrer');
+    sendPage(req, res, 200, 'Sign in', html`
+<form method="post">
+  <input type="hidden" name="next" value="${next}">
+  <p><button type="submit">Sign in to aims-flow</button></p>
+</form>`);
+  });
+
+  router.post('/signin/:token', async (req, res) => {
+    const principalId = await consumeSignInLink(deps.pool, req.params.token);
+    if (!principalId) {
+      return sendPage(req, res, 410, 'Link expired', html`<p class="notice error" role="alert">This sign-in link was used or has expired.</p><p><a href="/signin">Get a new link</a></p>`);
+    }
+    setSessionCookie(res, deps, await createWebSession(deps.pool, principalId, sessionLifetimeMs));
+    res.redirect(303, nextPath.parse(req.body?.next ?? '/'));
+  });
+
+  router.post('/signout', verifyCsrf, async (req, res) => {
+    if (req.webSession) await endWebSession(deps.pool, req.webSession.idHash);
+    setSessionCookie(res, deps, null);
+    res.redirect(303, '/signin');
+  });
+
+  return router;
+}
+
