@@ -8,7 +8,7 @@ import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { parseBody } from '../validate';
 
-const delegationBody = z.strictObject({
+export const delegationBody = z.strictObject({
   to: z.string().trim().min(1).max(200),
   until: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).refine((until) => new Date(until) > new Date(), 'must be in the future'),
 });

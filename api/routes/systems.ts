@@ -15,6 +15,9 @@ import { fileIntake } from '../intake';
 import { AppError, forbidden, notFound } from '../errors';
 import { idempotencyKey, parseBody, parseId, parseQuery } from '../validate';
 
+export const systemListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+export const withdrawIntakeBody = z.strictObject({ reason: z.string().trim().min(1).max(2000).optional() });
+
 export function systemRoutes(deps: ApiDeps): Router {
   const router = Router();
 
@@ -47,7 +50,7 @@ export function systemRoutes(deps: ApiDeps): Router {
   /** The owner withdraws the intake at any point before it ends; its open task closes as withdrawn. */
   router.post('/:id/withdraw', requireRole('system_owner'), async (req, res) => {
     const id = parseId(req);
-    const { reason } = parseBody(z.strictObject({ reason: z.string().trim().min(1).max(2000).optional() }), req);
+    const { reason } = parseBody(withdrawIntakeBody, req);
     const system = id && (await getSystem(deps.pool, id));
     if (!system) throw notFound('the AI system');
     if (system.ownerId !== req.principal!.id) throw forbidden('only the system owner can withdraw the intake');
@@ -56,7 +59,7 @@ export function systemRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/', async (req, res) => {
-    const query = parseQuery(z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }), req);
+    const query = parseQuery(systemListQuery, req);
     const principal = req.principal!;
     const ownerId = hasAnyRole(principal, ...oversightRoles) ? undefined : principal.id;
     res.json({ systems: await listSystems(deps.pool, { ownerId, limit: query.limit }) });

@@ -13,7 +13,7 @@ import type { ApiDeps } from '../deps';
 import { AppError, forbidden, notFound } from '../errors';
 import { idempotencyKey, parseBody, parseId, parseQuery, uuidParam } from '../validate';
 
-const taskListQuery = z.strictObject({
+export const taskListQuery = z.strictObject({
   mine: z.enum(['true', 'false']).optional(),
   status: z.enum(taskStatuses).optional(),
   overdue: z.enum(['true', 'false']).optional(),
@@ -25,7 +25,7 @@ const taskListQuery = z.strictObject({
 const principalId = z.string().trim().min(1).max(200);
 const reason = z.string().trim().min(1).max(2000);
 
-const decisionBody = z.strictObject({
+export const decisionBody = z.strictObject({
   decision: z.enum(allTaskChoices),
   /** The subjectHash of the task as the decider saw it (GET /api/v1/tasks/:id). */
   snapshotHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-character subjectHash of the task you reviewed'),
@@ -33,9 +33,9 @@ const decisionBody = z.strictObject({
   /** The kind's submission, e.g. the revised intake of an intake_revision task. */
   submission: z.unknown().optional(),
 });
-const delegateBody = z.strictObject({ to: principalId, reason: reason.optional() });
-const reassignBody = z.strictObject({ from: principalId, to: principalId, reason });
-const withdrawBody = z.strictObject({ reason: reason.optional() });
+export const delegateBody = z.strictObject({ to: principalId, reason: reason.optional() });
+export const reassignBody = z.strictObject({ from: principalId, to: principalId, reason });
+export const withdrawBody = z.strictObject({ reason: reason.optional() });
 
 /** The update id of a command: the client's Idempotency-Key scoped to the caller and the command. */
 const updateIdFor = (req: Request, command: string) => `api:${command}:${req.principal!.id}:${idempotencyKey(req) ?? randomUUID()}`;
