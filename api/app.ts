@@ -6,6 +6,8 @@ import { withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError, errorHandler } from './errors';
 import { webPages } from './pages';
 import { actionRoutes } from './routes/actions';
+import { auditRoutes } from './routes/audit';
+import { evidenceRoutes } from './routes/evidence';
 import { meRoutes } from './routes/me';
 import { systemRoutes } from './routes/systems';
 import { taskRoutes } from './routes/tasks';
@@ -44,6 +46,8 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use(authenticate(deps.pool));
   api.use(express.json({ limit: '64kb', strict: true }));
   api.use('/systems', systemRoutes(deps));
+  api.use('/systems', evidenceRoutes(deps));
+  api.use('/audit', auditRoutes(deps));
   api.use('/tasks', taskRoutes(deps));
   api.use('/me', meRoutes(deps));
   api.use(() => {

@@ -1,0 +1,123 @@
+import type { EvidencePack } from '../db/evidencePack';
+import type { IntakeRequest } from '../domain/system';
+import { html, layout } from './html';
+
+// The layout has no slot for page styles; a style element in the body is what browsers apply all the same.
+const evidenceStyle = html`<style>
+  body { max-width: 72rem; }
+  table { border-collapse: collapse; width: 100%; margin: 0 0 1.5rem; font-size: .9rem; }
+  caption { text-align: left; font-weight: 600; padding: .25rem 0; }
+  th, td { border: 1px solid #999; padding: .25rem .4rem; text-align: left; vertical-align: top; }
+  th { background: #eef2f6; }
+  .hash, .data { font-family: ui-monospace, monospace; font-size: .8rem; overflow-wrap: anywhere; }
+  .none { color: #555; font-style: italic; }
+  @media print {
+    body { max-width: none; margin: 0; padding: 0; font-size: 10pt; color: #000; }
+    header { display: none; }
+    h2 { break-after: avoid; }
+    thead { display: table-header-group; }
+    tr { break-inside: avoid; }
+    th { background: none; }
+    .notice { border: 1px solid #000; background: none; }
+  }
+</style>`;
+
+const intakeLabels: [keyof IntakeRequest, string][] = [
+  ['name', 'Name'],
+  ['purpose', 'Purpose'],
+  ['businessUnit', 'Business unit'],
+  ['provenance', 'Provenance'],
+  ['vendor', 'Vendor'],
+  ['useCategory', 'Use category'],
+  ['impactAreas', 'Impact areas'],
+  ['dataCategories', 'Data categories'],
+  ['decisionRole', 'Decision role'],
+  ['humanOversight', 'Human oversight'],
+  ['affectedParties', 'Affected parties'],
+];
+
+const when = (iso: string | null) => (iso ? iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC') : '');
+const answer = (value: unknown) => (Array.isArray(value) ? (value.length ? value.join(', ') : 'none') : (value ?? '—'));
+
+/** Seqs as a short list: a handful in full, a long run as its count and ends. */
+function seqList(seqs: number[]): string {
+  if (seqs.length <= 8) return seqs.map((seq) => `#${seq}`).join(', ');
+  return `${seqs.length} events, #${seqs[0]} … #${seqs[seqs.length - 1]}`;
+}
+
+/** The evidence pack as a page that reads and prints on its own; every value is escaped. */
+export function evidencePage(pack: EvidencePack): string {
+  const person = (id: string | null) => (id ? (pack.people[id] ? `${pack.people[id].name} (${id})` : id) : '');
+  const { system, chainVerification: chain } = pack;
+  const broken = chain.firstBrokenLink;
+  const decisions = pack.tasks.flatMap((task) => task.decisions.map((decision) => ({ task, decision })));
+
+  const body = html`${evidenceStyle}
+<p>Generated ${when(pack.generatedAt)} from the records of aims-flow. The JSON of this pack (<code>Accept: application/json</code>) carries the same records with every event's prev_hash.</p>
+${broken
+    ? html`<p class="notice error" role="alert"><strong>Audit chain broken</strong> at event #${broken.seq} (${broken.eventKey}): ${broken.reason}. ${chain.events} events in the chain; records from that event on cannot be trusted as they stand.</p>`
+    : html`<p class="notice"><strong>Audit chain intact</strong>: ${chain.events} events recomputed from genesis; head hash <span class="hash">${chain.headHash}</span> (event #${chain.headSeq ?? 0}).</p>`}
+
+<h2>System record</h2>
+<dl>
+  <dt>Id</dt><dd class="hash">${system.id}</dd>
+  <dt>Owner</dt><dd>${person(system.ownerId)}</dd>
+  <dt>Lifecycle state</dt><dd>${system.state}</dd>
+  <dt>Risk tier</dt><dd>${pack.triage.tier ?? 'not triaged'}</dd>
+  <dt>Triage rule</dt><dd>${pack.triage.rule ?? '—'}${pack.triage.reason ? html`: ${pack.triage.reason}` : ''}</dd>
+  <dt>Policy version</dt><dd class="hash">${pack.triage.policyVersion}</dd>
+  <dt>Registered</dt><dd>${when(system.createdAt)}</dd>
+  <dt>Last changed</dt><dd>${when(system.updatedAt)} (version ${system.version})</dd>
+  <dt>Next review due</dt><dd>${when(system.nextReviewDue) || 'not scheduled'}</dd>
+</dl>
+
+<table>
+<caption>Intake as last filed</caption>
+<thead><tr><th scope="col">Question</th><th scope="col">Answer</th></tr></thead>
+<tbody>
+${intakeLabels.map(([field, label]) => html`<tr><th scope="row">${label}</th><td>${answer(pack.intake[field])}</td></tr>\n`)}
+</tbody>
+</table>
+
+<h2>Tasks and decisions</h2>
+<table>
+<caption>Tasks (${pack.tasks.length})</caption>
+<thead><tr><th scope="col">Task</th><th scope="col">Requested by</th><th scope="col">Opened</th><th scope="col">Closed</th><th scope="col">Status</th><th scope="col">Outcome</th><th scope="col">Subject hash</th></tr></thead>
+<tbody>
+${pack.tasks.map((task) => html`<tr><td>${task.title}<br><span class="hash">${task.id}</span></td><td>${person(task.requesterId)}</td><td>${when(task.openedAt)}</td><td>${when(task.closedAt)}</td><td>${task.status}</td><td>${task.outcome ?? ''}</td><td class="hash">${task.subjectHash}</td></tr>\n`)}
+</tbody>
+</table>
+<table>
+<caption>Decisions (${decisions.length})</caption>
+<thead><tr><th scope="col">Task</th><th scope="col">Step</th><th scope="col">Decided by</th><th scope="col">On behalf of</th><th scope="col">When</th><th scope="col">Decision</th><th scope="col">Snapshot hash</th><th scope="col">Comment</th></tr></thead>
+<tbody>
+${decisions.map(({ task, decision }) => html`<tr><td>${task.title}</td><td>${decision.step + 1}</td><td>${person(decision.actorId)}</td><td>${person(decision.onBehalfOf) || '—'}</td><td>${when(decision.decidedAt)}</td><td>${decision.choice}</td><td class="hash">${decision.snapshotHash}</td><td>${decision.comment ?? ''}</td></tr>\n`)}
+</tbody>
+</table>
+
+<h2>Impact assessments, risk register, incidents and reviews</h2>
+<p class="none">None recorded: aims-flow does not run these processes yet.</p>
+
+<h2>ISO/IEC 42001 Annex A controls</h2>
+<table>
+<caption>Annex A controls and the records of this system that evidence them</caption>
+<thead><tr><th scope="col">Control</th><th scope="col">Title</th><th scope="col">Evidence</th></tr></thead>
+<tbody>
+${pack.controls.map((control) => html`<tr><td>${control.id}</td><td>${control.title}</td><td>${
+    control.evidence.length
+      ? control.evidence.map((item) => html`<p>${item.record.replace(/_/g, ' ')}: ${item.shows} (${seqList(item.auditEventSeqs)})</p>`)
+      : html`<span class="none">no record in aims-flow</span>`
+  }</td></tr>\n`)}
+</tbody>
+</table>
+
+<h2>Audit trail</h2>
+<table>
+<caption>Audit events of this system (${pack.auditTrail.length}), in chain order</caption>
+<thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Event</th><th scope="col">Actor</th><th scope="col">Data</th><th scope="col">Hash</th></tr></thead>
+<tbody>
+${pack.auditTrail.map((event) => html`<tr><td>${event.seq}</td><td>${when(event.occurredAt)}</td><td>${event.type}</td><td>${person(event.actorId)}</td><td class="data">${JSON.stringify(event.data)}</td><td class="hash">${event.hash}</td></tr>\n`)}
+</tbody>
+</table>`;
+  return layout(`Evidence pack: ${system.name}`, body);
+}

@@ -1,0 +1,69 @@
+import { controlEvidence, type ControlEvidence } from '../domain/standards';
+import { chainedAuditTrail, verifyAuditChain, type ChainedAuditEvent, type ChainVerification } from './auditVerify';
+import type { Pool } from './pool';
+import { principalsByIds } from './principals';
+import type { AiSystem } from './systems';
+import { decisionsOf, listTasks, type DecisionRecord, type TaskRecord } from './tasks';
+
+/**
+ * Everything aims-flow records about one AI system, for an auditor. The process lists that later
+ * processes fill (assessments, risk register, incidents, reviews) are present and empty until then,
+ * so the shape stays the same.
+ */
+export interface EvidencePack {
+  generatedAt: string;
+  system: AiSystem;
+  intake: AiSystem['intake'];
+  triage: { tier: AiSystem['riskTier']; rule: string | null; reason: string | null; policyVersion: string };
+  tasks: (TaskRecord & { decisions: DecisionRecord[] })[];
+  assessments: [];
+  riskRegister: [];
+  incidents: [];
+  reviews: [];
+  auditTrail: ChainedAuditEvent[];
+  controls: ControlEvidence[];
+  /** Names of everyone the pack mentions, by principal id. */
+  people: Record<string, { name: string; email: string }>;
+  chainVerification: ChainVerification;
+}
+
+const tasksOfSystemLimit = 10_000;
+
+export async function loadEvidencePack(pool: Pool, system: AiSystem): Promise<EvidencePack> {
+  const [tasks, auditTrail, chainVerification] = await Promise.all([
+    listTasks(pool, { systemId: system.id, limit: tasksOfSystemLimit }),
+    chainedAuditTrail(pool, system.id),
+    verifyAuditChain(pool),
+  ]);
+  tasks.sort((a, b) => a.openedAt.localeCompare(b.openedAt) || a.id.localeCompare(b.id));
+  const withDecisions = await Promise.all(tasks.map(async (task) => ({ ...task, decisions: await decisionsOf(pool, task.id) })));
+
+  const mentioned = new Set<string>([system.ownerId]);
+  for (const task of withDecisions) {
+    mentioned.add(task.requesterId);
+    for (const decision of task.decisions) {
+      mentioned.add(decision.actorId);
+      if (decision.onBehalfOf) mentioned.add(decision.onBehalfOf);
+    }
+  }
+  for (const event of auditTrail) if (event.actorId) mentioned.add(event.actorId);
+  const people = Object.fromEntries(
+    (await principalsByIds(pool, [...mentioned])).map((principal) => [principal.id, { name: principal.name, email: principal.email }]),
+  );
+
+  return {
+    generatedAt: new Date().toISOString(),
+    system,
+    intake: system.intake,
+    triage: { tier: system.riskTier, rule: system.triageRule, reason: system.triageReason, policyVersion: system.policyVersion },
+    tasks: withDecisions,
+    assessments: [],
+    riskRegister: [],
+    incidents: [],
+    reviews: [],
+    auditTrail,
+    controls: controlEvidence({ provenance: system.intake.provenance, events: auditTrail }),
+    people,
+    chainVerification,
+  };
+}

@@ -1,0 +1,149 @@
+import type { provenances } from './system';
+
+/** ISO/IEC 42001:2023 Annex A controls, identifiers and short titles (../shared/STANDARDS.md). */
+export const annexAControls = [
+  { id: 'A.2.2', title: 'AI policy' },
+  { id: 'A.2.3', title: 'Alignment with other organizational policies' },
+  { id: 'A.2.4', title: 'Review of the AI policy' },
+  { id: 'A.3.2', title: 'AI roles and responsibilities' },
+  { id: 'A.3.3', title: 'Reporting of concerns' },
+  { id: 'A.4.2', title: 'Resource documentation' },
+  { id: 'A.4.3', title: 'Data resources' },
+  { id: 'A.4.4', title: 'Tooling resources' },
+  { id: 'A.4.5', title: 'System and computing resources' },
+  { id: 'A.4.6', title: 'Human resources' },
+  { id: 'A.5.2', title: 'AI system impact assessment process' },
+  { id: 'A.5.3', title: 'Documentation of AI system impact assessments' },
+  { id: 'A.5.4', title: 'Assessing AI system impact on individuals or groups of individuals' },
+  { id: 'A.5.5', title: 'Assessing societal impacts of AI systems' },
+  { id: 'A.6.1.2', title: 'Objectives for responsible development of AI system' },
+  { id: 'A.6.1.3', title: 'Processes for responsible AI system design and development' },
+  { id: 'A.6.2.2', title: 'AI system requirements and specification' },
+  { id: 'A.6.2.3', title: 'Documentation of AI system design and development' },
+  { id: 'A.6.2.4', title: 'AI system verification and validation' },
+  { id: 'A.6.2.5', title: 'AI system deployment' },
+  { id: 'A.6.2.6', title: 'AI system operation and monitoring' },
+  { id: 'A.6.2.7', title: 'AI system technical documentation' },
+  { id: 'A.6.2.8', title: 'AI system recording of event logs' },
+  { id: 'A.7.2', title: 'Data for development and enhancement of AI system' },
+  { id: 'A.7.3', title: 'Acquisition of data' },
+  { id: 'A.7.4', title: 'Quality of data for AI systems' },
+  { id: 'A.7.5', title: 'Data provenance' },
+  { id: 'A.7.6', title: 'Data preparation' },
+  { id: 'A.8.2', title: 'System documentation and information for users' },
+  { id: 'A.8.3', title: 'External reporting' },
+  { id: 'A.8.4', title: 'Communication of incidents' },
+  { id: 'A.8.5', title: 'Information for interested parties' },
+  { id: 'A.9.2', title: 'Processes for responsible use of AI systems' },
+  { id: 'A.9.3', title: 'Objectives for responsible use of AI system' },
+  { id: 'A.9.4', title: 'Intended use of the AI system' },
+  { id: 'A.10.2', title: 'Allocating responsibilities' },
+  { id: 'A.10.3', title: 'Suppliers' },
+  { id: 'A.10.4', title: 'Customers' },
+] as const;
+export type AnnexAControlId = (typeof annexAControls)[number]['id'];
+
+/** A record aims-flow keeps about a system, named as the evidence pack names it. */
+export type EvidenceRecord = 'intake' | 'triage' | 'task_assignment' | 'decisions' | 'lifecycle_gate' | 'audit_trail';
+
+export interface ControlEvidenceRule {
+  record: EvidenceRecord;
+  /** Audit event types that carry the record; `*` is every event of the system. */
+  eventTypes: readonly string[];
+  controls: readonly AnnexAControlId[];
+  /** What the record shows for these controls, in an auditor's words; no more than it holds. */
+  shows: string;
+  /** Only for systems of these provenances: a supplier exists only for a bought or embedded system. */
+  provenanceIn?: readonly (typeof provenances)[number][];
+}
+
+/**
+ * Which Annex A controls the platform's records evidence today. A control no rule names has no
+ * record in aims-flow yet (impact assessments, risk treatment, reviews, incidents and retirement add
+ * theirs when those processes exist), and the evidence pack says so with an empty list.
+ */
+export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
+  {
+    record: 'intake',
+    eventTypes: ['system.registered', 'system.intake_revised'],
+    controls: ['A.9.4'],
+    shows: 'intended use as the owner filed it and every revision: purpose, use category, decision role, human oversight, affected parties',
+  },
+  {
+    record: 'intake',
+    eventTypes: ['system.registered'],
+    controls: ['A.3.2'],
+    shows: 'a named system owner accountable for the system from registration on',
+  },
+  {
+    record: 'intake',
+    eventTypes: ['system.registered', 'system.intake_revised'],
+    controls: ['A.4.3'],
+    shows: 'the categories of data the system processes (personal, special category), at category level only',
+  },
+  {
+    record: 'intake',
+    eventTypes: ['system.registered', 'system.intake_revised'],
+    controls: ['A.10.2', 'A.10.3'],
+    shows: 'the supplier of a bought or embedded system named beside the owner accountable in the organisation',
+    provenanceIn: ['vendor', 'embedded_third_party'],
+  },
+  {
+    record: 'triage',
+    eventTypes: ['system.triaged'],
+    controls: ['A.5.2'],
+    shows: 'every intake version screened against the policy’s risk-tier rules, with the rule that fired: the threshold step of the impact assessment process, not the assessment itself',
+  },
+  {
+    record: 'task_assignment',
+    eventTypes: ['task.opened', 'task.step_opened', 'task.delegated', 'task.reassigned', 'task.escalated', 'task.assignment_gap'],
+    controls: ['A.3.2'],
+    shows: 'who was responsible for each decision step, resolved by role when it opened, and every delegation, reassignment and escalation',
+  },
+  {
+    record: 'decisions',
+    eventTypes: ['task.decided'],
+    controls: ['A.3.2'],
+    shows: 'each decision with who made it, when, on behalf of whom and the snapshot hash of what they decided on',
+  },
+  {
+    record: 'lifecycle_gate',
+    eventTypes: ['task.decided', 'task.closed', 'system.state_changed'],
+    controls: ['A.9.2'],
+    shows: 'the system moved on in its life cycle only after a recorded governance decision or the policy’s timeout outcome',
+  },
+  {
+    record: 'audit_trail',
+    eventTypes: ['*'],
+    controls: ['A.6.2.8'],
+    shows: 'a hash-chained, append-only log of every governance event of the system, verified end to end; the logs the AI system itself writes are kept by that system, not here',
+  },
+];
+
+export interface ControlEvidence {
+  id: AnnexAControlId;
+  title: string;
+  /** Empty when aims-flow holds no record for the control. */
+  evidence: { record: EvidenceRecord; shows: string; auditEventSeqs: number[] }[];
+}
+
+/** For every Annex A control, the records of one system that evidence it: a rule counts only when its events exist. */
+export function controlEvidence(
+  system: { provenance: (typeof provenances)[number]; events: readonly { seq: number; type: string }[] },
+  rules: readonly ControlEvidenceRule[] = controlEvidenceRules,
+): ControlEvidence[] {
+  return annexAControls.map((control) => ({
+    id: control.id,
+    title: control.title,
+    evidence: rules
+      .filter((rule) => rule.controls.includes(control.id) && (!rule.provenanceIn || rule.provenanceIn.includes(system.provenance)))
+      .map((rule) => ({
+        record: rule.record,
+        shows: rule.shows,
+        auditEventSeqs: system.events
+          .filter((event) => rule.eventTypes.includes('*') || rule.eventTypes.includes(event.type))
+          .map((event) => event.seq),
+      }))
+      .filter((item) => item.auditEventSeqs.length > 0),
+  }));
+}

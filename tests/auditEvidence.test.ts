@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAuditEvent, chainedHash } from '../db/audit';
+import { verifyAuditChain } from '../db/auditVerify';
+import { inTransaction } from '../db/pool';
+import { annexAControls, controlEvidence } from '../domain/standards';
+import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
+
+let h: Harness;
+/** An intake triaged by the lead, who handed the seat to Ada; Ada accepted on the lead's behalf. */
+let reviewed: { systemId: string; taskId: string };
+
+const scriptInPurpose = 'Reads invoices <script>alert("owned")</script> for accounts payable';
+
+beforeAll(async () => {
+  h = await startHarness();
+  const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Invoice reader', purpose: scriptInPurpose }) });
+  expect(filed.status).toBe(202);
+  const systemId = filed.body.systemId as string;
+  const task = await eventually(async () => {
+    const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
+    return body.openTasks?.find((open: { kind: string }) => open.kind === 'intake_triage');
+  });
+  const delegated = await h.api('POST', `/api/v1/tasks/${task.id}/delegate`, { as: 'lead', body: { to: 'approver', reason: 'away this week' } });
+  expect(delegated.status).toBe(200);
+  const decided = await h.decide(task.id, 'approver', 'accept', { comment: 'Fine <b>for</b> invoices' });
+  expect(decided.status).toBe(200);
+  await eventually(async () => {
+    const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
+    return body.history?.some((event: { type: string }) => event.type === 'system.state_changed') ? true : undefined;
+  });
+  reviewed = { systemId, taskId: task.id };
+});
+afterAll(() => h?.stop());
+
+const verify = (as: 'auditor' | 'lead' | 'owner' | 'approver' = 'auditor') => h.api('GET', '/api/v1/audit/verify', { as });
+const evidence = (systemId: string, options: { as?: 'auditor' | 'lead' | 'owner' | 'approver' | 'ownerManager'; query?: string; accept?: string } = {}) =>
+  h.api('GET', `/api/v1/systems/${systemId}/evidence${options.query ?? ''}`, {
+    as: options.as ?? 'auditor',
+    headers: options.accept ? { accept: options.accept } : {},
+  });
+
+async function chainHead() {
+  const { rows } = await h.pool.query<{ seq: string; hash: string; n: number }>(
+    'SELECT seq, hash, (SELECT count(*)::int FROM audit_events) AS n FROM audit_events ORDER BY seq DESC LIMIT 1',
+  );
+  return { seq: Number(rows[0].seq), hash: rows[0].hash, events: rows[0].n };
+}
+
+async function auditRow(seq: number) {
+  const { rows } = await h.pool.query('SELECT * FROM audit_events WHERE seq = $1', [seq]);
+  return rows[0];
+}
+
+async function decisionEvent() {
+  const { rows } = await h.pool.query<{ seq: string; event_key: string }>(
+    `SELECT seq, event_key FROM audit_events WHERE system_id = $1 AND type = 'task.decided'`,
+    [reviewed.systemId],
+  );
+  expect(rows).toHaveLength(1);
+  return { seq: Number(rows[0].seq), eventKey: rows[0].event_key };
+}
+
+/** What only the table's owner or a superuser can do: switch the append-only trigger off for one statement. */
+async function pastTheTrigger(sql: string, params: unknown[]) {
+  await inTransaction(h.pool, async (client) => {
+    await client.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');
+    await client.query(sql, params);
+    await client.query('ALTER TABLE audit_events ENABLE ALWAYS TRIGGER audit_events_append_only');
+  });
+}
+
+describe('audit chain verification', () => {
+  it('reports an intact chain, recomputed from genesis, after an intake was triaged and decided', async () => {
+    const response = await verify();
+    expect(response.status).toBe(200);
+    const head = await chainHead();
+    expect(response.body).toEqual({ ok: true, events: head.events, headHash: head.hash, headSeq: head.seq });
+    expect(head.events).toBeGreaterThanOrEqual(7);
+    // Page boundaries change nothing: the walk carries the link from one page into the next.
+    expect(await verifyAuditChain(h.pool, { pageSize: 2 })).toEqual(response.body);
+    expect((await verify('lead')).status).toBe(200);
+  });
+
+  it('lets only governance leads, admins and auditors verify', async () => {
+    for (const as of ['owner', 'approver'] as const) {
+      const response = await verify(as);
+      expect(response.status).toBe(403);
+      expect(response.body.error).toBe('forbidden');
+    }
+  });
+});
+
+describe('append-only audit events', () => {
+  it('refuses an UPDATE, a DELETE and a TRUNCATE through the application pool, and changes nothing', async () => {
+    const { seq } = await decisionEvent();
+    const before = await auditRow(seq);
+    await expect(h.pool.query(`UPDATE audit_events SET data = data || '{"choice":"reject"}' WHERE seq = $1`, [seq])).rejects.toThrow(
+      'audit events are append-only',
+    );
+    await expect(h.pool.query('DELETE FROM audit_events WHERE seq = $1', [seq])).rejects.toThrow('audit events are append-only');
+    await expect(h.pool.query('TRUNCATE audit_events')).rejects.toThrow('audit events are append-only');
+    // session_replication_role = replica skips ordinary triggers, not this one.
+    await expect(
+      inTransaction(h.pool, async (client) => {
+        await client.query('SET LOCAL session_replication_role = replica');
+        await client.query('DELETE FROM audit_events WHERE seq = $1', [seq]);
+      }),
+    ).rejects.toThrow('audit events are append-only');
+    expect(await auditRow(seq)).toEqual(before);
+    expect((await verify()).body.ok).toBe(true);
+  });
+
+  it('gives the role production runs as, aims_flow_app, reading and appending of audit events only', async () => {
+    const { rows } = await h.pool.query(
+      `SELECT has_table_privilege('aims_flow_app', 'audit_events', 'SELECT') AS "select",
+              has_table_privilege('aims_flow_app', 'audit_events', 'INSERT') AS "insert",
+              has_table_privilege('aims_flow_app', 'audit_events', 'UPDATE') AS "update",
+              has_table_privilege('aims_flow_app', 'audit_events', 'DELETE') AS "delete",
+              has_table_privilege('aims_flow_app', 'audit_events', 'TRUNCATE') AS "truncate",
+              has_table_privilege('aims_flow_app', 'tasks', 'UPDATE') AS "updateTasks"`,
+    );
+    expect(rows[0]).toEqual({ select: true, insert: true, update: false, delete: false, truncate: false, updateTasks: true });
+
+    const client = await h.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL ROLE aims_flow_app');
+      await appendAuditEvent(client, { key: `role-check:${randomUUID()}`, type: 'test.role_check' });
+      await client.query('SAVEPOINT refused');
+      await expect(client.query('UPDATE audit_events SET data = $1', [{}])).rejects.toThrow('permission denied for table audit_events');
+      await client.query('ROLLBACK TO SAVEPOINT refused');
+      await expect(client.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only')).rejects.toThrow(
+        'must be owner of table audit_events',
+      );
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+});
+
+describe('evidence pack', () => {
+  it('holds the system, its intake and triage, every decision with who, on whose behalf and on which snapshot, the trail and the chain check', async () => {
+    const response = await evidence(reviewed.systemId);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const pack = response.body;
+
+    expect(pack.system).toMatchObject({ id: reviewed.systemId, name: 'Invoice reader', ownerId: 'owner', state: 'assessment', riskTier: 'low' });
+    expect(pack.intake).toMatchObject({ name: 'Invoice reader', purpose: scriptInPurpose, provenance: 'vendor' });
+    expect(pack.triage).toEqual({ tier: 'low', rule: pack.system.triageRule, reason: pack.system.triageReason, policyVersion: pack.system.policyVersion });
+    expect(pack.triage.rule).toEqual(expect.any(String));
+
+    const registered = pack.auditTrail.find((event: { type: string }) => event.type === 'system.registered');
+    expect(pack.tasks).toHaveLength(1);
+    const [task] = pack.tasks;
+    expect(task).toMatchObject({ id: reviewed.taskId, kind: 'intake_triage', status: 'decided', subjectHash: registered.data.intakeHash });
+    expect(task.decisions).toEqual([
+      expect.objectContaining({ actorId: 'approver', onBehalfOf: 'lead', choice: 'accept', comment: 'Fine <b>for</b> invoices', snapshotHash: task.subjectHash }),
+    ]);
+    expect(task.decisions[0].decidedAt).toEqual(expect.any(String));
+    expect(pack.people).toMatchObject({ owner: { name: 'Olivia Owner' }, approver: { name: 'Ada Approver' }, lead: { name: 'Grace Lead' } });
+
+    expect(pack).toMatchObject({ assessments: [], riskRegister: [], incidents: [], reviews: [] });
+    const trailFromApi = (await h.api('GET', `/api/v1/systems/${reviewed.systemId}`, { as: 'auditor' })).body.history;
+    expect(pack.auditTrail.map((event: { seq: number }) => event.seq)).toEqual(trailFromApi.map((event: { seq: number }) => event.seq));
+    for (const event of pack.auditTrail) expect(event).toMatchObject({ eventKey: expect.any(String), prevHash: expect.stringMatching(/^[0-9a-f]{64}$/), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const head = await chainHead();
+    expect(pack.chainVerification).toEqual({ ok: true, events: head.events, headHash: head.hash, headSeq: head.seq });
+    expect(pack.chainVerification.events).toBe((await verify()).body.events);
+  });
+
+  it('lists every Annex A control, with evidence only where aims-flow holds records for it', async () => {
+    const { controls, auditTrail } = (await evidence(reviewed.systemId)).body;
+    expect(controls.map((control: { id: string }) => control.id)).toEqual(annexAControls.map((control) => control.id));
+    expect(controls).toHaveLength(38);
+    const evidenced = controls.filter((control: { evidence: unknown[] }) => control.evidence.length > 0);
+    expect(evidenced.map((control: { id: string }) => control.id)).toEqual(['A.3.2', 'A.4.3', 'A.5.2', 'A.6.2.8', 'A.9.2', 'A.9.4', 'A.10.2', 'A.10.3']);
+
+    const seqsOf = (type: string) => auditTrail.filter((event: { type: string }) => event.type === type).map((event: { seq: number }) => event.seq);
+    const byId = (id: string) => controls.find((control: { id: string }) => control.id === id);
+    expect(byId('A.6.2.8').evidence).toEqual([expect.objectContaining({ record: 'audit_trail', auditEventSeqs: auditTrail.map((event: { seq: number }) => event.seq) })]);
+    expect(byId('A.9.4').evidence).toEqual([expect.objectContaining({ record: 'intake', auditEventSeqs: seqsOf('system.registered') })]);
+    expect(byId('A.5.2').evidence).toEqual([expect.objectContaining({ record: 'triage', auditEventSeqs: seqsOf('system.triaged') })]);
+    expect(byId('A.3.2').evidence.map((item: { record: string }) => item.record)).toEqual(['intake', 'task_assignment', 'decisions']);
+    expect(byId('A.3.2').evidence[1].auditEventSeqs).toEqual(expect.arrayContaining(seqsOf('task.delegated')));
+    expect(byId('A.3.2').evidence[2].auditEventSeqs).toEqual(seqsOf('task.decided'));
+    for (const id of ['A.2.2', 'A.5.3', 'A.5.4', 'A.6.2.6', 'A.8.4', 'A.10.4']) expect(byId(id).evidence).toEqual([]);
+  });
+
+  it('names a supplier as evidence only for a bought or embedded system', () => {
+    const registered = [{ seq: 1, type: 'system.registered' }];
+    const suppliers = (provenance: 'in_house' | 'vendor' | 'embedded_third_party') =>
+      controlEvidence({ provenance, events: registered }).find((control) => control.id === 'A.10.3')!.evidence;
+    expect(suppliers('in_house')).toEqual([]);
+    expect(suppliers('vendor')).toHaveLength(1);
+    expect(suppliers('embedded_third_party')).toHaveLength(1);
+  });
+
+  it('prints as an HTML page when the client asks for text/html, with every value escaped', async () => {
+    const response = await evidence(reviewed.systemId, { accept: 'text/html' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('vary')).toMatch(/Accept/i);
+    const page = response.body as string;
+    expect(page).toContain('<title>Evidence pack: Invoice reader · aims-flow</title>');
+    expect(page).toContain('Ada Approver (approver)');
+    expect(page).toContain('Grace Lead (lead)');
+    expect(page).toMatch(/<td>accept<\/td>/);
+    expect(page).toContain('Fine &lt;b&gt;for&lt;/b&gt; invoices');
+    expect(page).not.toContain('<script>');
+    expect(page).toContain('Reads invoices &lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt; for accounts payable');
+    expect(page).toContain('Audit chain intact');
+    expect(page).toContain('<caption>Annex A controls and the records of this system that evidence them</caption>');
+    expect(page).toContain('@media print');
+    expect(page.match(/<tr><td>A\.\d+(\.\d+)*<\/td>/g)).toHaveLength(38);
+
+    const asked = await evidence(reviewed.systemId, { query: '?format=html' });
+    expect(asked.headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await evidence(reviewed.systemId, { query: '?format=pdf' })).status).toBe(400);
+  });
+
+  it('shows the pack to whoever may see the system, 403 to others and 404 for an unknown system', async () => {
+    for (const as of ['owner', 'approver', 'lead', 'auditor'] as const) expect((await evidence(reviewed.systemId, { as })).status).toBe(200);
+    const stranger = await evidence(reviewed.systemId, { as: 'ownerManager' });
+    expect(stranger.status).toBe(403);
+    expect(stranger.body.error).toBe('forbidden');
+    const strangerPage = await evidence(reviewed.systemId, { as: 'ownerManager', accept: 'text/html' });
+    expect(strangerPage.status).toBe(403);
+    expect(strangerPage.body).not.toHaveProperty('system');
+    expect((await evidence(randomUUID())).status).toBe(404);
+    expect((await evidence('not-a-system')).status).toBe(404);
+    expect((await h.api('GET', `/api/v1/systems/${reviewed.systemId}/evidence`, { as: null })).status).toBe(401);
+  });
+});
+
+describe('a tampered audit row', () => {
+  it('is found at that row when a superuser edits it past the trigger, and at the next row when the hash is recomputed too', async () => {
+    const { seq, eventKey } = await decisionEvent();
+    const original = await auditRow(seq);
+    const forged = { ...original.data, choice: 'reject' };
+
+    await pastTheTrigger('UPDATE audit_events SET data = $2 WHERE seq = $1', [seq, forged]);
+    const edited = await verify();
+    expect(edited.body).toMatchObject({ ok: false, firstBrokenLink: { seq, eventKey, reason: 'hash mismatch' } });
+    const pack = (await evidence(reviewed.systemId)).body;
+    expect(pack.chainVerification).toMatchObject({ ok: false, firstBrokenLink: { seq, eventKey, reason: 'hash mismatch' } });
+    const page = (await evidence(reviewed.systemId, { accept: 'text/html' })).body as string;
+    expect(page).toContain(`Audit chain broken</strong> at event #${seq} (${eventKey}): hash mismatch`);
+
+    // A careful attacker recomputes the edited row's hash; the next event still links to the old one.
+    const rehashed = chainedHash(original.prev_hash, {
+      key: original.event_key,
+      type: original.type,
+      systemId: original.system_id,
+      taskId: original.task_id,
+      actorId: original.actor_id,
+      data: forged,
+      occurredAt: original.occurred_at.toISOString(),
+    });
+    await pastTheTrigger('UPDATE audit_events SET hash = $2 WHERE seq = $1', [seq, rehashed]);
+    const { rows: next } = await h.pool.query('SELECT seq, event_key FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 1', [seq]);
+    expect((await verify()).body).toMatchObject({
+      ok: false,
+      firstBrokenLink: { seq: Number(next[0].seq), eventKey: next[0].event_key, reason: 'prev_hash mismatch' },
+    });
+
+    await pastTheTrigger('UPDATE audit_events SET data = $2, hash = $3 WHERE seq = $1', [seq, original.data, original.hash]);
+    expect((await verify()).body).toMatchObject({ ok: true });
+  });
+});
