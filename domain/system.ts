@@ -25,6 +25,10 @@ export const humanOversightModes = ['in_the_loop', 'on_the_loop', 'none'] as con
 export const riskTiers = ['low', 'medium', 'high', 'prohibited'] as const;
 export type RiskTier = (typeof riskTiers)[number];
 
+/** A choice among fixed options, with a message a person can act on. */
+const oneOf = <T extends readonly [string, ...string[]]>(options: T) =>
+  z.enum(options, { error: () => `choose one of: ${options.join(', ')}` });
+
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 
 /** What a system owner files when registering an AI system (DESIGN.md §4). */
@@ -32,13 +36,13 @@ export const intakeRequestSchema = z.strictObject({
   name: text(200),
   purpose: text(4000),
   businessUnit: text(200),
-  provenance: z.enum(provenances),
+  provenance: oneOf(provenances),
   vendor: text(200).optional(),
-  useCategory: z.enum(useCategories),
-  impactAreas: z.array(z.enum(impactAreas)).max(impactAreas.length).default([]),
-  dataCategories: z.array(z.enum(dataCategories)).max(dataCategories.length).default([]),
-  decisionRole: z.enum(decisionRoles),
-  humanOversight: z.enum(humanOversightModes),
+  useCategory: oneOf(useCategories),
+  impactAreas: z.array(oneOf(impactAreas)).max(impactAreas.length).default([]),
+  dataCategories: z.array(oneOf(dataCategories)).max(dataCategories.length).default([]),
+  decisionRole: oneOf(decisionRoles),
+  humanOversight: oneOf(humanOversightModes),
   affectedParties: z.array(text(200)).min(1, 'name at least one affected party').max(50),
 });
 export type IntakeRequest = z.output<typeof intakeRequestSchema>;

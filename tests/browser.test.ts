@@ -1,0 +1,94 @@
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, signIn } from './helpers/browser';
+import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
+import { withTriage } from './helpers/policies';
+
+let h: Harness;
+let browser: Browser;
+let context: BrowserContext;
+beforeAll(async () => {
+  [h, browser] = await Promise.all([startHarness(), launchBrowser()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await h?.stop();
+});
+beforeEach(async () => {
+  // A phone-width window: every page must work there.
+  context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  context.setDefaultTimeout(10_000);
+});
+afterEach(() => context?.close());
+
+describe('in a real browser', () => {
+  it('a system owner registers an AI system with the form, seeing the field messages first', async () => {
+    h.usePolicy(withTriage({}));
+    const page = await context.newPage();
+    await signIn(h, page, 'owner');
+    await page.getByRole('link', { name: 'Register an AI system' }).click();
+    await page.getByRole('button', { name: 'Register the AI system' }).click();
+    await expect.poll(() => page.locator('#name-error').textContent()).toBe('must not be empty');
+    await expect.poll(() => page.locator('#affectedParties-error').textContent()).toBe('name at least one affected party');
+    await screenshot(page, 'intake-form-errors');
+
+    await page.getByLabel('Name of the AI system').fill('Browser-filed chatbot');
+    await page.getByLabel('Purpose').fill('Answers questions about opening hours');
+    await page.getByLabel('Business unit').fill('Stores');
+    await page.getByLabel('vendor', { exact: true }).check();
+    await page.getByLabel('generative assistant').check();
+    await page.getByLabel('customer interaction').check();
+    await page.getByLabel('informational').check();
+    await page.getByLabel('on the loop').check();
+    await page.getByLabel('Affected parties').fill('customers\nstore staff');
+    await page.getByRole('button', { name: 'Register the AI system' }).click();
+    await page.waitForURL(/\/systems\/[0-9a-f-]{36}$/);
+    // The intake workflow registers and triages the system a moment after the form answers.
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.locator('main').innerText();
+        },
+        { timeout: 15_000, interval: 250 },
+      )
+      .toMatch(/Browser-filed chatbot[\s\S]*Triaged as medium tier/);
+    await screenshot(page, 'system-page-after-intake');
+    const { rows } = await h.pool.query("SELECT owner_id, intake FROM ai_systems WHERE name = 'Browser-filed chatbot'");
+    expect(rows).toEqual([{ owner_id: 'owner', intake: expect.objectContaining({ affectedParties: ['customers', 'store staff'], provenance: 'vendor' }) }]);
+  });
+
+  it('an approver decides one task from the emailed link and another from My tasks', async () => {
+    h.usePolicy(withTriage({ steps: [{ role: 'approver' }] }));
+    const fromEmail = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Decided from email' }) });
+    const fromPage = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Decided in My tasks' }) });
+    const email = await h.mail.waitFor((m) => m.to.includes(h.people.approver.email) && m.subject.endsWith(': Decided from email'));
+
+    const page = await context.newPage();
+    await page.goto(email.links[0]);
+    await page.getByLabel('Accept').check();
+    await page.getByLabel('Comment (optional)').fill('Fine from my inbox');
+    await page.getByRole('button', { name: 'Record my decision' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Your decision "Accept" is recorded');
+    await screenshot(page, 'decided-from-email-link');
+
+    await signIn(h, page, 'approver');
+    await page.getByRole('link', { name: 'My tasks', exact: true }).click();
+    await page.getByRole('link', { name: /Decided in My tasks/ }).click();
+    await page.getByLabel('Reject').check();
+    await page.getByRole('button', { name: 'Record my decision' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Your decision "Reject" is recorded');
+    await screenshot(page, 'decided-from-my-tasks');
+
+    for (const [filed, state] of [[fromEmail, 'assessment'], [fromPage, 'rejected']] as const) {
+      await eventually(async () => ((await h.api('GET', `/api/v1/systems/${filed.body.systemId}`)).body.system.state === state ? true : undefined));
+    }
+  });
+
+  it('refuses a form posted without the session CSRF token', async () => {
+    const page = await context.newPage();
+    await signIn(h, page, 'owner');
+    const response = await page.request.post(`${h.baseUrl}/systems/new`, { form: { name: 'Forged' } });
+    expect(response.status()).toBe(403);
+  });
+});
