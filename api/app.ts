@@ -4,8 +4,11 @@ import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth';
 import { withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError, errorHandler } from './errors';
+import { createMetrics } from './metrics';
+import { docsPage, openApiDocument } from './openapi';
 import { webPages } from './pages';
 import { actionRoutes } from './routes/actions';
+import { dashboardRoutes, reviewRoutes, timelineRoutes } from './routes/dashboard';
 import { auditRoutes } from './routes/audit';
 import { evidenceRoutes } from './routes/evidence';
 import { meRoutes } from './routes/me';
@@ -17,6 +20,8 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  const metrics = createMetrics(deps.pool);
+  app.use(metrics.observeRequests);
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -39,6 +44,9 @@ export function createApp(deps: ApiDeps): express.Express {
     const [postgres, temporal] = checks.map((check) => (check.status === 'fulfilled' ? 'up' : 'down'));
     res.status(postgres === 'up' && temporal === 'up' ? 200 : 503).json({ postgres, temporal });
   });
+  app.get('/metrics', metrics.scrape);
+  app.get('/openapi.json', (_req, res) => res.json(openApiDocument()));
+  app.get('/docs', (_req, res) => res.type('html').send(docsPage()));
 
   app.use('/actions', actionRoutes(deps));
 
@@ -48,6 +56,9 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use('/systems', systemRoutes(deps));
   api.use('/systems', evidenceRoutes(deps));
   api.use('/audit', auditRoutes(deps));
+  api.use('/systems', timelineRoutes(deps));
+  api.use('/dashboard', dashboardRoutes(deps));
+  api.use('/reviews', reviewRoutes(deps));
   api.use('/tasks', taskRoutes(deps));
   api.use('/me', meRoutes(deps));
   api.use(() => {
