@@ -91,4 +91,29 @@ describe('in a real browser', () => {
     const response = await page.request.post(`${h.baseUrl}/systems/new`, { form: { name: 'Forged' } });
     expect(response.status()).toBe(403);
   });
+
+  it('a governance lead sees an escalated task on the dashboard and follows it to the system timeline', async () => {
+    h.usePolicy(
+      withTriage({
+        slaByTier: { low: '1s', medium: '1s', high: '1s', prohibited: '1s' },
+        reminderPoints: [],
+        escalationLadder: [{ action: 'notify', target: 'manager', window: '1h' }],
+      }),
+    );
+    const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Waiting too long' }) });
+    await h.mail.waitFor((m) => m.to.includes(h.people.leadManager.email) && m.subject === 'Overdue: Triage an AI system intake: Waiting too long');
+
+    const page = await context.newPage();
+    await signIn(h, page, 'lead');
+    await page.waitForURL(/\/dashboard$/);
+    const row = page.getByRole('row').filter({ hasText: 'Waiting too long' });
+    await expect.poll(() => row.innerText()).toMatch(/Triage an AI system intake: Waiting too long\s+(under )?\d+ min\s+1\s+Grace Lead/);
+    await screenshot(page, 'dashboard-overdue-escalated');
+
+    await row.getByRole('link', { name: 'Waiting too long', exact: true }).click();
+    await page.waitForURL(new RegExp(`/systems/${filed.body.systemId}$`));
+    const timeline = await page.locator('.timeline').innerText();
+    expect(timeline).toMatch(/Registered by owner[\s\S]*Triaged as low tier[\s\S]*Escalated to level 1: notify leadManager/);
+    await screenshot(page, 'system-timeline');
+  });
 });

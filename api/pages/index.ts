@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { hasAnyRole } from '../../domain/principal';
 import { oversightRoles } from '../auth';
 import type { ApiDeps } from '../deps';
+import { dashboardPages } from './dashboard';
 import { loadWebSession } from './session';
 import { signInPages } from './signIn';
 import { systemPages } from './systems';
@@ -18,6 +19,7 @@ export function webPages(deps: ApiDeps): Router {
     res.redirect(303, hasAnyRole(principal, ...oversightRoles) ? '/dashboard' : '/tasks');
   });
   router.use(signInPages(deps));
+  router.use(dashboardPages(deps));
   router.use(taskPages(deps));
   router.use(systemPages(deps));
   return router;
