@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { operationalSnapshot, timeToDecisionWindowDays, type OperationalSnapshot } from '../db/dashboard';
+import { auditTallySince, openTaskCounts } from '../db/dashboard';
 import type { Pool } from '../db/pool';
 import { riskTiers } from '../domain/system';
 import { taskKindNames } from '../domain/task';
@@ -15,24 +15,74 @@ export interface ApiMetrics {
 
 /**
  * One registry per app instance, so several apps in one process (tests) never collide. Figures about
- * the governance record are read from PostgreSQL when Prometheus scrapes, in two grouped queries shared
- * by every metric of the scrape; they are the same on every api instance (aggregate them with max, not
- * sum). Request durations are this process's own.
+ * the governance record are read from PostgreSQL when Prometheus scrapes, in two queries shared by every
+ * collect callback of a scrape: open tasks grouped (an index-only scan), and the audit events appended
+ * since the previous scrape, which feed the counters and the time-to-decision histogram, so a scrape
+ * stays cheap however long the history grows (the first scrape of a process reads it all once). They
+ * describe the shared record, so every api instance reports the same values: aggregate them with max,
+ * not sum. Request durations are this process's own.
  */
 export function createMetrics(pool: Pool): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  let inFlight: Promise<OperationalSnapshot | undefined> | undefined;
-  /** One snapshot per scrape: every collect callback of the scrape awaits the same queries. */
+  // The counters and the histogram are fed by the scrape's snapshot (below); their collect waits for it.
+  const escalations = new Counter({
+    name: 'aims_task_escalations_total',
+    help: 'Escalation levels that acted, by level, from the audit trail (task.escalated events)',
+    labelNames: ['level'] as const,
+    registers: [registry],
+    async collect() {
+      await snapshot();
+    },
+  });
+  const decisions = new Counter({
+    name: 'aims_decisions_total',
+    help:
+      'Decisions recorded on human tasks by process (task kind) and choice, from every channel (API, emailed link, page), ' +
+      'from the audit trail (task.decided events): a retried request with the same Idempotency-Key is one decision',
+    labelNames: ['process', 'choice'] as const,
+    registers: [registry],
+    async collect() {
+      await snapshot();
+    },
+  });
+  const timeToDecision = new Histogram({
+    name: 'aims_time_to_decision_seconds',
+    help: 'Time from a task opening to the decision that settled it, by process (task kind), from the audit trail (task.closed as decided)',
+    labelNames: ['process'] as const,
+    buckets: [60, 600, 3600, 4 * 3600, 86_400, 2 * 86_400, 5 * 86_400, 10 * 86_400, 30 * 86_400],
+    registers: [registry],
+    async collect() {
+      await snapshot();
+    },
+  });
+
+  let tallied = 0;
+  /** Adds the audit events appended since the last scrape to the counters and the histogram. */
+  async function tallyAuditTrail() {
+    const tally = await auditTallySince(pool, tallied);
+    if (tally.throughSeq <= tallied) return;
+    for (const row of tally.escalations) escalations.inc({ level: row.level }, row.count);
+    for (const row of tally.decisions) decisions.inc({ process: row.process, choice: row.choice }, row.count);
+    for (const [process, seconds] of Object.entries(tally.decidedSeconds)) {
+      for (const value of seconds) timeToDecision.observe({ process }, Math.max(0, value));
+    }
+    tallied = tally.throughSeq;
+  }
+
+  type Snapshot = Awaited<ReturnType<typeof openTaskCounts>>;
+  let inFlight: Promise<Snapshot | undefined> | undefined;
+  /** One read per scrape: every collect callback of the scrape awaits the same queries. */
   const snapshot = () =>
-    (inFlight ??= operationalSnapshot(pool)
+    (inFlight ??= Promise.all([openTaskCounts(pool), tallyAuditTrail()])
+      .then(([open]) => open)
       .catch(() => undefined)
       .finally(() => setImmediate(() => (inFlight = undefined))));
 
   new Gauge({
     name: 'aims_metrics_database_up',
-    help: '1 when the figures read from PostgreSQL in this scrape are current, 0 when PostgreSQL could not be read (they are then absent)',
+    help: '1 when this scrape read PostgreSQL; 0 when it could not (the open-task gauges are then absent and the counters keep their last values)',
     registers: [registry],
     async collect() {
       this.set((await snapshot()) ? 1 : 0);
@@ -45,9 +95,9 @@ export function createMetrics(pool: Pool): ApiMetrics {
     labelNames: ['process', 'tier'] as const,
     registers: [registry],
     async collect() {
-      const current = await snapshot();
-      zeroEveryProcessAndTier(this, current);
-      for (const row of current?.openTasks ?? []) this.inc({ process: row.process, tier: row.tier }, row.open);
+      const open = await snapshot();
+      zeroEveryProcessAndTier(this, open);
+      for (const row of open ?? []) this.inc({ process: row.process, tier: row.tier }, row.open);
     },
   });
 
@@ -57,9 +107,9 @@ export function createMetrics(pool: Pool): ApiMetrics {
     labelNames: ['process', 'tier'] as const,
     registers: [registry],
     async collect() {
-      const current = await snapshot();
-      zeroEveryProcessAndTier(this, current);
-      for (const row of current?.openTasks ?? []) this.inc({ process: row.process, tier: row.tier }, row.overdue);
+      const open = await snapshot();
+      zeroEveryProcessAndTier(this, open);
+      for (const row of open ?? []) this.inc({ process: row.process, tier: row.tier }, row.overdue);
     },
   });
 
@@ -69,63 +119,9 @@ export function createMetrics(pool: Pool): ApiMetrics {
     labelNames: ['level'] as const,
     registers: [registry],
     async collect() {
-      const current = await snapshot();
+      const open = await snapshot();
       this.reset();
-      for (const row of current?.openTasks ?? []) this.inc({ level: String(row.escalationLevel) }, row.open);
-    },
-  });
-
-  new Counter({
-    name: 'aims_task_escalations_total',
-    help: 'Escalation levels that acted, by level, counted from the audit trail (task.escalated events)',
-    labelNames: ['level'] as const,
-    registers: [registry],
-    async collect() {
-      const current = await snapshot();
-      this.reset();
-      for (const row of current?.escalationsByLevel ?? []) this.inc({ level: row.level }, row.count);
-    },
-  });
-
-  new Counter({
-    name: 'aims_decisions_total',
-    help:
-      'Decisions recorded on human tasks by process (task kind) and choice, from every channel (API, emailed link, page); ' +
-      'counted from the decisions table, where a retried request with the same Idempotency-Key is one row',
-    labelNames: ['process', 'choice'] as const,
-    registers: [registry],
-    async collect() {
-      const current = await snapshot();
-      this.reset();
-      for (const row of current?.decisions ?? []) this.inc({ process: row.process, choice: row.choice }, row.count);
-    },
-  });
-
-  new Gauge({
-    name: 'aims_time_to_decision_seconds',
-    help: `Time from a task opening to its being decided, quantiles over the tasks decided in the last ${timeToDecisionWindowDays} days, by process (task kind)`,
-    labelNames: ['process', 'quantile'] as const,
-    registers: [registry],
-    async collect() {
-      const current = await snapshot();
-      this.reset();
-      for (const row of current?.timeToDecision ?? []) {
-        this.set({ process: row.process, quantile: '0.5' }, row.p50);
-        this.set({ process: row.process, quantile: '0.9' }, row.p90);
-        this.set({ process: row.process, quantile: '0.99' }, row.p99);
-      }
-    },
-  });
-
-  new Gauge({
-    name: 'aims_tasks_decided_recently',
-    help: `Tasks decided in the last ${timeToDecisionWindowDays} days (the population of aims_time_to_decision_seconds), by process`,
-    labelNames: ['process'] as const,
-    registers: [registry],
-    async collect() {
-      const current = await snapshot();
-      this.reset();
-      for (const row of current?.timeToDecision ?? []) this.set({ process: row.process }, row.count);
+      for (const row of open ?? []) this.inc({ level: String(row.escalationLevel) }, row.open);
     },
   });
 
@@ -165,9 +161,9 @@ export function createMetrics(pool: Pool): ApiMetrics {
 }
 
 /** Every known process and tier shows, at 0 when nothing is open, so an alert on it never sees a missing series. */
-function zeroEveryProcessAndTier(gauge: Gauge<'process' | 'tier'>, current: OperationalSnapshot | undefined) {
+function zeroEveryProcessAndTier(gauge: Gauge<'process' | 'tier'>, open: unknown[] | undefined) {
   gauge.reset();
-  if (!current) return;
+  if (!open) return;
   for (const process of taskKindNames) for (const tier of [...riskTiers, 'untriaged']) gauge.set({ process, tier }, 0);
 }
 

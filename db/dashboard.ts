@@ -200,45 +200,57 @@ export async function reviewsDue(
   };
 }
 
-/** What /metrics reports from the record, computed at scrape time in two grouped queries. */
-export interface OperationalSnapshot {
-  openTasks: { process: string; tier: string; escalationLevel: number; open: number; overdue: number }[];
-  escalationsByLevel: { level: string; count: number }[];
-  decisions: { process: string; choice: string; count: number }[];
-  /** Opened to decided, over tasks decided in the window. */
-  timeToDecision: { process: string; count: number; p50: number; p90: number; p99: number }[];
+/** Open tasks grouped the way /metrics reports them (an index-only scan of the open-task index). */
+export async function openTaskCounts(db: Queryable): Promise<{ process: string; tier: string; escalationLevel: number; open: number; overdue: number }[]> {
+  const { rows } = await db.query(
+    `SELECT t.kind AS process, COALESCE(s.risk_tier, 'untriaged') AS tier, t.escalation_level AS level,
+            count(*)::int AS open, (count(*) FILTER (WHERE t.due_at < now()))::int AS overdue
+     FROM tasks t JOIN ai_systems s ON s.id = t.system_id
+     WHERE t.status = 'open' GROUP BY 1, 2, 3`,
+  );
+  return rows.map((row) => ({ process: row.process, tier: row.tier, escalationLevel: row.level, open: row.open, overdue: row.overdue }));
 }
 
-export const timeToDecisionWindowDays = 30;
+export interface AuditTally {
+  /** The last audit event counted, or `afterSeq` when none was appended since; the next tally starts after it. */
+  throughSeq: number;
+  escalations: { level: string; count: number }[];
+  decisions: { process: string; choice: string; count: number }[];
+  /** Tasks closed by a decision: seconds from opening to the decision, by process (task kind). */
+  decidedSeconds: Record<string, number[]>;
+}
 
-export async function operationalSnapshot(db: Queryable): Promise<OperationalSnapshot> {
-  const [open, history] = await Promise.all([
-    db.query(
-      `SELECT t.kind AS process, COALESCE(s.risk_tier, 'untriaged') AS tier, t.escalation_level AS level,
-              count(*)::int AS open, (count(*) FILTER (WHERE t.due_at < now()))::int AS overdue
-       FROM tasks t JOIN ai_systems s ON s.id = t.system_id
-       WHERE t.status = 'open' GROUP BY 1, 2, 3`,
-    ),
-    db.query(
-      `SELECT
-         (SELECT COALESCE(json_agg(x), '[]') FROM (
-            SELECT data->>'level' AS level, count(*)::int AS count FROM audit_events WHERE type = 'task.escalated' GROUP BY 1) x) AS escalations,
-         (SELECT COALESCE(json_agg(x), '[]') FROM (
-            SELECT t.kind AS process, d.choice, count(*)::int AS count FROM decisions d JOIN tasks t ON t.id = d.task_id GROUP BY 1, 2) x) AS decisions,
-         (SELECT COALESCE(json_agg(x), '[]') FROM (
-            SELECT kind AS process, count(*)::int AS count,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - opened_at)) AS p50,
-                   percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - opened_at)) AS p90,
-                   percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - opened_at)) AS p99
-            FROM tasks WHERE status = 'decided' AND closed_at >= now() - make_interval(days => $1) GROUP BY 1) x) AS latency`,
-      [timeToDecisionWindowDays],
-    ),
-  ]);
-  const row = history.rows[0];
+/**
+ * Escalations, decisions and decided tasks recorded in the audit trail after `afterSeq`, so a counter
+ * fed from it reads each event once however long the history grows. Sound because the trail is
+ * append-only and every append holds the chain lock until it commits: a later seq never commits before
+ * an earlier one, so nothing can still appear below the last seq read here.
+ */
+export async function auditTallySince(db: Queryable, afterSeq: number): Promise<AuditTally> {
+  const { rows } = await db.query(
+    `WITH events AS (
+       SELECT seq, type, data, occurred_at, task_id FROM audit_events
+       WHERE seq > $1 AND type IN ('task.escalated', 'task.decided', 'task.closed')
+     ),
+     settled AS (
+       SELECT e.type, e.data, e.occurred_at, t.kind, t.opened_at
+       FROM events e JOIN tasks t ON t.id = e.task_id WHERE e.type IN ('task.decided', 'task.closed')
+     )
+     SELECT (SELECT max(seq) FROM events) AS through_seq,
+       (SELECT COALESCE(json_agg(x), '[]') FROM (
+          SELECT data->>'level' AS level, count(*)::int AS count FROM events WHERE type = 'task.escalated' GROUP BY 1) x) AS escalations,
+       (SELECT COALESCE(json_agg(x), '[]') FROM (
+          SELECT kind AS process, data->>'choice' AS choice, count(*)::int AS count FROM settled WHERE type = 'task.decided' GROUP BY 1, 2) x) AS decisions,
+       (SELECT COALESCE(json_object_agg(process, seconds), '{}') FROM (
+          SELECT kind AS process, json_agg(round(extract(epoch FROM occurred_at - opened_at), 3)) AS seconds
+          FROM settled WHERE type = 'task.closed' AND data->>'status' = 'decided' GROUP BY 1) x) AS decided_seconds`,
+    [afterSeq],
+  );
+  const row = rows[0];
   return {
-    openTasks: open.rows.map((r) => ({ process: r.process, tier: r.tier, escalationLevel: r.level, open: r.open, overdue: r.overdue })),
-    escalationsByLevel: row.escalations,
+    throughSeq: row.through_seq === null ? afterSeq : Number(row.through_seq),
+    escalations: row.escalations,
     decisions: row.decisions,
-    timeToDecision: row.latency,
+    decidedSeconds: row.decided_seconds,
   };
 }

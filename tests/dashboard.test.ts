@@ -202,11 +202,19 @@ describe('/metrics', () => {
     expect(sample(body, 'aims_tasks_open_by_escalation_level', { level: '0' })).toBeUndefined();
     expect(sample(body, 'aims_task_escalations_total', { level: '1' })).toBe(2);
     expect(sample(body, 'aims_decisions_total', { process: 'intake_triage', choice: 'accept' })).toBe(1);
-    expect(sample(body, 'aims_tasks_decided_recently', { process: 'intake_triage' })).toBe(1);
-    const median = sample(body, 'aims_time_to_decision_seconds', { process: 'intake_triage', quantile: '0.5' });
-    expect(median).toBeGreaterThan(0);
-    expect(median).toBeLessThan(60);
+    expect(sample(body, 'aims_time_to_decision_seconds_count', { process: 'intake_triage' })).toBe(1);
+    const seconds = sample(body, 'aims_time_to_decision_seconds_sum', { process: 'intake_triage' });
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThan(60);
+    expect(sample(body, 'aims_time_to_decision_seconds_bucket', { process: 'intake_triage', le: '60' })).toBe(1);
     expect(body).toContain('# TYPE aims_task_escalations_total counter');
+    expect(body).toContain('# TYPE aims_time_to_decision_seconds histogram');
+
+    // The counters read only what the trail gained since the last scrape: nothing is counted twice.
+    const again = (await h.api('GET', '/metrics', { as: null })).body;
+    expect(sample(again, 'aims_task_escalations_total', { level: '1' })).toBe(2);
+    expect(sample(again, 'aims_decisions_total', { process: 'intake_triage', choice: 'accept' })).toBe(1);
+    expect(sample(again, 'aims_time_to_decision_seconds_count', { process: 'intake_triage' })).toBe(1);
   });
 
   it('times API requests by route pattern and status, never by the raw URL', async () => {
