@@ -1,3 +1,4 @@
+import { createWebSession } from '../db/sessions';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -177,6 +178,14 @@ it(`the overdue dashboard over ${systems} systems and ${tasks} tasks`, async () 
     if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
     return response.body;
   };
+  // The governance lead's page itself, signed in as a browser would be.
+  const sessionCookie = `aims_session=${await createWebSession(h.pool, 'lead', 3_600_000)}`;
+  const dashboardPage = async () => {
+    const response = await fetch(`${h.baseUrl}/dashboard`, { headers: { cookie: sessionCookie } });
+    if (response.status !== 200) throw new Error(`/dashboard answered ${response.status}`);
+    return response.text();
+  };
+  expect(await dashboardPage()).toContain('Overdue tasks');
   const firstPage = await asLead('/api/v1/dashboard/overdue');
   expect(firstPage.tasks).toHaveLength(50);
   const secondsOverdue = firstPage.tasks.map((task: { secondsOverdue: number }) => task.secondsOverdue);
@@ -205,6 +214,7 @@ it(`the overdue dashboard over ${systems} systems and ${tasks} tasks`, async () 
     'GET ...overdue?process=intake_revision': await latencies(runs, () => asLead('/api/v1/dashboard/overdue?process=intake_revision')),
     'GET ...overdue?cursor= (the page after 500 tasks)': await latencies(runs, () => asLead(`/api/v1/dashboard/overdue?cursor=${deepCursor}`)),
     'GET ...overdue?limit=500': await latencies(Math.ceil(runs / 4), () => asLead('/api/v1/dashboard/overdue?limit=500')),
+    'GET /dashboard (the HTML page: 100 overdue rows, summary, reviews)': await latencies(Math.ceil(runs / 4), dashboardPage),
     'summary query (db)': await latencies(Math.ceil(runs / 4), () => oversightSummary(h.pool, new Date(Date.now() - 30 * 86_400_000))),
     'GET /api/v1/dashboard/summary': await latencies(Math.ceil(runs / 4), () => asLead('/api/v1/dashboard/summary')),
     'GET /metrics (scrape)': await latencies(Math.ceil(runs / 4), () => h.api('GET', '/metrics', { as: null })),
