@@ -71,7 +71,7 @@ export function createNotificationActivities({ pool, mailer, mailFrom, publicBas
         const systemSummary = system ? `AI system: ${system.name} (${system.businessUnit}), risk tier ${system.riskTier ?? 'not set'}` : '';
         return {
           from: mailFrom,
-          to: `${recipient.name} <${recipient.email}>`,
+          to: { name: recipient.name, address: recipient.email },
           subject: subjects[kind](task),
           text: composeBody(kind, task, recipient.name, systemSummary, actionUrl),
           messageId: entry.messageId,

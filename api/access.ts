@@ -4,7 +4,10 @@ import type { TaskRecord } from '../db/tasks';
 import { hasAnyRole, type Principal } from '../domain/principal';
 import { oversightRoles } from './auth';
 
-/** Per-object authorisation: who may see a system and its history. */
+/**
+ * Per-object authorisation, one rule for systems and tasks: the owner or requester, oversight roles, and
+ * whoever holds or ever held a seat on a task (a decider keeps sight of what they decided).
+ */
 export async function canSeeSystem(db: Queryable, principal: Principal, system: AiSystem): Promise<boolean> {
   if (system.ownerId === principal.id || hasAnyRole(principal, ...oversightRoles)) return true;
   const { rowCount } = await db.query(
@@ -14,10 +17,9 @@ export async function canSeeSystem(db: Queryable, principal: Principal, system: 
   return rowCount === 1;
 }
 
-export function canSeeTask(principal: Principal, task: TaskRecord): boolean {
-  return (
-    task.requesterId === principal.id ||
-    task.assignees.some((assignee) => assignee.principalId === principal.id) ||
-    hasAnyRole(principal, ...oversightRoles)
-  );
+export async function canSeeTask(db: Queryable, principal: Principal, task: TaskRecord): Promise<boolean> {
+  if (task.requesterId === principal.id || hasAnyRole(principal, ...oversightRoles)) return true;
+  if (task.assignees.some((assignee) => assignee.principalId === principal.id)) return true;
+  const { rowCount } = await db.query('SELECT 1 FROM task_assignees WHERE task_id = $1 AND principal_id = $2', [task.id, principal.id]);
+  return rowCount === 1;
 }

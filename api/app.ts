@@ -30,8 +30,8 @@ export function createApp(deps: ApiDeps): express.Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      // Action links carry their token in the path: log the route, not the secret.
-      serializers: { req: (req) => ({ id: req.id, method: req.method, url: String(req.url).replace(/^\/actions\/[^/?]+/, '/actions/[token]') }) },
+      // Action and sign-in links carry their token in the path: log the route, not the secret.
+      serializers: { req: (req) => ({ id: req.id, method: req.method, url: String(req.url).replace(/^\/(actions|signin)\/[^/?]+/, '/$1/[token]') }) },
     }),
   );
 

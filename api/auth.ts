@@ -28,5 +28,4 @@ export function requireRole(...roles: Role[]): RequestHandler {
   };
 }
 
-/** Principals who may read every system and task: oversight roles. */
-export const oversightRoles: Role[] = ['governance_lead', 'admin', 'auditor'];
+export { oversightRoles } from '../domain/principal';

@@ -1,3 +1,5 @@
+import { oversightRoles } from '../domain/principal';
+
 /** Server-rendered HTML with every interpolated value escaped; nested `html` fragments pass through. */
 export class SafeHtml {
   constructor(readonly value: string) {}
@@ -20,6 +22,20 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
   return new SafeHtml(strings.reduce((out, part, index) => out + part + (index < values.length ? render(values[index]) : ''), ''));
 }
 
+/**
+ * Headers for every page: nothing loads from elsewhere, no page may be framed (its decision button could be
+ * clickjacked), forms post only here, and no URL (some carry tokens) leaks in a Referer.
+ */
+export const pageSecurityHeaders = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-store',
+};
+
+export const notice = (text: string, isError = false) =>
+  html`<p class="notice${isError ? ' error' : ''}" role="${isError ? 'alert' : 'status'}">${text}</p>`;
+
 /** Who is signed in, for the navigation and the CSRF token of the sign-out form. */
 export interface SignedIn {
   name: string;
@@ -27,12 +43,10 @@ export interface SignedIn {
   csrfToken: string;
 }
 
-const oversight = ['governance_lead', 'admin', 'auditor'];
-
 function navigation(who: SignedIn): SafeHtml {
   const links: [string, string][] = [['/tasks', 'My tasks'], ['/systems', 'Systems']];
   if (who.roles.includes('system_owner')) links.push(['/systems/new', 'Register an AI system']);
-  if (who.roles.some((role) => oversight.includes(role))) links.unshift(['/dashboard', 'Dashboard']);
+  if (who.roles.some((role) => (oversightRoles as string[]).includes(role))) links.unshift(['/dashboard', 'Dashboard']);
   return html`<nav aria-label="Main"><ul class="nav">${links.map(([href, label]) => html`<li><a href="${href}">${label}</a></li>`)}
 <li><form method="post" action="/signout" class="inline"><input type="hidden" name="_csrf" value="${who.csrfToken}"><button type="submit" class="link">Sign out ${who.name}</button></form></li></ul></nav>`;
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { oversightRoles } from '../domain/principal';
 import { intakeRequestSchema } from '../domain/system';
 import { html, layout, type SafeHtml } from './html';
 import { overdueQuery, summaryQuery, timelineQuery, upcomingReviewsQuery } from './routes/dashboard';
+import { evidenceQuery } from './routes/evidence';
 import { delegationBody } from './routes/me';
 import { systemListQuery, withdrawIntakeBody } from './routes/systems';
 import { decisionBody, delegateBody, reassignBody, taskListQuery, withdrawBody } from './routes/tasks';
@@ -34,7 +36,7 @@ interface Operation {
   produces?: string;
 }
 
-const oversight = 'governance_lead, admin, auditor';
+const oversight = oversightRoles.join(', ');
 const refused = { 400: 'invalid input, with a message per field', 401: 'no valid API key', 403: 'role, object or segregation of duties', 404: 'not found' };
 
 export const operations: Operation[] = [
@@ -44,7 +46,7 @@ export const operations: Operation[] = [
   { method: 'put', path: '/api/v1/systems/:id/intake', tag: 'systems', summary: 'Amend the intake while triage is open', who: 'the owner', body: intakeRequestSchema, idempotencyKey: true, responses: { 200: 'amended; triage approvals restart', ...refused, 409: 'triage is no longer open' } },
   { method: 'post', path: '/api/v1/systems/:id/withdraw', tag: 'systems', summary: 'Withdraw the whole intake', who: 'the owner', body: withdrawIntakeBody, idempotencyKey: true, responses: { 200: 'withdrawn', ...refused, 409: 'the intake has already ended' } },
   { method: 'get', path: '/api/v1/systems/:id/timeline', tag: 'systems', summary: "The system's audit events in order, each with a readable summary", who: 'owner, task assignees, oversight roles', query: timelineQuery, responses: { 200: 'the timeline', ...refused } },
-  { method: 'get', path: '/api/v1/systems/:id/evidence', tag: 'audit', summary: 'Evidence pack of one system (JSON, or a printable page with ?format=html)', who: 'owner, task assignees, oversight roles', responses: { 200: 'the evidence pack', ...refused } },
+  { method: 'get', path: '/api/v1/systems/:id/evidence', tag: 'audit', summary: 'Evidence pack of one system (JSON, or a printable page with ?format=html)', who: 'owner, task assignees, oversight roles', query: evidenceQuery, responses: { 200: 'the evidence pack', ...refused } },
   { method: 'get', path: '/api/v1/audit/verify', tag: 'audit', summary: 'Recompute the audit hash chain and report the first broken link', who: oversight, responses: { 200: 'the verification result', ...refused } },
   { method: 'get', path: '/api/v1/tasks', tag: 'tasks', summary: 'Tasks: yours, or all for oversight roles', who: 'anyone signed in', query: taskListQuery, responses: { 200: 'the tasks', ...refused } },
   { method: 'get', path: '/api/v1/tasks/:id', tag: 'tasks', summary: 'One task with its decisions and history', who: 'assignees, requester, oversight roles', responses: { 200: 'the task', ...refused } },

@@ -3,7 +3,7 @@ import { chainedAuditTrail, verifyAuditChain, type ChainedAuditEvent, type Chain
 import type { Pool } from './pool';
 import { principalsByIds } from './principals';
 import type { AiSystem } from './systems';
-import { decisionsOf, listTasks, type DecisionRecord, type TaskRecord } from './tasks';
+import { decisionsOfTasks, listTasks, type DecisionRecord, type TaskRecord } from './tasks';
 
 /**
  * Everything aims-flow records about one AI system, for an auditor. The process lists that later
@@ -36,7 +36,8 @@ export async function loadEvidencePack(pool: Pool, system: AiSystem): Promise<Ev
     verifyAuditChain(pool),
   ]);
   tasks.sort((a, b) => a.openedAt.localeCompare(b.openedAt) || a.id.localeCompare(b.id));
-  const withDecisions = await Promise.all(tasks.map(async (task) => ({ ...task, decisions: await decisionsOf(pool, task.id) })));
+  const decisions = await decisionsOfTasks(pool, tasks.map((task) => task.id));
+  const withDecisions = tasks.map((task) => ({ ...task, decisions: decisions.get(task.id) ?? [] }));
 
   const mentioned = new Set<string>([system.ownerId]);
   for (const task of withDecisions) {

@@ -149,19 +149,32 @@ export async function insertDecision(db: Queryable, taskId: string, decision: Om
 }
 
 export async function decisionsOf(db: Queryable, taskId: string): Promise<DecisionRecord[]> {
-  const { rows } = await db.query('SELECT * FROM decisions WHERE task_id = $1 ORDER BY decided_at', [taskId]);
-  return rows.map((row) => ({
-    updateId: row.update_id,
-    actorId: row.actor_id,
-    onBehalfOf: row.on_behalf_of,
-    step: row.step,
-    snapshotHash: row.snapshot_hash,
-    choice: row.choice,
-    comment: row.comment,
-    submission: row.submission,
-    decidedAt: row.decided_at.toISOString(),
-  }));
+  return (await decisionsOfTasks(db, [taskId])).get(taskId) ?? [];
 }
+
+/** The decisions of many tasks in one query, by task id, each list in the order they were made. */
+export async function decisionsOfTasks(db: Queryable, taskIds: readonly string[]): Promise<Map<string, DecisionRecord[]>> {
+  const { rows } = await db.query('SELECT * FROM decisions WHERE task_id = ANY($1::uuid[]) ORDER BY decided_at', [taskIds]);
+  const byTask = new Map<string, DecisionRecord[]>();
+  for (const row of rows) {
+    const decisions = byTask.get(row.task_id) ?? [];
+    decisions.push(toDecision(row));
+    byTask.set(row.task_id, decisions);
+  }
+  return byTask;
+}
+
+const toDecision = (row: Record<string, any>): DecisionRecord => ({
+  updateId: row.update_id,
+  actorId: row.actor_id,
+  onBehalfOf: row.on_behalf_of,
+  step: row.step,
+  snapshotHash: row.snapshot_hash,
+  choice: row.choice,
+  comment: row.comment,
+  submission: row.submission,
+  decidedAt: row.decided_at.toISOString(),
+});
 
 export async function updateTaskProgress(
   db: Queryable,

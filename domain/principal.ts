@@ -9,6 +9,9 @@ export interface Principal {
   managerId: string | null;
 }
 
+/** Roles that may read every system and task: oversight. */
+export const oversightRoles: Role[] = ['governance_lead', 'admin', 'auditor'];
+
 export function hasAnyRole(principal: Pick<Principal, 'roles'>, ...wanted: Role[]): boolean {
   return principal.roles.some((role) => wanted.includes(role));
 }

@@ -85,11 +85,17 @@ describe('in a real browser', () => {
     }
   });
 
-  it('refuses a form posted without the session CSRF token', async () => {
+  it('refuses a form posted without the session CSRF token, and any form posted from another site', async () => {
     const page = await context.newPage();
     await signIn(h, page, 'owner');
     const response = await page.request.post(`${h.baseUrl}/systems/new`, { form: { name: 'Forged' } });
     expect(response.status()).toBe(403);
+    // Login CSRF: another site posting a sign-in link's form would sign this browser in as someone else.
+    const fromAnotherSite = await page.request.post(`${h.baseUrl}/signin`, {
+      form: { email: h.people.lead.email },
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
+    expect(fromAnotherSite.status()).toBe(403);
   });
 
   it('a governance lead sees an escalated task on the dashboard and follows it to the system timeline', async () => {

@@ -6,8 +6,7 @@ import { riskTiers } from '../../domain/system';
 import { taskKindNames } from '../../domain/task';
 import { oversightRoles } from '../auth';
 import type { ApiDeps } from '../deps';
-import { html } from '../html';
-import { notice } from './decisionForm';
+import { html, notice } from '../html';
 import { requireSignIn, sendPage } from './session';
 
 const filters = z.object({

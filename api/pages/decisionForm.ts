@@ -6,7 +6,7 @@ import { taskKinds } from '../../domain/task';
 import { decideTask } from '../decisions';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
-import { html, type SafeHtml } from '../html';
+import { html, notice, type SafeHtml } from '../html';
 
 const choiceLabels: Record<string, string> = {
   accept: 'Accept',
@@ -21,9 +21,6 @@ const decisionFormFields = z.object({
   comment: z.string().trim().max(4000).optional(),
   submission: z.string().max(64_000).optional(),
 });
-
-export const notice = (text: string, isError = false) =>
-  html`<p class="notice${isError ? ' error' : ''}" role="${isError ? 'alert' : 'status'}">${text}</p>`;
 
 /** The task, what it decides on, and a form to decide it: the same on the email action page and in My tasks. */
 export async function decisionForm(deps: ApiDeps, task: TaskRecord, hiddenFields: SafeHtml = html``, draftSubmission?: string): Promise<SafeHtml> {

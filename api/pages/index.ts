@@ -3,7 +3,7 @@ import { hasAnyRole } from '../../domain/principal';
 import { oversightRoles } from '../auth';
 import type { ApiDeps } from '../deps';
 import { dashboardPages } from './dashboard';
-import { loadWebSession } from './session';
+import { loadWebSession, sameOriginPosts } from './session';
 import { signInPages } from './signIn';
 import { systemPages } from './systems';
 import { taskPages } from './tasks';
@@ -12,6 +12,7 @@ import { taskPages } from './tasks';
 export function webPages(deps: ApiDeps): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '80kb' }));
+  router.use(sameOriginPosts(deps));
   router.use(loadWebSession(deps));
   router.get('/', (req, res) => {
     const principal = req.webSession?.principal;

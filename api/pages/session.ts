@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { webSessionFor, type WebSession } from '../../db/sessions';
 import type { ApiDeps } from '../deps';
-import { html, layout, type SafeHtml } from '../html';
+import { html, layout, pageSecurityHeaders, type SafeHtml } from '../html';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -15,7 +15,12 @@ export const sessionLifetimeMs = 8 * 3600 * 1000;
 function cookieValue(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return undefined; // a mangled cookie is no session, not an error page
+    }
   }
   return undefined;
 }
@@ -28,6 +33,26 @@ export function setSessionCookie(res: Response, deps: ApiDeps, sessionId: string
     path: '/',
     maxAge: sessionId ? sessionLifetimeMs : 0,
   });
+}
+
+/**
+ * Refuses a form posted from another site, before any session or token is looked at. Besides the
+ * CSRF token of signed-in forms, this stops login CSRF: another site signing a visitor in as someone else.
+ */
+export function sameOriginPosts(deps: ApiDeps): RequestHandler {
+  const origin = new URL(deps.publicBaseUrl).origin;
+  return (req, res, next) => {
+    if (req.method !== 'POST') return next();
+    // Browsers that send Sec-Fetch-Site say where a form came from; the others are judged by Origin, which
+    // under our no-referrer policy a browser sends as "null" for its own forms.
+    const site = req.get('sec-fetch-site');
+    const sentOrigin = req.get('origin');
+    const fromAnotherSite = site
+      ? site !== 'same-origin' && site !== 'none'
+      : sentOrigin !== undefined && sentOrigin !== 'null' && sentOrigin !== origin;
+    if (!fromAnotherSite) return next();
+    sendPage(req, res, 403, 'Form refused', html`<p class="notice error" role="alert">This form was sent from another site.</p>`);
+  };
 }
 
 /** Reads the session cookie, if any, into req.webSession. */
@@ -47,7 +72,6 @@ export const requireSignIn: RequestHandler = (req, res, next) => {
 
 /** Every form a signed-in person posts carries the session's CSRF token. */
 export const verifyCsrf: RequestHandler = (req, res, next) => {
-  if (req.method !== 'POST') return next();
   if (req.webSession && req.body?._csrf === req.webSession.csrfToken) return next();
   sendPage(req, res, 403, 'Form expired', html`<p class="notice error" role="alert">This form is no longer valid. Go back, reload the page and try again.</p>`);
 };
@@ -55,7 +79,7 @@ export const verifyCsrf: RequestHandler = (req, res, next) => {
 export function sendPage(req: Request, res: Response, status: number, title: string, body: SafeHtml) {
   const session = req.webSession;
   const signedIn = session && { name: session.principal.name, roles: session.principal.roles, csrfToken: session.csrfToken };
-  res.status(status).set({ 'Cache-Control': 'no-store' }).type('html').send(layout(title, body, signedIn));
+  res.status(status).set(pageSecurityHeaders).type('html').send(layout(title, body, signedIn));
 }
 
 export const csrfField = (req: Request) => html`<input type="hidden" name="_csrf" value="${req.webSession?.csrfToken}">`;

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { consumeSignInLink, createSignInLink, createWebSession, endWebSession, principalByEmail, signInLinkIsUsable } from '../../db/sessions';
 import type { ApiDeps } from '../deps';
@@ -6,9 +6,11 @@ import { html } from '../html';
 import { sendPage, sessionLifetimeMs, setSessionCookie, verifyCsrf } from './session';
 
 const linkLifetimeMs = 15 * 60 * 1000;
+/** Where to go after signing in: a path on this site only, never another origin (`//host`, `/\\host`). */
 const nextPath = z
   .string()
-  .regex(/^\/(?!\/)[\w\-./?=&%]*$/, 'must be a path on this site')
+  .max(2000)
+  .regex(/^\/(?![/\\])[^\s\\]*$/, 'must be a path on this site')
   .catch('/');
 
 /**
@@ -39,12 +41,15 @@ export function signInPages(deps: ApiDeps): Router {
     if (principal) {
       const token = await createSignInLink(deps.pool, principal.id, linkLifetimeMs);
       const link = new URL(`/signin/${token}?next=${encodeURIComponent(next)}`, deps.publicBaseUrl).toString();
-      await deps.mailer.sendMail({
-        from: deps.mailFrom,
-        to: `${principal.name} <${principal.email}>`,
-        subject: 'Your aims-flow sign-in link',
-        text: `Hello ${principal.name},\n\nOpen this link within 15 minutes to sign in to aims-flow:\n${link}\n\nIf you did not ask to sign in, ignore this email.\n`,
-      });
+      // Sent after the answer, so neither its time nor a mail failure tells a known address from an unknown one.
+      deps.mailer
+        .sendMail({
+          from: deps.mailFrom,
+          to: { name: principal.name, address: principal.email },
+          subject: 'Your aims-flow sign-in link',
+          text: `Hello ${principal.name},\n\nOpen this link within 15 minutes to sign in to aims-flow:\n${link}\n\nIf you did not ask to sign in, ignore this email.\n`,
+        })
+        .catch((error: unknown) => deps.logger.error({ err: error, principalId: principal.id }, 'sign-in email failed'));
     }
     // The same answer whether or not the address is known, so the page cannot be used to find people.
     sendPage(req, res, 200, 'Check your email', html`<p class="notice" role="status">If ${email.data} belongs to someone here, a sign-in link is on its way. It works once, for 15 minutes.</p>`);
@@ -69,15 +74,19 @@ export function signInPages(deps: ApiDeps): Router {
     if (!principalId) {
       return sendPage(req, res, 410, 'Link expired', html`<p class="notice error" role="alert">This sign-in link was used or has expired.</p><p><a href="/signin">Get a new link</a></p>`);
     }
+    // A fresh session each time; whatever session this browser had before ends here.
+    if (req.webSession) await endWebSession(deps.pool, req.webSession.idHash);
     setSessionCookie(res, deps, await createWebSession(deps.pool, principalId, sessionLifetimeMs));
     res.redirect(303, nextPath.parse(req.body?.next ?? '/'));
   });
 
-  router.post('/signout', verifyCsrf, async (req, res) => {
+  const signOut: RequestHandler = async (req, res) => {
     if (req.webSession) await endWebSession(deps.pool, req.webSession.idHash);
     setSessionCookie(res, deps, null);
     res.redirect(303, '/signin');
-  });
+  };
+  // With no live session there is nothing to protect: clear the cookie either way.
+  router.post('/signout', (req, res, next) => (req.webSession ? verifyCsrf(req, res, next) : next()), signOut);
 
   return router;
 }

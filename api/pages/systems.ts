@@ -19,10 +19,9 @@ import { canSeeSystem } from '../access';
 import { oversightRoles } from '../auth';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
-import { html, type SafeHtml } from '../html';
+import { html, notice, type SafeHtml } from '../html';
 import { fileIntake } from '../intake';
 import { parseId } from '../validate';
-import { notice } from './decisionForm';
 import { csrfField, requireSignIn, sendPage, verifyCsrf } from './session';
 
 type FieldErrors = Record<string, string[]>;
@@ -140,8 +139,10 @@ export function systemPages(deps: ApiDeps): Router {
       const status = system ? 403 : 404;
       return sendPage(req, res, status, 'AI system', notice(system ? 'You may not see this AI system.' : 'This AI system is not registered yet, or does not exist. If you just filed it, reload in a moment.', true));
     }
-    const [tasks, history] = await Promise.all([listTasks(deps.pool, { systemId: system.id, limit: 200 }), auditTrail(deps.pool, { systemId: system.id })]);
-    const open = tasks.filter((task) => task.status === 'open');
+    const [open, history] = await Promise.all([
+      listTasks(deps.pool, { systemId: system.id, status: 'open', limit: 200 }),
+      auditTrail(deps.pool, { systemId: system.id }),
+    ]);
     const temporalLink = `${deps.temporalUiUrl}/namespaces/${deps.temporal.options.namespace}/workflows/${workflowIds.intake(system.id)}`;
     sendPage(req, res, 200, system.name, html`
 <dl>

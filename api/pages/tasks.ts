@@ -3,9 +3,9 @@ import { Router } from 'express';
 import { listTasks, getTask, type TaskRecord } from '../../db/tasks';
 import { canSeeTask } from '../access';
 import type { ApiDeps } from '../deps';
-import { html } from '../html';
+import { html, notice } from '../html';
 import { parseId } from '../validate';
-import { decideFromForm, decisionForm, notice } from './decisionForm';
+import { decideFromForm, decisionForm } from './decisionForm';
 import { csrfField, requireSignIn, sendPage, verifyCsrf } from './session';
 
 const overdueBy = (task: TaskRecord) => {
@@ -31,7 +31,7 @@ export function taskPages(deps: ApiDeps): Router {
   router.get('/tasks/:id', async (req, res) => {
     const id = parseId(req);
     const task = id && (await getTask(deps.pool, id));
-    if (!task || !canSeeTask(req.webSession!.principal, task)) return sendPage(req, res, 404, 'Task not found', notice('There is no such task for you.', true));
+    if (!task || !(await canSeeTask(deps.pool, req.webSession!.principal, task))) return sendPage(req, res, 404, 'Task not found', notice('There is no such task for you.', true));
     if (task.status !== 'open') return sendPage(req, res, 200, task.title, notice(`This task is closed (${task.status}${task.outcome ? `: ${task.outcome}` : ''}).`));
     // A fresh nonce per page view: a double-submitted form is one decision, a new view may decide anew.
     const hidden = html`${csrfField(req)}<input type="hidden" name="nonce" value="${randomUUID()}">`;
@@ -42,7 +42,7 @@ export function taskPages(deps: ApiDeps): Router {
     const id = parseId(req);
     const task = id && (await getTask(deps.pool, id));
     const actor = req.webSession!.principal;
-    if (!task || !canSeeTask(actor, task)) return sendPage(req, res, 404, 'Task not found', notice('There is no such task for you.', true));
+    if (!task || !(await canSeeTask(deps.pool, actor, task))) return sendPage(req, res, 404, 'Task not found', notice('There is no such task for you.', true));
     const nonce = typeof req.body?.nonce === 'string' && /^[\w-]{8,64}$/.test(req.body.nonce) ? req.body.nonce : randomUUID();
     const hidden = html`${csrfField(req)}<input type="hidden" name="nonce" value="${randomUUID()}">`;
     const outcome = await decideFromForm(deps, task, actor, req.body, `web:${actor.id}:${nonce}`, hidden);

@@ -3,12 +3,11 @@ import { actionGrantFor, markTokenUsed, type ActionGrant } from '../../db/outbox
 import { principalsByIds } from '../../db/principals';
 import { getTask, type TaskRecord } from '../../db/tasks';
 import type { ApiDeps } from '../deps';
-import { layout, type SafeHtml } from '../html';
-import { decideFromForm, decisionForm, notice } from '../pages/decisionForm';
+import { layout, notice, pageSecurityHeaders, type SafeHtml } from '../html';
+import { decideFromForm, decisionForm } from '../pages/decisionForm';
 
 function sendPage(res: Response, status: number, title: string, body: SafeHtml) {
-  // The token is in the URL: keep the page out of caches and out of Referer headers.
-  res.status(status).set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' }).type('html').send(layout(title, body));
+  res.status(status).set(pageSecurityHeaders).type('html').send(layout(title, body));
 }
 
 type GrantCheck = { grant: ActionGrant; task: TaskRecord } | { status: number; title: string; message: string };

@@ -70,14 +70,16 @@ export function systemRoutes(deps: ApiDeps): Router {
     const system = id && (await getSystem(deps.pool, id));
     if (!system) throw notFound('the AI system');
     if (!(await canSeeSystem(deps.pool, req.principal!, system))) throw forbidden('you may not see this AI system');
-    const [tasks, history] = await Promise.all([
+    // Open tasks are asked for on their own: a long-lived system's 200 latest tasks may all be closed ones.
+    const [openTasks, tasks, history] = await Promise.all([
+      listTasks(deps.pool, { systemId: system.id, status: 'open', limit: 200 }),
       listTasks(deps.pool, { systemId: system.id, limit: 200 }),
       auditTrail(deps.pool, { systemId: system.id }),
     ]);
     const workflowId = workflowIds.intake(system.id);
     res.json({
       system,
-      openTasks: tasks.filter((task) => task.status === 'open'),
+      openTasks,
       tasks,
       history,
       processes: [{ process: 'intake', workflowId, temporalUi: `${deps.temporalUiUrl}/namespaces/${deps.temporal.options.namespace}/workflows/${workflowId}` }],

@@ -47,7 +47,7 @@ export function taskRoutes(deps: ApiDeps): Router {
     const id = parseId(req);
     const task = id && (await getTask(deps.pool, id));
     if (!task) throw notFound('the task');
-    if (!canSeeTask(req.principal!, task)) throw forbidden('you may not see or act on this task');
+    if (!(await canSeeTask(deps.pool, req.principal!, task))) throw forbidden('you may not see or act on this task');
     return task;
   }
 
