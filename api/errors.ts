@@ -5,6 +5,7 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { decisionRefusals, type DecisionRefusal } from '../workflows/contracts';
+import { html, layout, notice, pageSecurityHeaders } from './html';
 
 /** An error with the HTTP status and machine-readable code a client acts on. */
 export class AppError extends Error {
@@ -95,6 +96,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const log = status >= 500 ? logger.error.bind(logger) : logger.info.bind(logger);
     log({ errorId, status, err: error, reqId: req.id }, 'request failed');
+    if (!req.originalUrl.startsWith('/api/') && req.accepts(['json', 'html']) === 'html') {
+      // A person on a page gets a page, with the id that matches the log line.
+      const page = layout('Something went wrong', html`${notice(String(body.message), true)}<p>Error id: <code>${errorId}</code></p>`);
+      return res.status(status).set(pageSecurityHeaders).type('html').send(page);
+    }
     res.status(status).json({ ...body, errorId });
   };
 }

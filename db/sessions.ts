@@ -13,8 +13,18 @@ export async function principalByEmail(db: Queryable, email: string): Promise<Pr
   return rows[0] && { id: rows[0].id, email: rows[0].email, name: rows[0].name, roles: rows[0].roles, managerId: rows[0].manager_id };
 }
 
-/** A one-time sign-in link token: 256 random bits, only its hash stored. */
+/** How many sign-in links a person was sent in the window: the sender refuses a flood of them. */
+export async function signInLinksSentSince(db: Queryable, principalId: string, windowMs: number): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM sign_in_links WHERE principal_id = $1 AND expires_at > now() - $2 * interval '1 millisecond'`,
+    [principalId, windowMs],
+  );
+  return rows[0].n;
+}
+
+/** A one-time sign-in link token: 256 random bits, only its hash stored. Links dead for a day are swept. */
 export async function createSignInLink(db: Queryable, principalId: string, validForMs: number): Promise<string> {
+  await db.query("DELETE FROM sign_in_links WHERE expires_at < now() - interval '1 day'");
   const token = secret();
   await db.query(`INSERT INTO sign_in_links (token_hash, principal_id, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')`, [
     sha256Hex(token),
@@ -45,8 +55,9 @@ export interface WebSession {
   csrfToken: string;
 }
 
-/** Opens a session for a signed-in person; the caller sets the returned id as the cookie. */
+/** Opens a session for a signed-in person; the caller sets the returned id as the cookie. Expired ones are swept. */
 export async function createWebSession(db: Queryable, principalId: string, validForMs: number): Promise<string> {
+  await db.query('DELETE FROM web_sessions WHERE expires_at < now()');
   const id = secret();
   await db.query(
     `INSERT INTO web_sessions (id_hash, principal_id, csrf_token, expires_at) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')`,

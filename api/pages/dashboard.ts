@@ -51,6 +51,7 @@ export function dashboardPages(deps: ApiDeps): Router {
   <p><button type="submit">Filter</button></p>
 </form>
 <h2>Overdue tasks</h2>
+${overdue.next ? html`<p class="notice" role="status">The ${overdue.tasks.length} most overdue are shown; narrow with the filters, or page through all of them with <code>GET /api/v1/dashboard/overdue</code>.</p>` : ''}
 ${overdue.tasks.length === 0 ? notice('Nothing is overdue.') : html`<div class="table-wrap"><table><caption>Open tasks past their deadline, most overdue first</caption>
 <thead><tr><th scope="col">Task</th><th scope="col">Overdue by</th><th scope="col">Escalation level</th><th scope="col">Held by</th><th scope="col">System</th><th scope="col">Tier</th></tr></thead>
 <tbody>${overdue.tasks.map((task) => html`<tr>

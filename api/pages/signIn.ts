@@ -1,11 +1,20 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { consumeSignInLink, createSignInLink, createWebSession, endWebSession, principalByEmail, signInLinkIsUsable } from '../../db/sessions';
+import {
+  consumeSignInLink,
+  createSignInLink,
+  createWebSession,
+  endWebSession,
+  principalByEmail,
+  signInLinkIsUsable,
+  signInLinksSentSince,
+} from '../../db/sessions';
 import type { ApiDeps } from '../deps';
 import { html } from '../html';
 import { sendPage, sessionLifetimeMs, setSessionCookie, verifyCsrf } from './session';
 
 const linkLifetimeMs = 15 * 60 * 1000;
+const maxLinksPerLifetime = 5;
 /** Where to go after signing in: a path on this site only, never another origin (`//host`, `/\\host`). */
 const nextPath = z
   .string()
@@ -38,7 +47,8 @@ export function signInPages(deps: ApiDeps): Router {
       return sendPage(req, res, 400, 'Sign in', html`<p class="notice error" role="alert">Enter a valid email address.</p><p><a href="/signin">Try again</a></p>`);
     }
     const principal = await principalByEmail(deps.pool, email.data);
-    if (principal) {
+    // At most a few links per person per link lifetime, so nobody can flood a mailbox through this form.
+    if (principal && (await signInLinksSentSince(deps.pool, principal.id, linkLifetimeMs)) < maxLinksPerLifetime) {
       const token = await createSignInLink(deps.pool, principal.id, linkLifetimeMs);
       const link = new URL(`/signin/${token}?next=${encodeURIComponent(next)}`, deps.publicBaseUrl).toString();
       // Sent after the answer, so neither its time nor a mail failure tells a known address from an unknown one.
