@@ -1,5 +1,6 @@
 import type { Transporter } from 'nodemailer';
 import type { Pool } from '../db/pool';
+import { createAssessmentActivities } from './assessment';
 import { createIntakeActivities } from './intake';
 import { createNotificationActivities } from './notifications';
 import { createTaskActivities } from './tasks';
@@ -15,6 +16,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createIntakeActivities(deps),
+    ...createAssessmentActivities(deps),
     ...createTaskActivities(deps),
     ...createNotificationActivities(deps),
   };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sampleIntake, startHarness, type Harness } from '../tests/helpers/harness';
+import { triageOnlyPolicy } from '../tests/helpers/policies';
 import { workflowIds } from '../workflows/contracts';
 import { approveUpdate, rawApprovalWorkflow } from './rawWorkflow';
 
@@ -21,6 +22,8 @@ const rawTaskQueue = `bench-raw-${Date.now()}`;
 
 beforeAll(async () => {
   h = await startHarness();
+  // Intake to decision only: the accepted system moves on without an impact assessment.
+  h.usePolicy(triageOnlyPolicy);
   rawWorker = await Worker.create({
     connection: await NativeConnection.connect({ address: h.temporalAddress }),
     taskQueue: rawTaskQueue,
@@ -72,7 +75,7 @@ async function aimsFlowOnce(index: number) {
   const decided = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept', snapshotHash: task.subject_hash } });
   expect(decided.body).toMatchObject({ choice: 'accept' });
   const outcome = await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result();
-  expect(outcome.state).toBe('assessment');
+  expect(outcome.state).toBe('risk_treatment');
 }
 
 it(`intake to decision: aims-flow against raw Temporal, ${rounds} rounds, ${concurrency} at a time`, async () => {

@@ -17,7 +17,7 @@ const allowedTransitions: Record<LifecycleState, readonly LifecycleState[]> = {
   intake: ['assessment', 'rejected', 'withdrawn', 'retiring'],
   rejected: [],
   withdrawn: [],
-  assessment: ['risk_treatment', 'retiring'],
+  assessment: ['risk_treatment', 'rejected', 'retiring'],
   risk_treatment: ['active', 'assessment', 'retiring'],
   active: ['under_review', 'suspended', 'retiring'],
   under_review: ['active', 'assessment', 'suspended', 'retiring'],

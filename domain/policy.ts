@@ -75,6 +75,12 @@ export const policySchema = z.strictObject({
     defaultTier: z.enum(riskTiers),
   }),
   intake: z.strictObject({ maxRevisionRounds: z.number().int().min(0).max(10) }),
+  /** Impact assessment (ISO/IEC 42005): which tiers need one, and which specialists review it, in parallel. */
+  assessment: z.strictObject({
+    requiredForTiers: z.array(z.enum(riskTiers)).max(riskTiers.length),
+    reviewersByTier: tierMap(z.array(z.enum(roles)).min(1).max(6)),
+    maxRevisionRounds: z.number().int().min(0).max(10),
+  }),
   tasks: z.record(z.enum(taskKindNames), taskPolicySchema).refine(
     (tasks) => taskKindNames.every((kind) => kind in tasks),
     `a policy sets every task kind: ${taskKindNames.join(', ')}`,
@@ -123,6 +129,16 @@ export const defaultPolicy: PolicyInput = {
   name: 'default',
   triage: { rules: defaultTriageRules, defaultTier: 'low' },
   intake: { maxRevisionRounds: 3 },
+  assessment: {
+    requiredForTiers: ['low', 'medium', 'high', 'prohibited'],
+    reviewersByTier: {
+      low: ['risk_officer'],
+      medium: ['privacy_officer', 'risk_officer'],
+      high: ['privacy_officer', 'legal_counsel', 'security_officer', 'risk_officer'],
+      prohibited: ['privacy_officer', 'legal_counsel', 'security_officer', 'risk_officer'],
+    },
+    maxRevisionRounds: 3,
+  },
   tasks: {
     intake_triage: {
       steps: [{ role: 'governance_lead' }],
@@ -140,6 +156,24 @@ export const defaultPolicy: PolicyInput = {
       reminderPoints: [0.5, 0.9],
       escalationLadder: [{ action: 'notify', target: 'manager', window: '3d' }],
       timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'expire', prohibited: 'expire' },
+    },
+    impact_assessment: {
+      steps: [{ role: 'system_owner' }],
+      slaByTier: { low: '30d', medium: '21d', high: '14d', prohibited: '14d' },
+      reminderPoints: [0.5, 0.9],
+      escalationLadder: [{ action: 'notify', target: 'manager', window: '7d' }, { action: 'notify', target: 'governance_lead', window: '7d' }],
+      timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'expire', prohibited: 'expire' },
+    },
+    impact_review: {
+      // The reviewer role of each parallel review comes from assessment.reviewersByTier.
+      steps: [{ role: 'risk_officer' }],
+      slaByTier: { low: '10d', medium: '7d', high: '5d', prohibited: '5d' },
+      reminderPoints: [0.5, 0.9],
+      escalationLadder: [
+        { action: 'notify', target: 'manager', window: '2d' },
+        { action: 'add', target: 'governance_lead', window: '3d' },
+      ],
+      timeoutOutcomeByTier: standardTimeoutOutcome,
     },
   },
 };

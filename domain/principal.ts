@@ -1,4 +1,16 @@
-export const roles = ['system_owner', 'approver', 'governance_lead', 'executive', 'admin', 'auditor'] as const;
+export const roles = [
+  'system_owner',
+  'approver',
+  'governance_lead',
+  'executive',
+  'admin',
+  'auditor',
+  // Specialist reviewers of impact assessments.
+  'privacy_officer',
+  'legal_counsel',
+  'security_officer',
+  'risk_officer',
+] as const;
 export type Role = (typeof roles)[number];
 
 export interface Principal {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { impactAssessmentSchema } from './assessment';
 import { intakeRequestSchema } from './system';
 
 /**
@@ -21,6 +22,22 @@ export const taskKinds = {
     submissionSchema: intakeRequestSchema,
     amendmentSchema: undefined,
     decidedByOwner: true,
+  },
+  impact_assessment: {
+    title: 'Submit the impact assessment (ISO/IEC 42005)',
+    choices: ['submit'],
+    approvingChoice: 'submit',
+    submissionSchema: impactAssessmentSchema,
+    amendmentSchema: undefined,
+    decidedByOwner: true,
+  },
+  impact_review: {
+    title: 'Review the impact assessment',
+    choices: ['approve', 'reject', 'request_changes'],
+    approvingChoice: 'approve',
+    submissionSchema: undefined,
+    amendmentSchema: undefined,
+    decidedByOwner: false,
   },
 } as const satisfies Record<string, TaskKindDefinition>;
 

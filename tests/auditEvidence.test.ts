@@ -1,3 +1,4 @@
+import { triageOnlyPolicy } from './helpers/policies';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditEvent, chainedHash } from '../db/audit';
@@ -14,6 +15,8 @@ const scriptInPurpose = 'Reads invoices <script>alert("owned")</script> for acco
 
 beforeAll(async () => {
   h = await startHarness();
+  // The pack is checked after triage: the accepted system skips the impact assessment here.
+  h.usePolicy(triageOnlyPolicy);
   const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Invoice reader', purpose: scriptInPurpose }) });
   expect(filed.status).toBe(202);
   const systemId = filed.body.systemId as string;
@@ -27,7 +30,7 @@ beforeAll(async () => {
   expect(decided.status).toBe(200);
   await eventually(async () => {
     const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
-    return body.history?.some((event: { type: string }) => event.type === 'system.state_changed') ? true : undefined;
+    return body.system?.state === 'risk_treatment' ? true : undefined;
   });
   reviewed = { systemId, taskId: task.id };
 });
@@ -147,7 +150,7 @@ describe('evidence pack', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const pack = response.body;
 
-    expect(pack.system).toMatchObject({ id: reviewed.systemId, name: 'Invoice reader', ownerId: 'owner', state: 'assessment', riskTier: 'low' });
+    expect(pack.system).toMatchObject({ id: reviewed.systemId, name: 'Invoice reader', ownerId: 'owner', state: 'risk_treatment', riskTier: 'low' });
     expect(pack.intake).toMatchObject({ name: 'Invoice reader', purpose: scriptInPurpose, provenance: 'vendor' });
     expect(pack.triage).toEqual({ tier: 'low', rule: pack.system.triageRule, reason: pack.system.triageReason, policyVersion: pack.system.policyVersion });
     expect(pack.triage.rule).toEqual(expect.any(String));

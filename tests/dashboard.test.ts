@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app';
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
-import { calmPolicy, withTriage } from './helpers/policies';
+import { triageOnlyPolicy, withTriage } from './helpers/policies';
 
 /**
  * One state the whole file reads: a system triaged and accepted in time ("Decided early"), and two
@@ -14,12 +14,16 @@ let h: Harness;
 const ids = { decided: '', finance: '', marketing: '' };
 const overdueTaskIds: string[] = [];
 
-const lateTriage = withTriage({
-  steps: [{ role: 'governance_lead' }],
-  slaByTier: { low: '2s', medium: '2s', high: '2s', prohibited: '2s' },
-  reminderPoints: [],
-  escalationLadder: [{ action: 'notify', target: 'manager', window: '1h' }],
-});
+// These fixtures are about triage: accepted systems skip the impact assessment and its tasks.
+const lateTriage = {
+  ...withTriage({
+    steps: [{ role: 'governance_lead' }],
+    slaByTier: { low: '2s', medium: '2s', high: '2s', prohibited: '2s' },
+    reminderPoints: [],
+    escalationLadder: [{ action: 'notify', target: 'manager', window: '1h' }],
+  }),
+  assessment: triageOnlyPolicy.assessment,
+};
 
 async function openTaskOf(systemId: string) {
   return eventually(async () => {
@@ -30,11 +34,11 @@ async function openTaskOf(systemId: string) {
 
 beforeAll(async () => {
   h = await startHarness();
-  h.usePolicy(calmPolicy);
+  h.usePolicy(triageOnlyPolicy);
   ids.decided = (await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Decided early', businessUnit: 'Finance' }) })).body.systemId;
   const early = await openTaskOf(ids.decided);
   expect((await h.decide(early.id, 'lead', 'accept')).status).toBe(200);
-  await eventually(async () => ((await h.api('GET', `/api/v1/systems/${ids.decided}`)).body.system.state === 'assessment' ? true : undefined));
+  await eventually(async () => ((await h.api('GET', `/api/v1/systems/${ids.decided}`)).body.system.state === 'risk_treatment' ? true : undefined));
 
   h.usePolicy(lateTriage);
   ids.finance = (await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Late in Finance', businessUnit: 'Finance' }) })).body.systemId;
@@ -108,10 +112,10 @@ describe('GET /api/v1/dashboard/summary', () => {
   it('counts systems by state and tier, open and overdue tasks, and escalations and breaches of the period', async () => {
     const { status, body } = await h.api('GET', '/api/v1/dashboard/summary', { as: 'lead' });
     expect(status).toBe(200);
-    expect(body.systems).toMatchObject({ total: 3, byState: { intake: 2, assessment: 1 }, byTier: { low: 3 } });
+    expect(body.systems).toMatchObject({ total: 3, byState: { intake: 2, risk_treatment: 1 }, byTier: { low: 3 } });
     expect(body.systems.byStateAndTier).toEqual([
-      { state: 'assessment', tier: 'low', count: 1 },
       { state: 'intake', tier: 'low', count: 2 },
+      { state: 'risk_treatment', tier: 'low', count: 1 },
     ]);
     expect(body.tasks).toEqual({ open: 2, overdue: 2, overdueByEscalationLevel: { '1': 2 } });
     const now = new Date();
@@ -161,6 +165,7 @@ describe('GET /api/v1/systems/:id/timeline', () => {
       'task.step_opened',
       'task.decided',
       'task.closed',
+      'system.state_changed',
       'system.state_changed',
     ]);
     const seqs = body.events.map((event: { seq: number }) => event.seq);

@@ -41,7 +41,8 @@ describe('reminders and escalation of a waiting triage', () => {
       const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'owner' });
       return body.system.state === 'assessment' ? body : undefined;
     });
-    expect(historyTypes(detail)).toEqual([
+    // What follows the acceptance (the impact assessment opening) is another process's story.
+    expect(historyTypes(detail).slice(0, 10)).toEqual([
       'system.registered',
       'system.triaged',
       'task.opened',

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../activities';
 import { eventually, sampleIntake, startHarness, submitActionForm, type Harness } from './helpers/harness';
-import { hastyTriagePolicy, withTriage } from './helpers/policies';
+import { hastyTriagePolicy, triageOnlyPolicy, withTriage } from './helpers/policies';
 
 /**
  * Every activity's first attempt takes effect and then fails, as if the worker died before Temporal
@@ -29,7 +29,11 @@ afterAll(() => h?.stop());
 describe('effects under activity retries', () => {
   it('sends each email once, writes each row and audit event once, through reminders, escalation, revision and decision', async () => {
     // Hasty for the low-tier first round; the revised intake is medium tier and waits calmly.
-    h.usePolicy(withTriage({ ...hastyTriagePolicy.tasks.intake_triage, slaByTier: { low: '4s', medium: '1h', high: '1h', prohibited: '1h' } }));
+    // The accepted system skips the impact assessment, so every effect counted below is the intake's.
+    h.usePolicy({
+      ...withTriage({ ...hastyTriagePolicy.tasks.intake_triage, slaByTier: { low: '4s', medium: '1h', high: '1h', prohibited: '1h' } }),
+      assessment: triageOnlyPolicy.assessment,
+    });
     const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Retry storm' }) });
     const systemId = filed.body.systemId;
     const about = (m: { subject: string }) => m.subject.endsWith(': Retry storm');
@@ -51,7 +55,7 @@ describe('effects under activity retries', () => {
 
     const detail = await eventually(async () => {
       const { body } = await h.api('GET', `/api/v1/systems/${systemId}`);
-      return body.system.state === 'assessment' ? body : undefined;
+      return body.system.state === 'risk_treatment' ? body : undefined;
     }, 60_000);
 
     const { rows: outbox } = await h.pool.query<{ message_id: string; sent_at: Date | null }>('SELECT message_id, sent_at FROM outbox');
@@ -71,7 +75,7 @@ describe('effects under activity retries', () => {
       'system.registered': 1,
       'system.triaged': 2,
       'system.intake_revised': 1,
-      'system.state_changed': 1,
+      'system.state_changed': 2,
       'task.opened': 3,
       'task.step_opened': 3,
       'task.reminded': 1,

@@ -41,10 +41,14 @@ describe('intake to triage decision', () => {
     expect(decided.status).toBe(200);
     expect(decided.body).toMatchObject({ taskId: task.id, choice: 'accept', taskStatus: 'decided' });
 
-    const detail = await systemState(systemId, 'assessment');
-    expect(detail.system).toMatchObject({ riskTier: 'high', triageRule: 'annex-iii-area', ownerId: 'owner' });
-    expect(detail.openTasks).toEqual([]);
-    expect(detail.history.map((event: { type: string }) => event.type)).toEqual([
+    await systemState(systemId, 'assessment');
+    // Onboarding goes on: the owner is asked for the impact assessment.
+    const assessmentTask = await openTaskOf(systemId, 'impact_assessment');
+    expect(assessmentTask.assignees.map((a: { principalId: string }) => a.principalId)).toEqual(['owner']);
+    const { body: detail } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'owner' });
+    expect(detail.system).toMatchObject({ state: 'assessment', riskTier: 'high', triageRule: 'annex-iii-area', ownerId: 'owner' });
+    expect(detail.openTasks.map((open: { kind: string }) => open.kind)).toEqual(['impact_assessment']);
+    expect(detail.history.map((event: { type: string }) => event.type).slice(0, 7)).toEqual([
       'system.registered',
       'system.triaged',
       'task.opened',

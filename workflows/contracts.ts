@@ -5,6 +5,7 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { LifecycleState } from '../domain/lifecycle';
+import type { ImpactLevel } from '../domain/assessment';
 import type { Policy, TaskPolicy } from '../domain/policy';
 import type { IntakeRequest, RiskTier } from '../domain/system';
 import type { TaskAssignee, TaskKind, TaskStatus, TaskSubject, Vote } from '../domain/task';
@@ -14,11 +15,12 @@ export type { TaskAssignee, TaskSubject };
 export const defaultTaskQueue = 'aims-flow';
 
 /** Workflow type names, so the api can start a workflow without importing its body. */
-export const workflowTypes = { intake: 'intakeWorkflow', humanTask: 'humanTaskWorkflow' } as const;
+export const workflowTypes = { intake: 'intakeWorkflow', humanTask: 'humanTaskWorkflow', impactAssessment: 'impactAssessmentWorkflow' } as const;
 
 export const workflowIds = {
   intake: (systemId: string) => `intake-${systemId}`,
   task: (taskId: string) => `task-${taskId}`,
+  assessment: (systemId: string) => `assessment-${systemId}`,
 };
 
 export const searchAttributes = {
@@ -33,6 +35,21 @@ export interface IntakeWorkflowInput {
   ownerId: string;
   intake: IntakeRequest;
   policy: Policy;
+}
+
+export interface ImpactAssessmentInput {
+  systemId: string;
+  ownerId: string;
+  /** Who asked for the assessment (the lead who accepted the intake); never one of its reviewers. */
+  requesterId: string;
+  tier: RiskTier;
+  policy: Policy;
+}
+
+export interface ImpactAssessmentOutcome {
+  outcome: 'approved' | 'rejected' | 'expired';
+  version: number;
+  impactLevel: ImpactLevel | null;
 }
 
 export interface IntakeOutcome {

@@ -1,2 +1,3 @@
 export { intakeWorkflow } from './intake';
 export { humanTaskWorkflow } from './humanTask';
+export { impactAssessmentWorkflow } from './impactAssessment';

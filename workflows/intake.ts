@@ -2,12 +2,11 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  executeChild,
   getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
-  startChild,
   upsertSearchAttributes,
-  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LifecycleState } from '../domain/lifecycle';
@@ -29,7 +28,8 @@ import {
   type WithdrawTaskInput,
   withdrawIntakeUpdate,
 } from './contracts';
-import { humanTaskWorkflow } from './humanTask';
+import { impactAssessmentWorkflow } from './impactAssessment';
+import { startHumanTask } from './startHumanTask';
 
 const { registerSystem, recordTriage, reviseIntake, transitionSystem, recordSystemEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -68,6 +68,7 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
   let withdrawal: WithdrawTaskInput | undefined;
   let openTaskId: string | undefined;
   let finished = false;
+  let assessing = false;
 
   setHandler(
     withdrawIntakeUpdate,
@@ -82,20 +83,23 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
           throw ApplicationFailure.create({ type: decisionRefusals.notRequester, message: 'only the system owner can withdraw the intake', nonRetryable: true });
         }
         if (finished || withdrawal) throw ApplicationFailure.create({ type: decisionRefusals.taskClosed, message: 'this intake has already ended', nonRetryable: true });
+        if (assessing) {
+          throw ApplicationFailure.create({ type: decisionRefusals.taskClosed, message: 'the intake was accepted; an accepted system leaves by retirement', nonRetryable: true });
+        }
       },
     },
   );
 
   const runHumanTask = async (kind: TaskKind, requesterId: string): Promise<HumanTaskResult> => {
-    const taskId = uuid4();
-    const handle = await startChild(humanTaskWorkflow, {
-      workflowId: workflowIds.task(taskId),
-      args: [{ taskId, systemId, systemOwnerId: ownerId, kind, tier: triage.tier, requesterId, policy: policy.tasks[kind], policyVersion: policy.version, subject }],
-      typedSearchAttributes: [
-        { key: searchAttributes.systemId, value: systemId },
-        { key: searchAttributes.process, value: `task:${kind}` },
-        { key: searchAttributes.tier, value: triage.tier },
-      ],
+    const { taskId, handle } = await startHumanTask({
+      systemId,
+      systemOwnerId: ownerId,
+      kind,
+      tier: triage.tier,
+      requesterId,
+      policy: policy.tasks[kind],
+      policyVersion: policy.version,
+      subject,
     });
     openTaskId = taskId;
     // A withdrawal that came while the task was starting reaches it now.
@@ -106,15 +110,18 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
   };
 
   for (let round = 1; ; round++) {
-    const finish = async (state: LifecycleState, reason: string): Promise<IntakeOutcome> => {
+    const move = (state: LifecycleState, reason: string) =>
+      transitionSystem({ systemId, to: state, reason, eventKey: `${workflowInfo().workflowId}:round-${round}:${state}` });
+    /** Ends the intake in a state; `stalledEvent` names what happened when the state does not change. */
+    const finish = async (state: LifecycleState, reason: string, stalledEvent?: string): Promise<IntakeOutcome> => {
       finished = true;
       await condition(allHandlersFinished);
-      const eventKey = `${workflowInfo().workflowId}:round-${round}:${state}`;
-      if (state === 'intake') {
+      if (stalledEvent) {
         // Nothing moves, but the intake process ends: say so where governance leads look.
-        await recordSystemEvent({ systemId, key: eventKey, type: 'system.intake_expired', data: { reason } });
+        const key = `${workflowInfo().workflowId}:round-${round}:${stalledEvent}`;
+        await recordSystemEvent({ systemId, key, type: stalledEvent, data: { reason } });
       } else {
-        await transitionSystem({ systemId, to: state, reason, eventKey });
+        await move(state, reason);
       }
       upsertSearchAttributes([{ key: searchAttributes.state, value: state }]);
       return { systemId, state, tier: triage.tier, rounds: round };
@@ -126,9 +133,29 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
     if (decision.status !== 'decided') {
       return decision.status === 'rejected_on_timeout'
         ? finish('rejected', 'triage was not decided in time; policy rejects on timeout for this tier')
-        : finish('intake', 'triage was not decided in time; the intake expired');
+        : finish('intake', 'triage was not decided in time; the intake expired', 'system.intake_expired');
     }
-    if (decision.choice === 'accept') return finish('assessment', 'triage accepted');
+    if (decision.choice === 'accept') {
+      await move('assessment', 'triage accepted');
+      if (!policy.assessment.requiredForTiers.includes(triage.tier)) {
+        return finish('risk_treatment', `the ${triage.tier} tier needs no impact assessment under this policy`);
+      }
+      assessing = true;
+      const assessed = await executeChild(impactAssessmentWorkflow, {
+        workflowId: workflowIds.assessment(systemId),
+        args: [{ systemId, ownerId, requesterId: decision.votes.find((vote) => vote.choice === 'accept')!.actorId, tier: triage.tier, policy }],
+        typedSearchAttributes: [
+          { key: searchAttributes.systemId, value: systemId },
+          { key: searchAttributes.process, value: 'impact_assessment' },
+          { key: searchAttributes.tier, value: triage.tier },
+        ],
+      });
+      if (assessed.outcome === 'approved') {
+        return finish('risk_treatment', `impact assessment version ${assessed.version} approved; impact level ${assessed.impactLevel}`);
+      }
+      if (assessed.outcome === 'rejected') return finish('rejected', `impact assessment version ${assessed.version} rejected`);
+      return finish('assessment', 'the impact assessment was not submitted in time', 'system.assessment_expired');
+    }
     if (decision.choice === 'reject') return finish('rejected', 'triage rejected');
     if (round > policy.intake.maxRevisionRounds) {
       return finish('rejected', `changes were requested more than ${policy.intake.maxRevisionRounds} times`);

@@ -39,6 +39,8 @@ const cast = {
   auditor: { name: 'Aldo Auditor', roles: ['auditor'], manager: null },
   ownerAndLead: { name: 'Lena Owner-Lead', roles: ['system_owner'], manager: null },
   lead2: { name: 'Gus Lead', roles: [], manager: null },
+  privacy: { name: 'Pia Privacy', roles: ['privacy_officer'], manager: null },
+  risk: { name: 'Rick Risk', roles: ['risk_officer'], manager: null },
 } as const satisfies Record<string, { name: string; roles: Role[]; manager: string | null }>;
 export type CastMember = keyof typeof cast;
 

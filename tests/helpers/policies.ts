@@ -10,6 +10,8 @@ export const calmPolicy: PolicyInput = {
   tasks: {
     intake_triage: { ...defaultPolicy.tasks.intake_triage, slaByTier: quiet },
     intake_revision: { ...defaultPolicy.tasks.intake_revision, slaByTier: quiet },
+    impact_assessment: { ...defaultPolicy.tasks.impact_assessment, slaByTier: quiet },
+    impact_review: { ...defaultPolicy.tasks.impact_review, slaByTier: quiet },
   },
 };
 
@@ -30,3 +32,6 @@ export const hastyTriagePolicy: PolicyInput = withTriage({
   ],
   timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'reject', prohibited: 'reject' },
 });
+
+/** The calm policy where no tier needs an impact assessment: accepted systems move straight on to risk treatment. */
+export const triageOnlyPolicy: PolicyInput = { ...calmPolicy, assessment: { ...calmPolicy.assessment, requiredForTiers: [] } };

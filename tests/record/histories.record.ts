@@ -3,7 +3,8 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sampleIntake, startHarness, startStandaloneTriageTask, submitActionForm, type Harness } from '../helpers/harness';
-import { hastyTriagePolicy, withTriage } from '../helpers/policies';
+import { sampleAssessment } from '../helpers/assessments';
+import { calmPolicy, hastyTriagePolicy, triageOnlyPolicy, withTriage } from '../helpers/policies';
 
 /** `npm run record-histories`: runs real scenarios and writes their histories for tests/replay.test.ts. */
 const historiesDir = path.join(__dirname, '../histories');
@@ -34,7 +35,11 @@ describe('recording workflow histories', () => {
     eventually(async () => (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.openTasks?.find((t: { kind: string }) => t.kind === kind));
 
   it('records a triage with reminder, escalation, changes requested, amendment and acceptance', async () => {
-    h.usePolicy({ ...hastyTriagePolicy, tasks: { ...hastyTriagePolicy.tasks, intake_triage: { ...hastyTriagePolicy.tasks.intake_triage, steps: [{ role: 'governance_lead' }, { role: 'executive' }] } } });
+    h.usePolicy({
+      ...hastyTriagePolicy,
+      assessment: triageOnlyPolicy.assessment,
+      tasks: { ...hastyTriagePolicy.tasks, intake_triage: { ...hastyTriagePolicy.tasks.intake_triage, steps: [{ role: 'governance_lead' }, { role: 'executive' }] } },
+    });
     const systemId = await file('Recorded escalation');
     const escalated = await h.mail.waitFor((m) => m.subject === 'Escalated to you: Triage an AI system intake: Recorded escalation', 30_000);
     await submitActionForm(escalated.links[0], { choice: 'request_changes' });
@@ -50,7 +55,7 @@ describe('recording workflow histories', () => {
     await h.decide(triage.id, 'lead', 'accept');
     await eventually(async () => ((await h.api('GET', `/api/v1/tasks/${triage.id}`, { as: 'lead' })).body.task.currentStep === 1 ? true : undefined));
     await h.decide(triage.id, 'executive', 'accept');
-    await stateIs(systemId, 'assessment');
+    await stateIs(systemId, 'risk_treatment');
     await record('escalated-revised-amended-accepted', systemId);
   });
 
@@ -72,7 +77,7 @@ describe('recording workflow histories', () => {
   });
 
   it('records a quorum task that continues as new while its seats are reassigned', async () => {
-    h.usePolicy(withTriage({}));
+    h.usePolicy(triageOnlyPolicy);
     const systemId = await file('Recorded continue-as-new');
     const { id: triageId, subjectHash } = await openTask(systemId, 'intake_triage');
     const { taskId, handle } = await startStandaloneTriageTask(h, {
@@ -94,7 +99,33 @@ describe('recording workflow histories', () => {
     await h.decide(taskId, seat, 'accept');
     expect(await handle.result()).toMatchObject({ status: 'decided', choice: 'accept' });
     await h.decide(triageId, 'lead', 'accept');
-    await stateIs(systemId, 'assessment');
+    await stateIs(systemId, 'risk_treatment');
     await record('quorum-continued-as-new', systemId);
+  });
+
+  it('records an impact assessment sent back once by a specialist, then approved by all of them', async () => {
+    h.usePolicy(calmPolicy);
+    const systemId = await file('Recorded assessment', { useCategory: 'customer_service' });
+    await h.decide((await openTask(systemId, 'intake_triage')).id, 'lead', 'accept');
+    await h.decide((await openTask(systemId, 'impact_assessment')).id, 'owner', 'submit', { submission: sampleAssessment() });
+    const reviewsOf = (version: number) =>
+      eventually(async () => {
+        const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
+        const reviews = body.openTasks?.filter((task: any) => task.kind === 'impact_review' && task.subjectVersion === version);
+        return reviews?.length === 2 ? reviews : undefined;
+      });
+    const by = (reviews: any[], who: string) => reviews.find((task) => task.assignees[0].principalId === who).id;
+    const first = await reviewsOf(1);
+    await h.decide(by(first, 'privacy'), 'privacy', 'request_changes');
+    await h.decide(by(first, 'risk'), 'risk', 'approve');
+    const resubmission = await eventually(async () => {
+      const task = await openTask(systemId, 'impact_assessment');
+      return task?.subjectVersion === 1 ? task : undefined;
+    });
+    await h.decide(resubmission.id, 'owner', 'submit', { submission: sampleAssessment({ measures: ['hand-over button', 'messages deleted after 30 days'] }) });
+    const second = await reviewsOf(2);
+    for (const who of ['privacy', 'risk']) await h.decide(by(second, who), who as 'privacy' | 'risk', 'approve');
+    await stateIs(systemId, 'risk_treatment');
+    await record('assessment-revised-approved', systemId);
   });
 });

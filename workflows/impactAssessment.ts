@@ -1,0 +1,84 @@
+import { proxyActivities } from '@temporalio/workflow';
+import { impactLevelOf, type ImpactAssessment } from '../domain/assessment';
+import type { TaskSubject } from '../domain/task';
+import type { Activities } from '../activities';
+import { requestWithdrawnSignal, type HumanTaskResult, type ImpactAssessmentInput, type ImpactAssessmentOutcome } from './contracts';
+import { startHumanTask } from './startHumanTask';
+
+const { saveImpactAssessment, recordImpactAssessmentOutcome } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  // Every activity is safe to repeat, and an assessment must outlast a database outage: retry until it works.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Nothing has been assessed yet: the first submission task decides on no earlier version. */
+const noAssessmentYet: TaskSubject = { hash: '0'.repeat(64), version: 0 };
+
+const settles = (result: HumanTaskResult) =>
+  result.status === 'rejected_on_timeout' || (result.status === 'decided' && result.choice === 'reject');
+
+/**
+ * Impact assessment (ISO/IEC 42005): the owner submits a structured assessment; the specialist
+ * reviewers the policy names for the tier review that version in parallel, each bound to its hash.
+ * All approve: approved, with the impact level of the worst harm named. One rejects: rejected, and the
+ * other reviews are withdrawn. Changes requested: the owner submits a new version, within a round limit.
+ */
+export async function impactAssessmentWorkflow(input: ImpactAssessmentInput): Promise<ImpactAssessmentOutcome> {
+  const { systemId, ownerId, tier, policy } = input;
+  const common = { systemId, systemOwnerId: ownerId, tier, policyVersion: policy.version };
+  let previous = noAssessmentYet;
+
+  for (let version = 1; ; version++) {
+    const submissionTask = await startHumanTask({
+      ...common,
+      kind: 'impact_assessment',
+      requesterId: input.requesterId,
+      policy: policy.tasks.impact_assessment,
+      subject: previous,
+    });
+    const submission = await submissionTask.handle.result();
+    if (submission.status !== 'decided') return { outcome: 'expired', version: version - 1, impactLevel: null };
+    const content = submission.submission as ImpactAssessment;
+    const subject = await saveImpactAssessment({ systemId, version, content, submittedBy: submission.votes[0].actorId });
+
+    const reviews = await Promise.all(
+      policy.assessment.reviewersByTier[tier].map((role) =>
+        startHumanTask({
+          ...common,
+          kind: 'impact_review',
+          requesterId: ownerId,
+          policy: { ...policy.tasks.impact_review, steps: [{ role, rule: { type: 'any' } }], stepsByTier: {} },
+          subject,
+        }).then((review) => ({ role, ...review })),
+      ),
+    );
+    const results = await Promise.all(
+      reviews.map(async (review) => {
+        const result = await review.handle.result();
+        if (settles(result)) {
+          const rejecter = result.votes[0]?.actorId ?? ownerId;
+          for (const other of reviews) {
+            if (other !== review) other.handle.signal(requestWithdrawnSignal, { actorId: rejecter, reason: `${review.role} rejected the assessment` }).catch(() => undefined);
+          }
+        }
+        return { role: review.role, result };
+      }),
+    );
+
+    const rejected = results.some(({ result }) => settles(result));
+    const approved = results.every(({ result }) => result.status === 'decided' && result.choice === 'approve');
+    const roundsLeft = version <= policy.assessment.maxRevisionRounds;
+    const outcome = approved ? 'approved' : rejected || !roundsLeft ? 'rejected' : 'changes_requested';
+    const impactLevel = impactLevelOf(content);
+    await recordImpactAssessmentOutcome({
+      systemId,
+      version,
+      outcome,
+      impactLevel,
+      reviews: results.map(({ role, result }) => ({ role, status: result.status, choice: result.status === 'decided' ? result.choice : undefined })),
+    });
+    if (outcome === 'approved') return { outcome, version, impactLevel };
+    if (outcome === 'rejected') return { outcome, version, impactLevel: null };
+    previous = subject;
+  }
+}
