@@ -95,7 +95,16 @@ ${decisions.map(({ task, decision }) => html`<tr><td>${task.title}</td><td>${dec
 </tbody>
 </table>
 
-<h2>Impact assessments, risk register, incidents and reviews</h2>
+<h2>Impact assessments (ISO/IEC 42005)</h2>
+${pack.assessments.length === 0 ? html`<p class="none">None submitted.</p>` : html`<table>
+<caption>Impact assessment versions (${pack.assessments.length})</caption>
+<thead><tr><th scope="col">Version</th><th scope="col">Submitted by</th><th scope="col">When</th><th scope="col">Outcome</th><th scope="col">Impact level</th><th scope="col">Content hash</th></tr></thead>
+<tbody>
+${pack.assessments.map((assessment) => html`<tr><td>${assessment.version}</td><td>${person(assessment.submittedBy)}</td><td>${when(assessment.submittedAt)}</td><td>${assessment.outcome ?? 'under review'}</td><td>${assessment.impactLevel ?? '—'}</td><td class="hash">${assessment.contentHash}</td></tr>\n`)}
+</tbody>
+</table>`}
+
+<h2>Risk register, incidents and reviews</h2>
 <p class="none">None recorded: aims-flow does not run these processes yet.</p>
 
 <h2>ISO/IEC 42001 Annex A controls</h2>

@@ -1,14 +1,14 @@
 import { controlEvidence, type ControlEvidence } from '../domain/standards';
 import { chainedAuditTrail, verifyAuditChain, type ChainedAuditEvent, type ChainVerification } from './auditVerify';
+import { impactAssessmentsOf, type ImpactAssessmentRecord } from './assessments';
 import type { Pool } from './pool';
 import { principalsByIds } from './principals';
 import type { AiSystem } from './systems';
 import { decisionsOfTasks, listTasks, type DecisionRecord, type TaskRecord } from './tasks';
 
 /**
- * Everything aims-flow records about one AI system, for an auditor. The process lists that later
- * processes fill (assessments, risk register, incidents, reviews) are present and empty until then,
- * so the shape stays the same.
+ * Everything aims-flow records about one AI system, for an auditor. The lists that later processes
+ * fill (risk register, incidents, reviews) are present and empty until then, so the shape stays the same.
  */
 export interface EvidencePack {
   generatedAt: string;
@@ -16,7 +16,7 @@ export interface EvidencePack {
   intake: AiSystem['intake'];
   triage: { tier: AiSystem['riskTier']; rule: string | null; reason: string | null; policyVersion: string };
   tasks: (TaskRecord & { decisions: DecisionRecord[] })[];
-  assessments: [];
+  assessments: ImpactAssessmentRecord[];
   riskRegister: [];
   incidents: [];
   reviews: [];
@@ -30,10 +30,11 @@ export interface EvidencePack {
 const tasksOfSystemLimit = 10_000;
 
 export async function loadEvidencePack(pool: Pool, system: AiSystem): Promise<EvidencePack> {
-  const [tasks, auditTrail, chainVerification] = await Promise.all([
+  const [tasks, auditTrail, chainVerification, assessments] = await Promise.all([
     listTasks(pool, { systemId: system.id, limit: tasksOfSystemLimit }),
     chainedAuditTrail(pool, system.id),
     verifyAuditChain(pool),
+    impactAssessmentsOf(pool, system.id),
   ]);
   tasks.sort((a, b) => a.openedAt.localeCompare(b.openedAt) || a.id.localeCompare(b.id));
   const decisions = await decisionsOfTasks(pool, tasks.map((task) => task.id));
@@ -58,7 +59,7 @@ export async function loadEvidencePack(pool: Pool, system: AiSystem): Promise<Ev
     intake: system.intake,
     triage: { tier: system.riskTier, rule: system.triageRule, reason: system.triageReason, policyVersion: system.policyVersion },
     tasks: withDecisions,
-    assessments: [],
+    assessments,
     riskRegister: [],
     incidents: [],
     reviews: [],

@@ -1,3 +1,4 @@
+import type { ImpactLevel } from '../domain/assessment';
 import { assertTransition, type LifecycleState } from '../domain/lifecycle';
 import type { IntakeRequest, RiskTier } from '../domain/system';
 import type { Queryable } from './pool';
@@ -12,6 +13,8 @@ export interface AiSystem {
   riskTier: RiskTier | null;
   triageRule: string | null;
   triageReason: string | null;
+  /** Set by an approved impact assessment: the severity of the worst harm it names. */
+  impactLevel: ImpactLevel | null;
   nextReviewDue: string | null;
   policyVersion: string;
   version: number;
@@ -29,6 +32,7 @@ const toSystem = (row: Record<string, any>): AiSystem => ({
   riskTier: row.risk_tier,
   triageRule: row.triage_rule,
   triageReason: row.triage_reason,
+  impactLevel: row.impact_level,
   nextReviewDue: row.next_review_due?.toISOString() ?? null,
   policyVersion: row.policy_version,
   version: row.version,

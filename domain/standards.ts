@@ -44,7 +44,7 @@ export const annexAControls = [
 export type AnnexAControlId = (typeof annexAControls)[number]['id'];
 
 /** A record aims-flow keeps about a system, named as the evidence pack names it. */
-export type EvidenceRecord = 'intake' | 'triage' | 'task_assignment' | 'decisions' | 'lifecycle_gate' | 'audit_trail';
+export type EvidenceRecord = 'intake' | 'triage' | 'impact_assessment' | 'task_assignment' | 'decisions' | 'lifecycle_gate' | 'audit_trail';
 
 export interface ControlEvidenceRule {
   record: EvidenceRecord;
@@ -59,8 +59,8 @@ export interface ControlEvidenceRule {
 
 /**
  * Which Annex A controls the platform's records evidence today. A control no rule names has no
- * record in aims-flow yet (impact assessments, risk treatment, reviews, incidents and retirement add
- * theirs when those processes exist), and the evidence pack says so with an empty list.
+ * record in aims-flow yet (risk treatment, reviews, incidents and retirement add theirs when those
+ * processes exist), and the evidence pack says so with an empty list.
  */
 export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
   {
@@ -93,6 +93,18 @@ export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
     eventTypes: ['system.triaged'],
     controls: ['A.5.2'],
     shows: 'every intake version screened against the policy’s risk-tier rules, with the rule that fired: the threshold step of the impact assessment process, not the assessment itself',
+  },
+  {
+    record: 'impact_assessment',
+    eventTypes: ['assessment.submitted', 'assessment.approved', 'assessment.rejected', 'assessment.changes_requested'],
+    controls: ['A.5.2', 'A.5.3'],
+    shows: 'each version of the impact assessment stored with its content hash, and the specialist reviews that approved, rejected or sent it back',
+  },
+  {
+    record: 'impact_assessment',
+    eventTypes: ['assessment.approved'],
+    controls: ['A.5.4', 'A.5.5'],
+    shows: 'an approved assessment naming the benefits and harms to individuals, groups and society, with the impact level of the worst harm',
   },
   {
     record: 'task_assignment',

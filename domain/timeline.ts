@@ -13,6 +13,16 @@ export function describeAuditEvent(event: { type: string; actorId: string | null
       return `Moved from ${d.from} to ${d.to}: ${d.reason}`;
     case 'system.intake_expired':
       return `Intake expired: ${d.reason}`;
+    case 'assessment.submitted':
+      return `Impact assessment version ${d.version} submitted${by}`;
+    case 'assessment.approved':
+      return `Impact assessment version ${d.version} approved; impact level ${d.impactLevel}`;
+    case 'assessment.rejected':
+      return `Impact assessment version ${d.version} rejected`;
+    case 'assessment.changes_requested':
+      return `Changes requested to impact assessment version ${d.version}`;
+    case 'system.assessment_expired':
+      return `Impact assessment not submitted: ${d.reason}`;
     case 'task.opened':
       return `Task opened: ${d.kind}, due ${d.dueAt}`;
     case 'task.step_opened':

@@ -38,6 +38,8 @@ const demoCast: readonly DemoCastMember[] = [
   { id: 'ada', name: 'Ada Approver', roles: ['approver'], managerId: null, playsAs: 'signs off assessments and risk plans' },
   { id: 'aldo', name: 'Aldo Auditor', roles: ['auditor'], managerId: null, playsAs: 'reads evidence and the audit trail' },
   { id: 'alma', name: 'Alma Admin', roles: ['admin'], managerId: null, playsAs: 'manages principals and policy' },
+  { id: 'priya', name: 'Priya Privacy', roles: ['privacy_officer'], managerId: null, playsAs: 'reviews impact assessments for privacy' },
+  { id: 'rick', name: 'Rick Risk', roles: ['risk_officer'], managerId: null, playsAs: 'reviews impact assessments for risk' },
 ];
 
 interface CredentialsFile {

@@ -64,6 +64,14 @@ describe('impact assessment (ISO/IEC 42005)', () => {
     const types = detail.history.map((event: { type: string }) => event.type);
     expect(types).toEqual(expect.arrayContaining(['assessment.submitted', 'assessment.approved']));
     expect(detail.history.at(-1).data).toMatchObject({ from: 'assessment', to: 'risk_treatment', reason: expect.stringContaining('impact level medium') });
+
+    const { body: assessments } = await h.api('GET', `/api/v1/systems/${systemId}/assessments`, { as: 'owner' });
+    expect(assessments).toMatchObject({ impactLevel: 'medium', assessments: [{ version: 1, outcome: 'approved', impactLevel: 'medium', contentHash: stored.content_hash, submittedBy: 'owner' }] });
+    expect((await h.api('GET', `/api/v1/systems/${systemId}/assessments`, { as: 'approver' })).status).toBe(403);
+    const { body: pack } = await h.api('GET', `/api/v1/systems/${systemId}/evidence`, { as: 'auditor' });
+    expect(pack.assessments).toHaveLength(1);
+    const societal = pack.controls.find((control: { id: string }) => control.id === 'A.5.5');
+    expect(societal.evidence).toEqual([expect.objectContaining({ record: 'impact_assessment' })]);
   });
 
   it('sends the owner back on changes requested, and reviews the new version bound to its own hash', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
+import { impactAssessmentsOf } from '../../db/assessments';
 import { auditTrail } from '../../db/audit';
 import { getSystem, listSystems } from '../../db/systems';
 import { listTasks } from '../../db/tasks';
@@ -63,6 +64,14 @@ export function systemRoutes(deps: ApiDeps): Router {
     const principal = req.principal!;
     const ownerId = hasAnyRole(principal, ...oversightRoles) ? undefined : principal.id;
     res.json({ systems: await listSystems(deps.pool, { ownerId, limit: query.limit }) });
+  });
+
+  router.get('/:id/assessments', async (req, res) => {
+    const id = parseId(req);
+    const system = id && (await getSystem(deps.pool, id));
+    if (!system) throw notFound('the AI system');
+    if (!(await canSeeSystem(deps.pool, req.principal!, system))) throw forbidden('you may not see this AI system');
+    res.json({ systemId: system.id, impactLevel: system.impactLevel, assessments: await impactAssessmentsOf(deps.pool, system.id) });
   });
 
   router.get('/:id', async (req, res) => {
