@@ -3,6 +3,7 @@ import type { Pool } from '../db/pool';
 import { createAssessmentActivities } from './assessment';
 import { createIntakeActivities } from './intake';
 import { createNotificationActivities } from './notifications';
+import { createRiskTreatmentActivities } from './riskTreatment';
 import { createTaskActivities } from './tasks';
 
 export interface ActivityDeps {
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createIntakeActivities(deps),
     ...createAssessmentActivities(deps),
+    ...createRiskTreatmentActivities(deps),
     ...createTaskActivities(deps),
     ...createNotificationActivities(deps),
   };

@@ -66,6 +66,22 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
       await inTransaction(pool, (db) => appendAuditEvent(db, { key: input.key, type: input.type, systemId: input.systemId, data: input.data }));
     },
 
+    /** Puts the system into service with its first periodic review due. */
+    async activateSystem(input: { systemId: string; nextReviewDue: string; reason: string; eventKey: string }) {
+      await inTransaction(pool, async (db) => {
+        const system = await lockSystem(db, input.systemId);
+        if (system.state === 'active') return;
+        await setSystemState(db, system, 'active');
+        await db.query('UPDATE ai_systems SET next_review_due = $2 WHERE id = $1', [input.systemId, input.nextReviewDue]);
+        await appendAuditEvent(db, {
+          key: input.eventKey,
+          type: 'system.state_changed',
+          systemId: input.systemId,
+          data: { from: system.state, to: 'active', reason: input.reason, nextReviewDue: input.nextReviewDue },
+        });
+      });
+    },
+
     async transitionSystem(input: { systemId: string; to: LifecycleState; reason: string; eventKey: string }) {
       await inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);

@@ -75,7 +75,7 @@ async function aimsFlowOnce(index: number) {
   const decided = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept', snapshotHash: task.subject_hash } });
   expect(decided.body).toMatchObject({ choice: 'accept' });
   const outcome = await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result();
-  expect(outcome.state).toBe('risk_treatment');
+  expect(outcome.state).toBe('active');
 }
 
 it(`intake to decision: aims-flow against raw Temporal, ${rounds} rounds, ${concurrency} at a time`, async () => {

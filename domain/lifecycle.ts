@@ -18,7 +18,7 @@ const allowedTransitions: Record<LifecycleState, readonly LifecycleState[]> = {
   rejected: [],
   withdrawn: [],
   assessment: ['risk_treatment', 'rejected', 'retiring'],
-  risk_treatment: ['active', 'assessment', 'retiring'],
+  risk_treatment: ['active', 'assessment', 'rejected', 'retiring'],
   active: ['under_review', 'suspended', 'retiring'],
   under_review: ['active', 'assessment', 'suspended', 'retiring'],
   suspended: ['active', 'retiring'],

@@ -81,6 +81,14 @@ export const policySchema = z.strictObject({
     reviewersByTier: tierMap(z.array(z.enum(roles)).min(1).max(6)),
     maxRevisionRounds: z.number().int().min(0).max(10),
   }),
+  /** Risk treatment sign-off (ISO/IEC 23894): the chain that signs a plan off, by its residual risk. */
+  riskTreatment: z.strictObject({
+    requiredForTiers: z.array(z.enum(riskTiers)).max(riskTiers.length),
+    signoffByResidual: z.strictObject({ low: approvalChainSchema, medium: approvalChainSchema, high: approvalChainSchema }),
+    maxRevisionRounds: z.number().int().min(0).max(10),
+  }),
+  /** How long an active system runs before its periodic review is due. */
+  reviewIntervalByTier: tierMap(durationSchema),
   tasks: z.record(z.enum(taskKindNames), taskPolicySchema).refine(
     (tasks) => taskKindNames.every((kind) => kind in tasks),
     `a policy sets every task kind: ${taskKindNames.join(', ')}`,
@@ -139,6 +147,16 @@ export const defaultPolicy: PolicyInput = {
     },
     maxRevisionRounds: 3,
   },
+  riskTreatment: {
+    requiredForTiers: ['low', 'medium', 'high', 'prohibited'],
+    signoffByResidual: {
+      low: [{ role: 'risk_officer' }],
+      medium: [{ role: 'risk_officer' }],
+      high: [{ role: 'risk_officer' }, { role: 'executive' }],
+    },
+    maxRevisionRounds: 3,
+  },
+  reviewIntervalByTier: { low: '730d', medium: '365d', high: '182d', prohibited: '182d' },
   tasks: {
     intake_triage: {
       steps: [{ role: 'governance_lead' }],
@@ -166,6 +184,24 @@ export const defaultPolicy: PolicyInput = {
     },
     impact_review: {
       // The reviewer role of each parallel review comes from assessment.reviewersByTier.
+      steps: [{ role: 'risk_officer' }],
+      slaByTier: { low: '10d', medium: '7d', high: '5d', prohibited: '5d' },
+      reminderPoints: [0.5, 0.9],
+      escalationLadder: [
+        { action: 'notify', target: 'manager', window: '2d' },
+        { action: 'add', target: 'governance_lead', window: '3d' },
+      ],
+      timeoutOutcomeByTier: standardTimeoutOutcome,
+    },
+    risk_treatment_plan: {
+      steps: [{ role: 'system_owner' }],
+      slaByTier: { low: '30d', medium: '21d', high: '14d', prohibited: '14d' },
+      reminderPoints: [0.5, 0.9],
+      escalationLadder: [{ action: 'notify', target: 'manager', window: '7d' }, { action: 'notify', target: 'governance_lead', window: '7d' }],
+      timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'expire', prohibited: 'expire' },
+    },
+    risk_signoff: {
+      // The chain comes from riskTreatment.signoffByResidual.
       steps: [{ role: 'risk_officer' }],
       slaByTier: { low: '10d', medium: '7d', high: '5d', prohibited: '5d' },
       reminderPoints: [0.5, 0.9],

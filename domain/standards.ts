@@ -44,7 +44,7 @@ export const annexAControls = [
 export type AnnexAControlId = (typeof annexAControls)[number]['id'];
 
 /** A record aims-flow keeps about a system, named as the evidence pack names it. */
-export type EvidenceRecord = 'intake' | 'triage' | 'impact_assessment' | 'task_assignment' | 'decisions' | 'lifecycle_gate' | 'audit_trail';
+export type EvidenceRecord = 'intake' | 'triage' | 'impact_assessment' | 'risk_treatment' | 'task_assignment' | 'decisions' | 'lifecycle_gate' | 'audit_trail';
 
 export interface ControlEvidenceRule {
   record: EvidenceRecord;
@@ -59,8 +59,7 @@ export interface ControlEvidenceRule {
 
 /**
  * Which Annex A controls the platform's records evidence today. A control no rule names has no
- * record in aims-flow yet (risk treatment, reviews, incidents and retirement add theirs when those
- * processes exist), and the evidence pack says so with an empty list.
+ * record in aims-flow yet (reviews, incidents and retirement add theirs when those processes exist), and the evidence pack says so with an empty list.
  */
 export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
   {
@@ -105,6 +104,12 @@ export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
     eventTypes: ['assessment.approved'],
     controls: ['A.5.4', 'A.5.5'],
     shows: 'an approved assessment naming the benefits and harms to individuals, groups and society, with the impact level of the worst harm',
+  },
+  {
+    record: 'risk_treatment',
+    eventTypes: ['risk_treatment.submitted', 'risk_treatment.approved', 'risk_treatment.rejected', 'risk_treatment.changes_requested'],
+    controls: ['A.6.1.2', 'A.6.1.3'],
+    shows: 'a risk register per version (sources, likelihood, impact, treatment, Annex A controls applied, residual rating, owner, acceptance expiry) and the sign-off chain that decided it by residual risk',
   },
   {
     record: 'task_assignment',

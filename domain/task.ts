@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { impactAssessmentSchema } from './assessment';
+import { riskRegisterSchema } from './risk';
 import { intakeRequestSchema } from './system';
 
 /**
@@ -33,6 +34,22 @@ export const taskKinds = {
   },
   impact_review: {
     title: 'Review the impact assessment',
+    choices: ['approve', 'reject', 'request_changes'],
+    approvingChoice: 'approve',
+    submissionSchema: undefined,
+    amendmentSchema: undefined,
+    decidedByOwner: false,
+  },
+  risk_treatment_plan: {
+    title: 'Submit the risk treatment plan (ISO/IEC 23894)',
+    choices: ['submit'],
+    approvingChoice: 'submit',
+    submissionSchema: riskRegisterSchema,
+    amendmentSchema: undefined,
+    decidedByOwner: true,
+  },
+  risk_signoff: {
+    title: 'Sign off the risk treatment plan',
     choices: ['approve', 'reject', 'request_changes'],
     approvingChoice: 'approve',
     submissionSchema: undefined,

@@ -21,6 +21,16 @@ export function describeAuditEvent(event: { type: string; actorId: string | null
       return `Impact assessment version ${d.version} rejected`;
     case 'assessment.changes_requested':
       return `Changes requested to impact assessment version ${d.version}`;
+    case 'risk_treatment.submitted':
+      return `Risk treatment plan version ${d.version} submitted${by}: ${d.risks} risks, residual risk ${d.residualRisk}`;
+    case 'risk_treatment.approved':
+      return `Risk treatment plan version ${d.version} signed off; residual risk ${d.residualRisk}`;
+    case 'risk_treatment.rejected':
+      return `Risk treatment plan version ${d.version} rejected`;
+    case 'risk_treatment.changes_requested':
+      return `Changes requested to risk treatment plan version ${d.version}`;
+    case 'system.risk_treatment_expired':
+      return `Risk treatment plan not submitted: ${d.reason}`;
     case 'system.assessment_expired':
       return `Impact assessment not submitted: ${d.reason}`;
     case 'task.opened':

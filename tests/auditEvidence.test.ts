@@ -30,7 +30,7 @@ beforeAll(async () => {
   expect(decided.status).toBe(200);
   await eventually(async () => {
     const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
-    return body.system?.state === 'risk_treatment' ? true : undefined;
+    return body.system?.state === 'active' ? true : undefined;
   });
   reviewed = { systemId, taskId: task.id };
 });
@@ -150,7 +150,7 @@ describe('evidence pack', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const pack = response.body;
 
-    expect(pack.system).toMatchObject({ id: reviewed.systemId, name: 'Invoice reader', ownerId: 'owner', state: 'risk_treatment', riskTier: 'low' });
+    expect(pack.system).toMatchObject({ id: reviewed.systemId, name: 'Invoice reader', ownerId: 'owner', state: 'active', riskTier: 'low' });
     expect(pack.intake).toMatchObject({ name: 'Invoice reader', purpose: scriptInPurpose, provenance: 'vendor' });
     expect(pack.triage).toEqual({ tier: 'low', rule: pack.system.triageRule, reason: pack.system.triageReason, policyVersion: pack.system.policyVersion });
     expect(pack.triage.rule).toEqual(expect.any(String));

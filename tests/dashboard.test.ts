@@ -23,6 +23,7 @@ const lateTriage = {
     escalationLadder: [{ action: 'notify', target: 'manager', window: '1h' }],
   }),
   assessment: triageOnlyPolicy.assessment,
+  riskTreatment: triageOnlyPolicy.riskTreatment,
 };
 
 async function openTaskOf(systemId: string) {
@@ -38,7 +39,7 @@ beforeAll(async () => {
   ids.decided = (await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Decided early', businessUnit: 'Finance' }) })).body.systemId;
   const early = await openTaskOf(ids.decided);
   expect((await h.decide(early.id, 'lead', 'accept')).status).toBe(200);
-  await eventually(async () => ((await h.api('GET', `/api/v1/systems/${ids.decided}`)).body.system.state === 'risk_treatment' ? true : undefined));
+  await eventually(async () => ((await h.api('GET', `/api/v1/systems/${ids.decided}`)).body.system.state === 'active' ? true : undefined));
 
   h.usePolicy(lateTriage);
   ids.finance = (await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Late in Finance', businessUnit: 'Finance' }) })).body.systemId;
@@ -112,10 +113,10 @@ describe('GET /api/v1/dashboard/summary', () => {
   it('counts systems by state and tier, open and overdue tasks, and escalations and breaches of the period', async () => {
     const { status, body } = await h.api('GET', '/api/v1/dashboard/summary', { as: 'lead' });
     expect(status).toBe(200);
-    expect(body.systems).toMatchObject({ total: 3, byState: { intake: 2, risk_treatment: 1 }, byTier: { low: 3 } });
+    expect(body.systems).toMatchObject({ total: 3, byState: { active: 1, intake: 2 }, byTier: { low: 3 } });
     expect(body.systems.byStateAndTier).toEqual([
+      { state: 'active', tier: 'low', count: 1 },
       { state: 'intake', tier: 'low', count: 2 },
-      { state: 'risk_treatment', tier: 'low', count: 1 },
     ]);
     expect(body.tasks).toEqual({ open: 2, overdue: 2, overdueByEscalationLevel: { '1': 2 } });
     const now = new Date();
@@ -165,6 +166,7 @@ describe('GET /api/v1/systems/:id/timeline', () => {
       'task.step_opened',
       'task.decided',
       'task.closed',
+      'system.state_changed',
       'system.state_changed',
       'system.state_changed',
     ]);

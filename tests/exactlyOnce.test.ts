@@ -33,6 +33,7 @@ describe('effects under activity retries', () => {
     h.usePolicy({
       ...withTriage({ ...hastyTriagePolicy.tasks.intake_triage, slaByTier: { low: '4s', medium: '1h', high: '1h', prohibited: '1h' } }),
       assessment: triageOnlyPolicy.assessment,
+      riskTreatment: triageOnlyPolicy.riskTreatment,
     });
     const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Retry storm' }) });
     const systemId = filed.body.systemId;
@@ -55,7 +56,7 @@ describe('effects under activity retries', () => {
 
     const detail = await eventually(async () => {
       const { body } = await h.api('GET', `/api/v1/systems/${systemId}`);
-      return body.system.state === 'risk_treatment' ? body : undefined;
+      return body.system.state === 'active' ? body : undefined;
     }, 60_000);
 
     const { rows: outbox } = await h.pool.query<{ message_id: string; sent_at: Date | null }>('SELECT message_id, sent_at FROM outbox');
@@ -75,7 +76,7 @@ describe('effects under activity retries', () => {
       'system.registered': 1,
       'system.triaged': 2,
       'system.intake_revised': 1,
-      'system.state_changed': 2,
+      'system.state_changed': 3,
       'task.opened': 3,
       'task.step_opened': 3,
       'task.reminded': 1,

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIds } from '../workflows/contracts';
 import { eventually, sampleIntake, startHarness, type CastMember, type Harness } from './helpers/harness';
 import { sampleAssessment } from './helpers/assessments';
 import { calmPolicy } from './helpers/policies';
@@ -55,15 +54,16 @@ describe('impact assessment (ISO/IEC 42005)', () => {
     expect((await h.decide(reviewBy(reviews, 'privacy').id, 'owner', 'approve')).status).toBe(403);
 
     for (const who of ['privacy', 'risk'] as const) expect((await h.decide(reviewBy(reviews, who).id, who, 'approve')).status).toBe(200);
-    const outcome = await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result();
-    expect(outcome).toMatchObject({ state: 'risk_treatment', tier: 'medium' });
+    // Onboarding moves on to the risk treatment sign-off, whose plan the owner is now asked for.
+    await openTask(systemId, 'risk_treatment_plan');
     const detail = await systemDetail(systemId);
-    expect(detail.system).toMatchObject({ state: 'risk_treatment' });
+    expect(detail.system).toMatchObject({ state: 'risk_treatment', riskTier: 'medium' });
     const { rows: [system] } = await h.pool.query('SELECT impact_level FROM ai_systems WHERE id = $1', [systemId]);
     expect(system.impact_level).toBe('medium');
     const types = detail.history.map((event: { type: string }) => event.type);
     expect(types).toEqual(expect.arrayContaining(['assessment.submitted', 'assessment.approved']));
-    expect(detail.history.at(-1).data).toMatchObject({ from: 'assessment', to: 'risk_treatment', reason: expect.stringContaining('impact level medium') });
+    const moved = detail.history.find((event: { type: string; data: { to?: string } }) => event.type === 'system.state_changed' && event.data.to === 'risk_treatment');
+    expect(moved.data).toMatchObject({ from: 'assessment', reason: expect.stringContaining('impact level medium') });
 
     const { body: assessments } = await h.api('GET', `/api/v1/systems/${systemId}/assessments`, { as: 'owner' });
     expect(assessments).toMatchObject({ impactLevel: 'medium', assessments: [{ version: 1, outcome: 'approved', impactLevel: 'medium', contentHash: stored.content_hash, submittedBy: 'owner' }] });
@@ -112,7 +112,9 @@ describe('impact assessment (ISO/IEC 42005)', () => {
     const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Low tier, no assessment' }) });
     const triage = await openTask(filed.body.systemId, 'intake_triage');
     await h.decide(triage.id, 'lead', 'accept');
-    const outcome = await h.temporal.workflow.getHandle(workflowIds.intake(filed.body.systemId)).result();
-    expect(outcome).toMatchObject({ state: 'risk_treatment', tier: 'low' });
+    await openTask(filed.body.systemId, 'risk_treatment_plan');
+    const detail = await systemDetail(filed.body.systemId);
+    expect(detail.system).toMatchObject({ state: 'risk_treatment', riskTier: 'low' });
+    expect(detail.history.map((event: { type: string }) => event.type)).not.toContain('assessment.submitted');
   });
 });

@@ -7,6 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { ImpactLevel } from '../domain/assessment';
 import type { Policy, TaskPolicy } from '../domain/policy';
+import type { RiskLevel } from '../domain/risk';
 import type { IntakeRequest, RiskTier } from '../domain/system';
 import type { TaskAssignee, TaskKind, TaskStatus, TaskSubject, Vote } from '../domain/task';
 
@@ -15,12 +16,13 @@ export type { TaskAssignee, TaskSubject };
 export const defaultTaskQueue = 'aims-flow';
 
 /** Workflow type names, so the api can start a workflow without importing its body. */
-export const workflowTypes = { intake: 'intakeWorkflow', humanTask: 'humanTaskWorkflow', impactAssessment: 'impactAssessmentWorkflow' } as const;
+export const workflowTypes = { intake: 'intakeWorkflow', humanTask: 'humanTaskWorkflow', impactAssessment: 'impactAssessmentWorkflow', riskTreatment: 'riskTreatmentWorkflow' } as const;
 
 export const workflowIds = {
   intake: (systemId: string) => `intake-${systemId}`,
   task: (taskId: string) => `task-${taskId}`,
   assessment: (systemId: string) => `assessment-${systemId}`,
+  riskTreatment: (systemId: string) => `risk-treatment-${systemId}`,
 };
 
 export const searchAttributes = {
@@ -50,6 +52,14 @@ export interface ImpactAssessmentOutcome {
   outcome: 'approved' | 'rejected' | 'expired';
   version: number;
   impactLevel: ImpactLevel | null;
+}
+
+export type RiskTreatmentInput = ImpactAssessmentInput;
+
+export interface RiskTreatmentOutcome {
+  outcome: 'approved' | 'rejected' | 'expired';
+  version: number;
+  residualRisk: RiskLevel | null;
 }
 
 export interface IntakeOutcome {

@@ -22,6 +22,7 @@ import {
   subjectChangedSignal,
   workflowIds,
   type HumanTaskResult,
+  type ImpactAssessmentInput,
   type IntakeOutcome,
   type IntakeWorkflowInput,
   type TaskSubject,
@@ -29,9 +30,10 @@ import {
   withdrawIntakeUpdate,
 } from './contracts';
 import { impactAssessmentWorkflow } from './impactAssessment';
+import { riskTreatmentWorkflow } from './riskTreatment';
 import { startHumanTask } from './startHumanTask';
 
-const { registerSystem, recordTriage, reviseIntake, transitionSystem, recordSystemEvent } = proxyActivities<Activities>({
+const { registerSystem, recordTriage, reviseIntake, transitionSystem, recordSystemEvent, activateSystem } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   // Every activity is safe to repeat, and an intake must outlast a database outage: retry until it works.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -109,6 +111,54 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
     return result;
   };
 
+  /**
+   * After triage accepts: the impact assessment and the risk treatment sign-off, each when the policy
+   * requires it for the tier, then into service with the first periodic review due.
+   */
+  async function onboard(
+    round: number,
+    acceptedBy: string,
+    move: (state: LifecycleState, reason: string) => Promise<void>,
+    finish: (state: LifecycleState, reason: string, stalledEvent?: string) => Promise<IntakeOutcome>,
+  ): Promise<IntakeOutcome> {
+    assessing = true;
+    const tier = triage.tier;
+    const child = (process: string, workflowId: string) => ({
+      workflowId,
+      args: [{ systemId, ownerId, requesterId: acceptedBy, tier, policy }] as [ImpactAssessmentInput],
+      typedSearchAttributes: [
+        { key: searchAttributes.systemId, value: systemId },
+        { key: searchAttributes.process, value: process },
+        { key: searchAttributes.tier, value: tier },
+      ],
+    });
+
+    await move('assessment', 'triage accepted');
+    let assessedBecause = `the ${tier} tier needs no impact assessment under this policy`;
+    if (policy.assessment.requiredForTiers.includes(tier)) {
+      const assessed = await executeChild(impactAssessmentWorkflow, child('impact_assessment', workflowIds.assessment(systemId)));
+      if (assessed.outcome === 'rejected') return finish('rejected', `impact assessment version ${assessed.version} rejected`);
+      if (assessed.outcome === 'expired') return finish('assessment', 'the impact assessment was not submitted in time', 'system.assessment_expired');
+      assessedBecause = `impact assessment version ${assessed.version} approved; impact level ${assessed.impactLevel}`;
+    }
+
+    await move('risk_treatment', assessedBecause);
+    let treatedBecause = `the ${tier} tier needs no risk treatment sign-off under this policy`;
+    if (policy.riskTreatment.requiredForTiers.includes(tier)) {
+      const treated = await executeChild(riskTreatmentWorkflow, child('risk_treatment', workflowIds.riskTreatment(systemId)));
+      if (treated.outcome === 'rejected') return finish('rejected', `risk treatment plan version ${treated.version} rejected`);
+      if (treated.outcome === 'expired') return finish('risk_treatment', 'the risk treatment plan was not submitted in time', 'system.risk_treatment_expired');
+      treatedBecause = `risk treatment plan version ${treated.version} signed off; residual risk ${treated.residualRisk}`;
+    }
+
+    finished = true;
+    await condition(allHandlersFinished);
+    const nextReviewDue = new Date(Date.now() + policy.reviewIntervalByTier[tier]).toISOString();
+    await activateSystem({ systemId, nextReviewDue, reason: treatedBecause, eventKey: `${workflowInfo().workflowId}:active` });
+    upsertSearchAttributes([{ key: searchAttributes.state, value: 'active' }]);
+    return { systemId, state: 'active', tier, rounds: round };
+  }
+
   for (let round = 1; ; round++) {
     const move = (state: LifecycleState, reason: string) =>
       transitionSystem({ systemId, to: state, reason, eventKey: `${workflowInfo().workflowId}:round-${round}:${state}` });
@@ -136,25 +186,8 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
         : finish('intake', 'triage was not decided in time; the intake expired', 'system.intake_expired');
     }
     if (decision.choice === 'accept') {
-      await move('assessment', 'triage accepted');
-      if (!policy.assessment.requiredForTiers.includes(triage.tier)) {
-        return finish('risk_treatment', `the ${triage.tier} tier needs no impact assessment under this policy`);
-      }
-      assessing = true;
-      const assessed = await executeChild(impactAssessmentWorkflow, {
-        workflowId: workflowIds.assessment(systemId),
-        args: [{ systemId, ownerId, requesterId: decision.votes.find((vote) => vote.choice === 'accept')!.actorId, tier: triage.tier, policy }],
-        typedSearchAttributes: [
-          { key: searchAttributes.systemId, value: systemId },
-          { key: searchAttributes.process, value: 'impact_assessment' },
-          { key: searchAttributes.tier, value: triage.tier },
-        ],
-      });
-      if (assessed.outcome === 'approved') {
-        return finish('risk_treatment', `impact assessment version ${assessed.version} approved; impact level ${assessed.impactLevel}`);
-      }
-      if (assessed.outcome === 'rejected') return finish('rejected', `impact assessment version ${assessed.version} rejected`);
-      return finish('assessment', 'the impact assessment was not submitted in time', 'system.assessment_expired');
+      const acceptedBy = decision.votes.find((vote) => vote.choice === 'accept')!.actorId;
+      return onboard(round, acceptedBy, move, finish);
     }
     if (decision.choice === 'reject') return finish('rejected', 'triage rejected');
     if (round > policy.intake.maxRevisionRounds) {

@@ -1,4 +1,5 @@
 import type { ImpactAssessment } from '../../domain/assessment';
+import type { RiskRegister } from '../../domain/risk';
 
 /** A complete impact assessment of a customer-service chatbot, with one medium harm. */
 export const sampleAssessment = (overrides: Partial<ImpactAssessment> = {}): ImpactAssessment => ({
@@ -21,4 +22,33 @@ export const sampleAssessment = (overrides: Partial<ImpactAssessment> = {}): Imp
   failuresAndMisuse: ['hallucinated delivery dates', 'prompt injection through messages'],
   measures: ['hand-over button', 'answers cite the order record'],
   ...overrides,
+});
+
+/** A risk register with one mitigated risk of the given residual rating and one accepted low risk. */
+export const sampleRiskRegister = (residual: 'low' | 'medium' | 'high' = 'low'): RiskRegister => ({
+  risks: [
+    {
+      id: 'R1',
+      title: 'Wrong order information given to customers',
+      source: 'model hallucination',
+      likelihood: 'possible',
+      impact: 'medium',
+      treatment: 'mitigate',
+      controls: ['A.6.2.4', 'A.8.2'],
+      residual,
+      owner: 'risk',
+    },
+    {
+      id: 'R2',
+      title: 'Chat transcripts kept longer than needed',
+      source: 'vendor retention default',
+      likelihood: 'rare',
+      impact: 'low',
+      treatment: 'accept',
+      controls: [],
+      residual: 'low',
+      owner: 'owner',
+      acceptanceExpiresAt: '2027-06-30T00:00:00Z',
+    },
+  ],
 });

@@ -12,6 +12,8 @@ export const calmPolicy: PolicyInput = {
     intake_revision: { ...defaultPolicy.tasks.intake_revision, slaByTier: quiet },
     impact_assessment: { ...defaultPolicy.tasks.impact_assessment, slaByTier: quiet },
     impact_review: { ...defaultPolicy.tasks.impact_review, slaByTier: quiet },
+    risk_treatment_plan: { ...defaultPolicy.tasks.risk_treatment_plan, slaByTier: quiet },
+    risk_signoff: { ...defaultPolicy.tasks.risk_signoff, slaByTier: quiet },
   },
 };
 
@@ -33,5 +35,8 @@ export const hastyTriagePolicy: PolicyInput = withTriage({
   timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'reject', prohibited: 'reject' },
 });
 
-/** The calm policy where no tier needs an impact assessment: accepted systems move straight on to risk treatment. */
-export const triageOnlyPolicy: PolicyInput = { ...calmPolicy, assessment: { ...calmPolicy.assessment, requiredForTiers: [] } };
+/** The calm policy where no tier needs an impact assessment: accepted systems go straight to risk treatment. */
+export const noAssessmentPolicy: PolicyInput = { ...calmPolicy, assessment: { ...calmPolicy.assessment, requiredForTiers: [] } };
+
+/** No assessment and no risk sign-off: an accepted system goes straight into service. */
+export const triageOnlyPolicy: PolicyInput = { ...noAssessmentPolicy, riskTreatment: { ...calmPolicy.riskTreatment, requiredForTiers: [] } };

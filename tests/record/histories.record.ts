@@ -3,7 +3,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sampleIntake, startHarness, startStandaloneTriageTask, submitActionForm, type Harness } from '../helpers/harness';
-import { sampleAssessment } from '../helpers/assessments';
+import { sampleAssessment, sampleRiskRegister } from '../helpers/assessments';
 import { calmPolicy, hastyTriagePolicy, triageOnlyPolicy, withTriage } from '../helpers/policies';
 
 /** `npm run record-histories`: runs real scenarios and writes their histories for tests/replay.test.ts. */
@@ -38,6 +38,7 @@ describe('recording workflow histories', () => {
     h.usePolicy({
       ...hastyTriagePolicy,
       assessment: triageOnlyPolicy.assessment,
+      riskTreatment: triageOnlyPolicy.riskTreatment,
       tasks: { ...hastyTriagePolicy.tasks, intake_triage: { ...hastyTriagePolicy.tasks.intake_triage, steps: [{ role: 'governance_lead' }, { role: 'executive' }] } },
     });
     const systemId = await file('Recorded escalation');
@@ -55,7 +56,7 @@ describe('recording workflow histories', () => {
     await h.decide(triage.id, 'lead', 'accept');
     await eventually(async () => ((await h.api('GET', `/api/v1/tasks/${triage.id}`, { as: 'lead' })).body.task.currentStep === 1 ? true : undefined));
     await h.decide(triage.id, 'executive', 'accept');
-    await stateIs(systemId, 'risk_treatment');
+    await stateIs(systemId, 'active');
     await record('escalated-revised-amended-accepted', systemId);
   });
 
@@ -99,11 +100,11 @@ describe('recording workflow histories', () => {
     await h.decide(taskId, seat, 'accept');
     expect(await handle.result()).toMatchObject({ status: 'decided', choice: 'accept' });
     await h.decide(triageId, 'lead', 'accept');
-    await stateIs(systemId, 'risk_treatment');
+    await stateIs(systemId, 'active');
     await record('quorum-continued-as-new', systemId);
   });
 
-  it('records an impact assessment sent back once by a specialist, then approved by all of them', async () => {
+  it('records onboarding: an impact assessment sent back once then approved, and a risk treatment plan signed off', async () => {
     h.usePolicy(calmPolicy);
     const systemId = await file('Recorded assessment', { useCategory: 'customer_service' });
     await h.decide((await openTask(systemId, 'intake_triage')).id, 'lead', 'accept');
@@ -125,7 +126,12 @@ describe('recording workflow histories', () => {
     await h.decide(resubmission.id, 'owner', 'submit', { submission: sampleAssessment({ measures: ['hand-over button', 'messages deleted after 30 days'] }) });
     const second = await reviewsOf(2);
     for (const who of ['privacy', 'risk']) await h.decide(by(second, who), who as 'privacy' | 'risk', 'approve');
-    await stateIs(systemId, 'risk_treatment');
-    await record('assessment-revised-approved', systemId);
+    await h.decide((await openTask(systemId, 'risk_treatment_plan')).id, 'owner', 'submit', { submission: sampleRiskRegister('high') });
+    const signoff = await openTask(systemId, 'risk_signoff');
+    await h.decide(signoff.id, 'risk', 'approve');
+    await eventually(async () => ((await h.api('GET', `/api/v1/tasks/${signoff.id}`, { as: 'lead' })).body.task.currentStep === 1 ? true : undefined));
+    await h.decide(signoff.id, 'executive', 'approve');
+    await stateIs(systemId, 'active');
+    await record('onboarding-assessed-signed-off', systemId);
   });
 });

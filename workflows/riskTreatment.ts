@@ -1,0 +1,51 @@
+import { proxyActivities } from '@temporalio/workflow';
+import { residualRiskOf, type RiskRegister } from '../domain/risk';
+import type { TaskSubject } from '../domain/task';
+import type { Activities } from '../activities';
+import type { RiskTreatmentInput, RiskTreatmentOutcome } from './contracts';
+import { startHumanTask } from './startHumanTask';
+
+const { saveRiskRegister, recordRiskTreatmentOutcome } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  // Every activity is safe to repeat, and a sign-off must outlast a database outage: retry until it works.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const noPlanYet: TaskSubject = { hash: '0'.repeat(64), version: 0 };
+
+/**
+ * Risk treatment sign-off (ISO/IEC 23894): the owner proposes a risk register; one sign-off task,
+ * whose sequential chain the policy picks by the register's residual risk (for high residual risk the
+ * risk officer, then an executive), decides on that version's hash. Changes requested: a new version.
+ */
+export async function riskTreatmentWorkflow(input: RiskTreatmentInput): Promise<RiskTreatmentOutcome> {
+  const { systemId, ownerId, tier, policy } = input;
+  const common = { systemId, systemOwnerId: ownerId, tier, policyVersion: policy.version };
+  let previous = noPlanYet;
+
+  for (let version = 1; ; version++) {
+    const planTask = await startHumanTask({ ...common, kind: 'risk_treatment_plan', requesterId: input.requesterId, policy: policy.tasks.risk_treatment_plan, subject: previous });
+    const plan = await planTask.handle.result();
+    if (plan.status !== 'decided') return { outcome: 'expired', version: version - 1, residualRisk: null };
+    const register = plan.submission as RiskRegister;
+    const residualRisk = residualRiskOf(register);
+    const subject = await saveRiskRegister({ systemId, version, content: register, submittedBy: plan.votes[0].actorId });
+
+    const chain = policy.riskTreatment.signoffByResidual[residualRisk];
+    const signoffTask = await startHumanTask({
+      ...common,
+      kind: 'risk_signoff',
+      requesterId: ownerId,
+      policy: { ...policy.tasks.risk_signoff, steps: chain, stepsByTier: {} },
+      subject,
+    });
+    const signoff = await signoffTask.handle.result();
+    const approved = signoff.status === 'decided' && signoff.choice === 'approve';
+    const changes = signoff.status === 'decided' && signoff.choice === 'request_changes' && version <= policy.riskTreatment.maxRevisionRounds;
+    const outcome = approved ? 'approved' : changes ? 'changes_requested' : 'rejected';
+    await recordRiskTreatmentOutcome({ systemId, version, outcome });
+    if (outcome === 'approved') return { outcome, version, residualRisk };
+    if (outcome === 'rejected') return { outcome, version, residualRisk: null };
+    previous = subject;
+  }
+}
