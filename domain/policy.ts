@@ -2,7 +2,7 @@ import ms from 'ms';
 import { z } from 'zod';
 import { roles } from './principal';
 import { dataCategories, decisionRoles, humanOversightModes, impactAreas, riskTiers, useCategories, type RiskTier } from './system';
-import { approvalRuleSchema, taskKindNames } from './task';
+import { approvalRuleSchema, taskKindNames, type TaskKind } from './task';
 
 /** A duration as milliseconds or as text such as "3d", "48h" or "5s". */
 export const durationSchema = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
@@ -132,6 +132,26 @@ export const defaultTriageRules: PolicyInput['triage']['rules'] = [
 
 const standardTimeoutOutcome = { low: 'expire', medium: 'expire', high: 'reject', prohibited: 'reject' } as const;
 
+/** An owner's document (an assessment, a plan): weeks to write, reminders, then their manager and the leads told. */
+const ownerSubmission = {
+  steps: [{ role: 'system_owner' }],
+  slaByTier: { low: '30d', medium: '21d', high: '14d', prohibited: '14d' },
+  reminderPoints: [0.5, 0.9],
+  escalationLadder: [{ action: 'notify', target: 'manager', window: '7d' }, { action: 'notify', target: 'governance_lead', window: '7d' }],
+  timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'expire', prohibited: 'expire' },
+} satisfies PolicyInput['tasks'][TaskKind];
+
+/** A specialist's decision on a document: days, then their manager told and a governance lead added. */
+const specialistDecision = {
+  slaByTier: { low: '10d', medium: '7d', high: '5d', prohibited: '5d' },
+  reminderPoints: [0.5, 0.9],
+  escalationLadder: [
+    { action: 'notify', target: 'manager', window: '2d' },
+    { action: 'add', target: 'governance_lead', window: '3d' },
+  ],
+  timeoutOutcomeByTier: standardTimeoutOutcome,
+} satisfies Omit<PolicyInput['tasks'][TaskKind], 'steps'>;
+
 /** The shipped policy: real-world durations. */
 export const defaultPolicy: PolicyInput = {
   name: 'default',
@@ -175,42 +195,12 @@ export const defaultPolicy: PolicyInput = {
       escalationLadder: [{ action: 'notify', target: 'manager', window: '3d' }],
       timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'expire', prohibited: 'expire' },
     },
-    impact_assessment: {
-      steps: [{ role: 'system_owner' }],
-      slaByTier: { low: '30d', medium: '21d', high: '14d', prohibited: '14d' },
-      reminderPoints: [0.5, 0.9],
-      escalationLadder: [{ action: 'notify', target: 'manager', window: '7d' }, { action: 'notify', target: 'governance_lead', window: '7d' }],
-      timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'expire', prohibited: 'expire' },
-    },
-    impact_review: {
-      // The reviewer role of each parallel review comes from assessment.reviewersByTier.
-      steps: [{ role: 'risk_officer' }],
-      slaByTier: { low: '10d', medium: '7d', high: '5d', prohibited: '5d' },
-      reminderPoints: [0.5, 0.9],
-      escalationLadder: [
-        { action: 'notify', target: 'manager', window: '2d' },
-        { action: 'add', target: 'governance_lead', window: '3d' },
-      ],
-      timeoutOutcomeByTier: standardTimeoutOutcome,
-    },
-    risk_treatment_plan: {
-      steps: [{ role: 'system_owner' }],
-      slaByTier: { low: '30d', medium: '21d', high: '14d', prohibited: '14d' },
-      reminderPoints: [0.5, 0.9],
-      escalationLadder: [{ action: 'notify', target: 'manager', window: '7d' }, { action: 'notify', target: 'governance_lead', window: '7d' }],
-      timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'expire', prohibited: 'expire' },
-    },
-    risk_signoff: {
-      // The chain comes from riskTreatment.signoffByResidual.
-      steps: [{ role: 'risk_officer' }],
-      slaByTier: { low: '10d', medium: '7d', high: '5d', prohibited: '5d' },
-      reminderPoints: [0.5, 0.9],
-      escalationLadder: [
-        { action: 'notify', target: 'manager', window: '2d' },
-        { action: 'add', target: 'governance_lead', window: '3d' },
-      ],
-      timeoutOutcomeByTier: standardTimeoutOutcome,
-    },
+    impact_assessment: ownerSubmission,
+    // The reviewer role of each parallel review comes from assessment.reviewersByTier.
+    impact_review: { ...specialistDecision, steps: [{ role: 'risk_officer' }] },
+    risk_treatment_plan: ownerSubmission,
+    // The chain comes from riskTreatment.signoffByResidual.
+    risk_signoff: { ...specialistDecision, steps: [{ role: 'risk_officer' }] },
   },
 };
 
