@@ -37,13 +37,12 @@ export function createAssessmentActivities({ pool }: ActivityDeps) {
       reviews: { role: string; status: string; choice?: string }[];
     }) {
       await inTransaction(pool, async (db) => {
-        await db.query('UPDATE impact_assessments SET outcome = $3, impact_level = $4, decided_at = now() WHERE system_id = $1 AND version = $2', [
-          input.systemId,
-          input.version,
-          input.outcome,
-          input.outcome === 'approved' ? input.impactLevel : null,
-        ]);
-        if (input.outcome === 'approved') {
+        // Only the first attempt decides; a retry finds the verdict set and changes nothing twice.
+        const decided = await db.query(
+          'UPDATE impact_assessments SET outcome = $3, impact_level = $4, decided_at = now() WHERE system_id = $1 AND version = $2 AND outcome IS NULL',
+          [input.systemId, input.version, input.outcome, input.outcome === 'approved' ? input.impactLevel : null],
+        );
+        if (decided.rowCount === 1 && input.outcome === 'approved') {
           await db.query('UPDATE ai_systems SET impact_level = $2, version = version + 1, updated_at = now() WHERE id = $1', [input.systemId, input.impactLevel]);
         }
         await appendAuditEvent(db, {

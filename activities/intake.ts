@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { appendAuditEvent } from '../db/audit';
 import { sha256Hex } from '../db/hashing';
-import { inTransaction } from '../db/pool';
-import { insertSystem, lockSystem, setIntake, setSystemState, setTriage } from '../db/systems';
+import { inTransaction, type Queryable } from '../db/pool';
+import { insertSystem, lockSystem, setIntake, setSystemState, setTriage, type AiSystem } from '../db/systems';
 import { IllegalTransitionError, type LifecycleState } from '../domain/lifecycle';
 import { canonicalJson } from '../domain/policy';
 import type { IntakeRequest } from '../domain/system';
@@ -15,6 +15,18 @@ const intakeSubject = (intake: IntakeRequest, version: number): TaskSubject => (
   hash: sha256Hex(canonicalJson(intake)),
   version,
 });
+
+/** A transition the lifecycle refuses will not succeed on a retry: fail the activity for good. */
+async function moveState(db: Queryable, system: AiSystem, to: LifecycleState) {
+  try {
+    await setSystemState(db, system, to);
+  } catch (error) {
+    if (error instanceof IllegalTransitionError) {
+      throw ApplicationFailure.create({ type: 'IllegalTransition', message: error.message, nonRetryable: true });
+    }
+    throw error;
+  }
+}
 
 export function createIntakeActivities({ pool }: ActivityDeps) {
   return {
@@ -71,7 +83,7 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
       await inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
         if (system.state === 'active') return;
-        await setSystemState(db, system, 'active');
+        await moveState(db, system, 'active');
         await db.query('UPDATE ai_systems SET next_review_due = $2 WHERE id = $1', [input.systemId, input.nextReviewDue]);
         await appendAuditEvent(db, {
           key: input.eventKey,
@@ -86,14 +98,7 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
       await inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
         if (system.state === input.to) return;
-        try {
-          await setSystemState(db, system, input.to);
-        } catch (error) {
-          if (error instanceof IllegalTransitionError) {
-            throw ApplicationFailure.create({ type: 'IllegalTransition', message: error.message, nonRetryable: true });
-          }
-          throw error;
-        }
+        await moveState(db, system, input.to);
         await appendAuditEvent(db, {
           key: input.eventKey,
           type: 'system.state_changed',

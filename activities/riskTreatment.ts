@@ -32,11 +32,12 @@ export function createRiskTreatmentActivities({ pool }: ActivityDeps) {
     /** The sign-off's verdict on one version; an approval records the system's residual risk. */
     async recordRiskTreatmentOutcome(input: { systemId: string; version: number; outcome: 'approved' | 'rejected' | 'changes_requested' }) {
       await inTransaction(pool, async (db) => {
+        // Only the first attempt decides; a retry finds the verdict set and changes nothing twice.
         const { rows } = await db.query<{ residual_risk: string }>(
-          'UPDATE risk_registers SET outcome = $3, decided_at = now() WHERE system_id = $1 AND version = $2 RETURNING residual_risk',
+          'UPDATE risk_registers SET outcome = $3, decided_at = now() WHERE system_id = $1 AND version = $2 AND outcome IS NULL RETURNING residual_risk',
           [input.systemId, input.version, input.outcome],
         );
-        if (input.outcome === 'approved') {
+        if (rows[0] && input.outcome === 'approved') {
           await db.query('UPDATE ai_systems SET residual_risk = $2, version = version + 1, updated_at = now() WHERE id = $1', [input.systemId, rows[0].residual_risk]);
         }
         await appendAuditEvent(db, {

@@ -34,10 +34,17 @@ export const impactAssessmentSchema = z.strictObject({
     languages: list(100, 1, 'language'),
   }),
   interestedParties: list(500, 1, 'interested party'),
-  impacts: z.array(impactSchema).min(1, 'name at least one impact, benefit or harm').max(100),
+  impacts: z
+    .array(impactSchema)
+    .min(1, 'name at least one impact, benefit or harm')
+    .max(100)
+    .refine((impacts) => impacts.some((impact) => impact.kind === 'harm'), 'name at least one foreseeable harm: every AI system can do some'),
   failuresAndMisuse: list(2000, 1, 'failure or foreseeable misuse'),
   measures: list(2000, 0),
-});
+}).refine(
+  (assessment) => assessment.measures.length > 0 || assessment.impacts.every((impact) => impact.kind === 'benefit' || impact.severity === 'low'),
+  { message: 'name the measures that address the medium and high harms', path: ['measures'] },
+);
 export type ImpactAssessment = z.output<typeof impactAssessmentSchema>;
 
 /** The impact level an assessment sets: the most severe harm it names (no harm named: low). */

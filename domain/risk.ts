@@ -33,6 +33,14 @@ const riskSchema = z
   .refine((risk) => risk.treatment === 'accept' || risk.controls.length > 0 || risk.treatment === 'avoid', {
     message: 'name the Annex A controls that mitigate or transfer this risk',
     path: ['controls'],
+  })
+  .refine((risk) => riskLevels.indexOf(risk.residual) <= riskLevels.indexOf(risk.impact), {
+    message: 'a treatment cannot leave more risk than the impact it started from',
+    path: ['residual'],
+  })
+  .refine((risk) => risk.treatment !== 'accept' || risk.residual === risk.impact, {
+    message: 'an accepted risk is not treated: its residual rating is its impact',
+    path: ['residual'],
   });
 
 export const riskRegisterSchema = z.strictObject({

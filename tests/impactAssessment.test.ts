@@ -44,6 +44,8 @@ describe('impact assessment (ISO/IEC 42005)', () => {
     expect(invalid.status).toBe(400);
     expect(invalid.body.message).toContain('deployment.geographies: name at least one geography');
     expect(invalid.body.message).toContain('impacts: name at least one impact');
+    const onlyBenefits = await h.decide(submission.id, 'owner', 'submit', { submission: { ...sampleAssessment(), impacts: [sampleAssessment().impacts[0]] } });
+    expect(onlyBenefits.body.message).toContain('name at least one foreseeable harm');
 
     expect((await h.decide(submission.id, 'owner', 'submit', { submission: sampleAssessment() })).status).toBe(200);
     const reviews = await openReviews(systemId, 2, 1);
@@ -52,6 +54,8 @@ describe('impact assessment (ISO/IEC 42005)', () => {
     expect(reviewBy(reviews, 'privacy')).toBeDefined();
     expect(reviewBy(reviews, 'risk')).toBeDefined();
     expect((await h.decide(reviewBy(reviews, 'privacy').id, 'owner', 'approve')).status).toBe(403);
+    // The review was asked for by the lead who accepted the intake: the owner cannot withdraw it either.
+    expect((await h.api('POST', `/api/v1/tasks/${reviewBy(reviews, 'risk').id}/withdraw`, { as: 'owner', body: {} })).status).toBe(403);
 
     for (const who of ['privacy', 'risk'] as const) expect((await h.decide(reviewBy(reviews, who).id, who, 'approve')).status).toBe(200);
     // Onboarding moves on to the risk treatment sign-off, whose plan the owner is now asked for.

@@ -31,10 +31,12 @@ describe('risk treatment sign-off (ISO/IEC 23894)', () => {
     const invalid = sampleRiskRegister();
     delete invalid.risks[1].acceptanceExpiresAt;
     invalid.risks[0].controls = ['A.99'];
+    invalid.risks[1].residual = 'high';
     const refused = await h.decide(plan.id, 'owner', 'submit', { submission: invalid });
     expect(refused.status).toBe(400);
     expect(refused.body.message).toContain('risks.1.acceptanceExpiresAt: an accepted risk needs acceptanceExpiresAt');
     expect(refused.body.message).toContain('an ISO/IEC 42001 Annex A control id');
+    expect(refused.body.message).toContain('risks.1.residual: a treatment cannot leave more risk than the impact it started from');
 
     expect((await h.decide(plan.id, 'owner', 'submit', { submission: sampleRiskRegister('low') })).status).toBe(200);
     const signoff = await openTask(systemId, 'risk_signoff');

@@ -77,6 +77,8 @@ export interface HumanTaskInput {
   tier: RiskTier;
   /** Who asked for the decision; never one of its deciders (segregation of duties). */
   requesterId: string;
+  /** Others who may not decide it either, e.g. whoever wrote the document under review. */
+  alsoExcludedIds?: string[];
   policy: TaskPolicy;
   policyVersion: string;
   subject: TaskSubject;

@@ -61,7 +61,10 @@ const refuse = (type: string, message: string) => ApplicationFailure.create({ ty
 export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTaskResult> {
   const { taskId, systemId, kind, policy } = input;
   const definition = taskKinds[kind];
-  const excludedIds = definition.decidedByOwner ? [input.requesterId] : [input.requesterId, input.systemOwnerId];
+  const excludedIds = [
+    ...(definition.decidedByOwner ? [input.requesterId] : [input.requesterId, input.systemOwnerId]),
+    ...(input.alsoExcludedIds ?? []),
+  ];
   const startedAt = Date.now();
   const state: CarriedTaskState = input.carried ?? {
     tier: input.tier,

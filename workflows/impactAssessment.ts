@@ -14,8 +14,11 @@ const { saveImpactAssessment, recordImpactAssessmentOutcome } = proxyActivities<
 /** Nothing has been assessed yet: the first submission task decides on no earlier version. */
 const noAssessmentYet: TaskSubject = { hash: '0'.repeat(64), version: 0 };
 
-const settles = (result: HumanTaskResult) =>
-  result.status === 'rejected_on_timeout' || (result.status === 'decided' && result.choice === 'reject');
+/** A review that makes approval of this version impossible: the other reviews are then withdrawn. */
+const blocksApproval = (result: HumanTaskResult) => result.status === 'rejected_on_timeout' || (result.status === 'decided' && result.choice !== 'approve');
+const rejects = (result: HumanTaskResult) => result.status === 'rejected_on_timeout' || (result.status === 'decided' && result.choice === 'reject');
+/** Whoever wrote the document: the submitter, and the person they stood in for. */
+const authorsOf = (result: HumanTaskResult) => result.votes.flatMap((vote) => [vote.actorId, ...(vote.onBehalfOf ? [vote.onBehalfOf] : [])]);
 
 /**
  * Impact assessment (ISO/IEC 42005): the owner submits a structured assessment; the specialist
@@ -46,7 +49,9 @@ export async function impactAssessmentWorkflow(input: ImpactAssessmentInput): Pr
         startHumanTask({
           ...common,
           kind: 'impact_review',
-          requesterId: ownerId,
+          // The lead who accepted the intake asked for the assessment; owner and authors never review it.
+          requesterId: input.requesterId,
+          alsoExcludedIds: authorsOf(submission),
           policy: { ...policy.tasks.impact_review, steps: [{ role, rule: { type: 'any' } }], stepsByTier: {} },
           subject,
         }).then((review) => ({ role, ...review })),
@@ -55,18 +60,25 @@ export async function impactAssessmentWorkflow(input: ImpactAssessmentInput): Pr
     const results = await Promise.all(
       reviews.map(async (review) => {
         const result = await review.handle.result();
-        if (settles(result)) {
-          const rejecter = result.votes[0]?.actorId ?? ownerId;
+        if (blocksApproval(result)) {
+          const decider = result.votes[0]?.actorId ?? input.requesterId;
           for (const other of reviews) {
-            if (other !== review) other.handle.signal(requestWithdrawnSignal, { actorId: rejecter, reason: `${review.role} rejected the assessment` }).catch(() => undefined);
+            if (other !== review) {
+              other.handle.signal(requestWithdrawnSignal, { actorId: decider, reason: `the ${review.role} review did not approve this version` }).catch(() => undefined);
+            }
           }
         }
         return { role: review.role, result };
       }),
     );
 
-    const rejected = results.some(({ result }) => settles(result));
+    const rejected = results.some(({ result }) => rejects(result));
     const approved = results.every(({ result }) => result.status === 'decided' && result.choice === 'approve');
+    const changesAsked = results.some(({ result }) => result.status === 'decided' && result.choice === 'request_changes');
+    if (!approved && !rejected && !changesAsked) {
+      // Reviewers ran out of time: that is not the owner's failing, and no verdict is recorded for it.
+      return { outcome: 'expired', version, impactLevel: null };
+    }
     const roundsLeft = version <= policy.assessment.maxRevisionRounds;
     const outcome = approved ? 'approved' : rejected || !roundsLeft ? 'rejected' : 'changes_requested';
     const impactLevel = impactLevelOf(content);

@@ -134,11 +134,15 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
     });
 
     await move('assessment', 'triage accepted');
+    if (tier === 'prohibited') {
+      // A prohibited practice is never put into service, whatever a triage decided.
+      return finish('rejected', 'the prohibited tier cannot be put into service (EU AI Act prohibited practice)');
+    }
     let assessedBecause = `the ${tier} tier needs no impact assessment under this policy`;
     if (policy.assessment.requiredForTiers.includes(tier)) {
       const assessed = await executeChild(impactAssessmentWorkflow, child('impact_assessment', workflowIds.assessment(systemId)));
       if (assessed.outcome === 'rejected') return finish('rejected', `impact assessment version ${assessed.version} rejected`);
-      if (assessed.outcome === 'expired') return finish('assessment', 'the impact assessment was not submitted in time', 'system.assessment_expired');
+      if (assessed.outcome === 'expired') return finish('assessment', 'the impact assessment was not completed in time', 'system.assessment_expired');
       assessedBecause = `impact assessment version ${assessed.version} approved; impact level ${assessed.impactLevel}`;
     }
 
@@ -147,7 +151,7 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
     if (policy.riskTreatment.requiredForTiers.includes(tier)) {
       const treated = await executeChild(riskTreatmentWorkflow, child('risk_treatment', workflowIds.riskTreatment(systemId)));
       if (treated.outcome === 'rejected') return finish('rejected', `risk treatment plan version ${treated.version} rejected`);
-      if (treated.outcome === 'expired') return finish('risk_treatment', 'the risk treatment plan was not submitted in time', 'system.risk_treatment_expired');
+      if (treated.outcome === 'expired') return finish('risk_treatment', 'the risk treatment plan was not completed in time', 'system.risk_treatment_expired');
       treatedBecause = `risk treatment plan version ${treated.version} signed off; residual risk ${treated.residualRisk}`;
     }
 

@@ -35,11 +35,15 @@ export async function riskTreatmentWorkflow(input: RiskTreatmentInput): Promise<
     const signoffTask = await startHumanTask({
       ...common,
       kind: 'risk_signoff',
-      requesterId: ownerId,
+      // The lead who accepted the intake asked for the plan; owner and authors never sign it off.
+      requesterId: input.requesterId,
+      alsoExcludedIds: plan.votes.flatMap((vote) => [vote.actorId, ...(vote.onBehalfOf ? [vote.onBehalfOf] : [])]),
       policy: { ...policy.tasks.risk_signoff, steps: chain, stepsByTier: {} },
       subject,
     });
     const signoff = await signoffTask.handle.result();
+    // Signers running out of time is not the owner's failing: no verdict, the plan waits for the leads.
+    if (signoff.status === 'expired' || signoff.status === 'withdrawn') return { outcome: 'expired', version, residualRisk: null };
     const approved = signoff.status === 'decided' && signoff.choice === 'approve';
     const changes = signoff.status === 'decided' && signoff.choice === 'request_changes' && version <= policy.riskTreatment.maxRevisionRounds;
     const outcome = approved ? 'approved' : changes ? 'changes_requested' : 'rejected';

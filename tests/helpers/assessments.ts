@@ -32,7 +32,7 @@ export const sampleRiskRegister = (residual: 'low' | 'medium' | 'high' = 'low'):
       title: 'Wrong order information given to customers',
       source: 'model hallucination',
       likelihood: 'possible',
-      impact: 'medium',
+      impact: 'high',
       treatment: 'mitigate',
       controls: ['A.6.2.4', 'A.8.2'],
       residual,
