@@ -104,7 +104,16 @@ ${pack.assessments.map((assessment) => html`<tr><td>${assessment.version}</td><t
 </tbody>
 </table>`}
 
-<h2>Risk register, incidents and reviews</h2>
+<h2>Risk treatment plans (ISO/IEC 23894)</h2>
+${pack.riskRegister.length === 0 ? html`<p class="none">None submitted.</p>` : pack.riskRegister.map((plan) => html`<table>
+<caption>Risk register version ${plan.version}: ${plan.outcome ?? 'awaiting sign-off'}, residual risk ${plan.residualRisk}, submitted by ${person(plan.submittedBy)} ${when(plan.submittedAt)} (hash <span class="hash">${plan.contentHash}</span>)</caption>
+<thead><tr><th scope="col">Risk</th><th scope="col">Source</th><th scope="col">Likelihood</th><th scope="col">Impact</th><th scope="col">Treatment</th><th scope="col">Annex A controls</th><th scope="col">Residual</th><th scope="col">Owner</th><th scope="col">Accepted until</th></tr></thead>
+<tbody>
+${plan.content.risks.map((risk) => html`<tr><td>${risk.id}: ${risk.title}</td><td>${risk.source}</td><td>${risk.likelihood}</td><td>${risk.impact}</td><td>${risk.treatment}</td><td>${risk.controls.join(', ')}</td><td>${risk.residual}</td><td>${risk.owner}</td><td>${risk.acceptanceExpiresAt ?? '—'}</td></tr>\n`)}
+</tbody>
+</table>`)}
+
+<h2>Incidents and reviews</h2>
 <p class="none">None recorded: aims-flow does not run these processes yet.</p>
 
 <h2>ISO/IEC 42001 Annex A controls</h2>

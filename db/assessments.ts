@@ -1,4 +1,5 @@
 import type { ImpactAssessment, ImpactLevel } from '../domain/assessment';
+import type { RiskLevel, RiskRegister } from '../domain/risk';
 import type { Queryable } from './pool';
 
 export interface ImpactAssessmentRecord {
@@ -23,6 +24,32 @@ export async function impactAssessmentsOf(db: Queryable, systemId: string): Prom
     submittedAt: row.submitted_at.toISOString(),
     outcome: row.outcome,
     impactLevel: row.impact_level,
+    decidedAt: row.decided_at?.toISOString() ?? null,
+  }));
+}
+
+export interface RiskRegisterRecord {
+  version: number;
+  content: RiskRegister;
+  contentHash: string;
+  residualRisk: RiskLevel;
+  submittedBy: string;
+  submittedAt: string;
+  outcome: 'approved' | 'rejected' | 'changes_requested' | null;
+  decidedAt: string | null;
+}
+
+/** Every submitted version of a system's risk treatment plan, oldest first. */
+export async function riskRegistersOf(db: Queryable, systemId: string): Promise<RiskRegisterRecord[]> {
+  const { rows } = await db.query('SELECT * FROM risk_registers WHERE system_id = $1 ORDER BY version', [systemId]);
+  return rows.map((row) => ({
+    version: row.version,
+    content: row.content,
+    contentHash: row.content_hash,
+    residualRisk: row.residual_risk,
+    submittedBy: row.submitted_by,
+    submittedAt: row.submitted_at.toISOString(),
+    outcome: row.outcome,
     decidedAt: row.decided_at?.toISOString() ?? null,
   }));
 }

@@ -1,6 +1,6 @@
 import { controlEvidence, type ControlEvidence } from '../domain/standards';
 import { chainedAuditTrail, verifyAuditChain, type ChainedAuditEvent, type ChainVerification } from './auditVerify';
-import { impactAssessmentsOf, type ImpactAssessmentRecord } from './assessments';
+import { impactAssessmentsOf, riskRegistersOf, type ImpactAssessmentRecord, type RiskRegisterRecord } from './assessments';
 import type { Pool } from './pool';
 import { principalsByIds } from './principals';
 import type { AiSystem } from './systems';
@@ -8,7 +8,7 @@ import { decisionsOfTasks, listTasks, type DecisionRecord, type TaskRecord } fro
 
 /**
  * Everything aims-flow records about one AI system, for an auditor. The lists that later processes
- * fill (risk register, incidents, reviews) are present and empty until then, so the shape stays the same.
+ * fill (incidents, reviews) are present and empty until then, so the shape stays the same.
  */
 export interface EvidencePack {
   generatedAt: string;
@@ -17,7 +17,7 @@ export interface EvidencePack {
   triage: { tier: AiSystem['riskTier']; rule: string | null; reason: string | null; policyVersion: string };
   tasks: (TaskRecord & { decisions: DecisionRecord[] })[];
   assessments: ImpactAssessmentRecord[];
-  riskRegister: [];
+  riskRegister: RiskRegisterRecord[];
   incidents: [];
   reviews: [];
   auditTrail: ChainedAuditEvent[];
@@ -30,11 +30,12 @@ export interface EvidencePack {
 const tasksOfSystemLimit = 10_000;
 
 export async function loadEvidencePack(pool: Pool, system: AiSystem): Promise<EvidencePack> {
-  const [tasks, auditTrail, chainVerification, assessments] = await Promise.all([
+  const [tasks, auditTrail, chainVerification, assessments, riskRegister] = await Promise.all([
     listTasks(pool, { systemId: system.id, limit: tasksOfSystemLimit }),
     chainedAuditTrail(pool, system.id),
     verifyAuditChain(pool),
     impactAssessmentsOf(pool, system.id),
+    riskRegistersOf(pool, system.id),
   ]);
   tasks.sort((a, b) => a.openedAt.localeCompare(b.openedAt) || a.id.localeCompare(b.id));
   const decisions = await decisionsOfTasks(pool, tasks.map((task) => task.id));
@@ -60,7 +61,7 @@ export async function loadEvidencePack(pool: Pool, system: AiSystem): Promise<Ev
     triage: { tier: system.riskTier, rule: system.triageRule, reason: system.triageReason, policyVersion: system.policyVersion },
     tasks: withDecisions,
     assessments,
-    riskRegister: [],
+    riskRegister,
     incidents: [],
     reviews: [],
     auditTrail,

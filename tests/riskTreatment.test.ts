@@ -52,6 +52,10 @@ describe('risk treatment sign-off (ISO/IEC 23894)', () => {
     expect(Math.round((system.next_review_due.getTime() - Date.now()) / 86_400_000)).toBe(730);
     const { rows } = await h.pool.query('SELECT version, outcome, residual_risk FROM risk_registers WHERE system_id = $1', [systemId]);
     expect(rows).toEqual([{ version: 1, outcome: 'approved', residual_risk: 'low' }]);
+    const { body: pack } = await h.api('GET', `/api/v1/systems/${systemId}/evidence`, { as: 'auditor' });
+    expect(pack.riskRegister).toEqual([expect.objectContaining({ version: 1, outcome: 'approved', residualRisk: 'low', content: sampleRiskRegister('low') })]);
+    const page = await h.api('GET', `/api/v1/systems/${systemId}/evidence?format=html`, { as: 'auditor' });
+    expect(page.body).toContain('R1: Wrong order information given to customers');
   });
 
   it('sends a high residual risk through the risk officer and then an executive, and back to the owner on changes requested', async () => {
