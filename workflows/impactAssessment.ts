@@ -59,7 +59,8 @@ export async function impactAssessmentWorkflow(input: ImpactAssessmentInput): Pr
     );
     const results = await Promise.all(
       reviews.map(async (review) => {
-        const result = await review.handle.result();
+        // A review task that failed (e.g. nobody at all could be seated) gives no verdict, like one that expired.
+        const result: HumanTaskResult = await review.handle.result().catch(() => ({ taskId: review.taskId, status: 'expired' as const, votes: [] }));
         if (blocksApproval(result)) {
           const decider = result.votes[0]?.actorId ?? input.requesterId;
           for (const other of reviews) {

@@ -2,7 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import { residualRiskOf, type RiskRegister } from '../domain/risk';
 import type { TaskSubject } from '../domain/task';
 import type { Activities } from '../activities';
-import type { RiskTreatmentInput, RiskTreatmentOutcome } from './contracts';
+import type { HumanTaskResult, RiskTreatmentInput, RiskTreatmentOutcome } from './contracts';
 import { startHumanTask } from './startHumanTask';
 
 const { saveRiskRegister, recordRiskTreatmentOutcome } = proxyActivities<Activities>({
@@ -41,7 +41,10 @@ export async function riskTreatmentWorkflow(input: RiskTreatmentInput): Promise<
       policy: { ...policy.tasks.risk_signoff, steps: chain, stepsByTier: {} },
       subject,
     });
-    const signoff = await signoffTask.handle.result();
+    // A sign-off task that failed (e.g. nobody at all could be seated) gives no verdict, like one that expired.
+    const signoff: HumanTaskResult = await signoffTask.handle
+      .result()
+      .catch(() => ({ taskId: signoffTask.taskId, status: 'expired' as const, votes: [] }));
     // Signers running out of time is not the owner's failing: no verdict, the plan waits for the leads.
     if (signoff.status === 'expired' || signoff.status === 'withdrawn') return { outcome: 'expired', version, residualRisk: null };
     const approved = signoff.status === 'decided' && signoff.choice === 'approve';
