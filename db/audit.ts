@@ -62,13 +62,16 @@ export async function auditTrail(client: Queryable, filter: { systemId?: string;
     `SELECT seq, type, system_id, task_id, actor_id, data, occurred_at FROM audit_events WHERE ${column} = $1 ORDER BY seq`,
     [filter.taskId ?? filter.systemId],
   );
-  return rows.map((row) => ({
-    seq: Number(row.seq),
-    type: row.type,
-    systemId: row.system_id,
-    taskId: row.task_id,
-    actorId: row.actor_id,
-    data: row.data,
-    occurredAt: row.occurred_at.toISOString(),
-  }));
+  return rows.map(toAuditEvent);
 }
+
+/** An audit_events row as the event the api and the evidence pack show. */
+export const toAuditEvent = (row: Record<string, any>): AuditEvent => ({
+  seq: Number(row.seq),
+  type: row.type,
+  systemId: row.system_id,
+  taskId: row.task_id,
+  actorId: row.actor_id,
+  data: row.data,
+  occurredAt: row.occurred_at.toISOString(),
+});

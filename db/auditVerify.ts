@@ -1,4 +1,4 @@
-import { chainedHash, genesisHash } from './audit';
+import { chainedHash, genesisHash, toAuditEvent, type AuditEvent } from './audit';
 import type { Pool, Queryable } from './pool';
 
 export type BrokenLinkReason = 'hash mismatch' | 'prev_hash mismatch';
@@ -90,15 +90,8 @@ export async function verifyAuditChain(pool: Pool, options: { pageSize?: number 
   }
 }
 
-export interface ChainedAuditEvent {
-  seq: number;
+export interface ChainedAuditEvent extends AuditEvent {
   eventKey: string;
-  type: string;
-  systemId: string | null;
-  taskId: string | null;
-  actorId: string | null;
-  data: Record<string, unknown>;
-  occurredAt: string;
   prevHash: string;
   hash: string;
 }
@@ -110,16 +103,5 @@ export async function chainedAuditTrail(db: Queryable, systemId: string): Promis
      FROM audit_events WHERE system_id = $1 ORDER BY seq`,
     [systemId],
   );
-  return rows.map((row) => ({
-    seq: Number(row.seq),
-    eventKey: row.event_key,
-    type: row.type,
-    systemId: row.system_id,
-    taskId: row.task_id,
-    actorId: row.actor_id,
-    data: row.data,
-    occurredAt: row.occurred_at.toISOString(),
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  }));
+  return rows.map((row) => ({ ...toAuditEvent(row), eventKey: row.event_key, prevHash: row.prev_hash, hash: row.hash }));
 }
