@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { oneOf, text } from './fields';
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const list = (max: number, atLeast = 1, what = 'entry') =>
   z.array(text(max)).min(atLeast, atLeast ? `name at least ${atLeast === 1 ? 'one' : atLeast} ${what}` : undefined).max(50);
 
@@ -10,10 +10,10 @@ export type ImpactLevel = (typeof impactSeverities)[number];
 /** One actual or reasonably foreseeable impact (ISO/IEC 42005 clause 6): on whom, good or bad, how much. */
 const impactSchema = z.strictObject({
   description: text(2000),
-  on: z.enum(['individuals', 'groups', 'society'], { error: () => 'choose one of: individuals, groups, society' }),
-  kind: z.enum(['benefit', 'harm'], { error: () => 'choose one of: benefit, harm' }),
-  severity: z.enum(impactSeverities, { error: () => `choose one of: ${impactSeverities.join(', ')}` }),
-  likelihood: z.enum(['rare', 'possible', 'likely'], { error: () => 'choose one of: rare, possible, likely' }),
+  on: oneOf(['individuals', 'groups', 'society']),
+  kind: oneOf(['benefit', 'harm']),
+  severity: oneOf(impactSeverities),
+  likelihood: oneOf(['rare', 'possible', 'likely']),
 });
 
 /** The content of an AI system impact assessment, after ISO/IEC 42005 clause 6. */

@@ -1,9 +1,7 @@
 import { z } from 'zod';
+import { oneOf, text } from './fields';
 import { annexAControls } from './standards';
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
-const oneOf = <T extends readonly [string, ...string[]]>(options: T) =>
-  z.enum(options, { error: () => `choose one of: ${options.join(', ')}` });
 
 export const riskLevels = ['low', 'medium', 'high'] as const;
 export type RiskLevel = (typeof riskLevels)[number];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oneOf, text } from './fields';
 
 export const provenances = ['in_house', 'vendor', 'embedded_third_party'] as const;
 export const useCategories = [
@@ -25,11 +26,6 @@ export const humanOversightModes = ['in_the_loop', 'on_the_loop', 'none'] as con
 export const riskTiers = ['low', 'medium', 'high', 'prohibited'] as const;
 export type RiskTier = (typeof riskTiers)[number];
 
-/** A choice among fixed options, with a message a person can act on. */
-const oneOf = <T extends readonly [string, ...string[]]>(options: T) =>
-  z.enum(options, { error: () => `choose one of: ${options.join(', ')}` });
-
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 
 /** What a system owner files when registering an AI system (DESIGN.md §4). */
 export const intakeRequestSchema = z.strictObject({
