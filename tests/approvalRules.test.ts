@@ -21,12 +21,7 @@ async function fileIntake(name: string, overrides: Partial<IntakeRequest> = {}) 
   return response.body.systemId as string;
 }
 
-async function openTriage(systemId: string) {
-  return eventually(async () => {
-    const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
-    return body.openTasks?.find((task: { kind: string }) => task.kind === 'intake_triage');
-  });
-}
+const openTriage = (systemId: string) => h.openTask(systemId, 'intake_triage');
 
 const taskDetail = async (taskId: string) => (await h.api('GET', `/api/v1/tasks/${taskId}`, { as: 'lead' })).body;
 const seated = (task: { assignees: { principalId: string }[] }) => task.assignees.map((assignee) => assignee.principalId);

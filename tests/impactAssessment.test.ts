@@ -18,11 +18,7 @@ async function acceptedMediumIntake(name: string) {
   return systemId;
 }
 
-const openTask = (systemId: string, kind: string, where: (task: any) => boolean = () => true) =>
-  eventually(async () => {
-    const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
-    return body.openTasks?.find((task: { kind: string }) => task.kind === kind && where(task));
-  });
+const openTask = (systemId: string, kind: string, where?: (task: any) => boolean) => h.openTask(systemId, kind, where);
 const openReviews = (systemId: string, count: number, version: number) =>
   eventually(async () => {
     const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });

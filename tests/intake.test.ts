@@ -13,12 +13,7 @@ async function fileIntake(intake = sampleIntake(), headers: Record<string, strin
   return response.body.systemId as string;
 }
 
-async function openTaskOf(systemId: string, kind: string) {
-  return eventually(async () => {
-    const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
-    return body.openTasks?.find((task: { kind: string }) => task.kind === kind);
-  });
-}
+const openTaskOf = (systemId: string, kind: string) => h.openTask(systemId, kind);
 
 async function systemState(systemId: string, until: string) {
   return eventually(async () => {

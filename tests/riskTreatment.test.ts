@@ -12,11 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => h?.stop());
 
-const openTask = (systemId: string, kind: string, where: (task: any) => boolean = () => true) =>
-  eventually(async () => {
-    const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
-    return body.openTasks?.find((task: { kind: string }) => task.kind === kind && where(task));
-  });
+const openTask = (systemId: string, kind: string, where?: (task: any) => boolean) => h.openTask(systemId, kind, where);
 
 async function planRequested(name: string) {
   const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name }) });

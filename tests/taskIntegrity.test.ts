@@ -15,11 +15,7 @@ async function fileIntake(name: string, overrides: Partial<IntakeRequest> = {}, 
   return response.body.systemId as string;
 }
 
-const openTriage = (systemId: string, where: (task: any) => boolean = () => true) =>
-  eventually(async () => {
-    const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
-    return body.openTasks?.find((task: { kind: string }) => task.kind === 'intake_triage' && where(task));
-  });
+const openTriage = (systemId: string, where?: (task: any) => boolean) => h.openTask(systemId, 'intake_triage', where);
 const systemDetail = async (systemId: string) => (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body;
 const seated = (task: { assignees: { principalId: string }[] }) => task.assignees.map((assignee) => assignee.principalId).sort();
 

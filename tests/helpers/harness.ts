@@ -63,6 +63,8 @@ export interface Harness {
   taskQueue: string;
   api<T = any>(method: string, path: string, options?: { as?: CastMember | null; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   usePolicy(policy: PolicyInput): void;
+  /** Waits until the system has an open task of the kind (and matching `where`), as a governance lead sees it. */
+  openTask(systemId: string, kind: string, where?: (task: any) => boolean): Promise<any>;
   /** Decides through the API on the version of the subject the task shows now, as a person reviewing it would. */
   decide(taskId: string, as: CastMember, decision: string, extra?: { comment?: string; submission?: unknown; headers?: Record<string, string> }): Promise<ApiResponse>;
   startWorker(): Promise<void>;
@@ -172,6 +174,12 @@ export async function startHarness(
       const { body } = await harness.api('GET', `/api/v1/tasks/${taskId}`, { as });
       const snapshotHash = body.task?.subjectHash ?? '0'.repeat(64);
       return harness.api('POST', `/api/v1/tasks/${taskId}/decision`, { as, body: { decision, snapshotHash, ...extra }, headers });
+    },
+    openTask(systemId, kind, where = () => true) {
+      return eventually(async () => {
+        const { body } = await harness.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
+        return body.openTasks?.find((task: { kind: string }) => task.kind === kind && where(task));
+      });
     },
     usePolicy(policy) {
       deps.policy = preparePolicy(policy);
