@@ -22,3 +22,7 @@ export interface ApiDeps {
   /** Links in emails and the cookie's Secure flag come from here, never from the Host header. */
   publicBaseUrl: string;
 }
+
+/** Where a workflow is seen in the Temporal Web UI. */
+export const temporalUiLink = (deps: ApiDeps, workflowId: string) =>
+  `${deps.temporalUiUrl}/namespaces/${deps.temporal.options.namespace}/workflows/${workflowId}`;

@@ -17,7 +17,7 @@ import { describeAuditEvent } from '../../domain/timeline';
 import { workflowIds } from '../../workflows/contracts';
 import { canSeeSystem } from '../access';
 import { oversightRoles } from '../auth';
-import type { ApiDeps } from '../deps';
+import { temporalUiLink, type ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { html, notice, type SafeHtml } from '../html';
 import { fileIntake } from '../intake';
@@ -143,7 +143,7 @@ export function systemPages(deps: ApiDeps): Router {
       listTasks(deps.pool, { systemId: system.id, status: 'open', limit: 200 }),
       auditTrail(deps.pool, { systemId: system.id }),
     ]);
-    const temporalLink = `${deps.temporalUiUrl}/namespaces/${deps.temporal.options.namespace}/workflows/${workflowIds.intake(system.id)}`;
+    const temporalLink = temporalUiLink(deps, workflowIds.intake(system.id));
     sendPage(req, res, 200, system.name, html`
 <dl>
   <dt>State</dt><dd>${label(system.state)}</dd>

@@ -10,7 +10,7 @@ import { intakeRequestSchema } from '../../domain/system';
 import { decisionRefusals, workflowIds } from '../../workflows/contracts';
 import { canSeeSystem } from '../access';
 import { oversightRoles, requireRole } from '../auth';
-import type { ApiDeps } from '../deps';
+import { temporalUiLink, type ApiDeps } from '../deps';
 import { amendTaskSubject, withdrawIntake } from '../decisions';
 import { fileIntake } from '../intake';
 import { AppError, forbidden, notFound } from '../errors';
@@ -91,7 +91,7 @@ export function systemRoutes(deps: ApiDeps): Router {
       openTasks,
       tasks,
       history,
-      processes: [{ process: 'intake', workflowId, temporalUi: `${deps.temporalUiUrl}/namespaces/${deps.temporal.options.namespace}/workflows/${workflowId}` }],
+      processes: [{ process: 'intake', workflowId, temporalUi: temporalUiLink(deps, workflowId) }],
     });
   });
 
