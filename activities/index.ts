@@ -1,7 +1,9 @@
+import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Pool } from '../db/pool';
 import { createAssessmentActivities } from './assessment';
 import { createIntakeActivities } from './intake';
+import { createLifecycleActivities } from './lifecycle';
 import { createNotificationActivities } from './notifications';
 import { createRiskTreatmentActivities } from './riskTreatment';
 import { createTaskActivities } from './tasks';
@@ -11,12 +13,16 @@ export interface ActivityDeps {
   mailer: Transporter;
   mailFrom: string;
   publicBaseUrl: string;
+  /** For what activities do to other workflows: schedules, and cancelling a retired system's processes. */
+  temporal: Client;
+  taskQueue: string;
 }
 
 /** All activities, built from their dependencies by the worker (or by a test with its own). */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createIntakeActivities(deps),
+    ...createLifecycleActivities(deps),
     ...createAssessmentActivities(deps),
     ...createRiskTreatmentActivities(deps),
     ...createTaskActivities(deps),

@@ -17,7 +17,7 @@ const intakeSubject = (intake: IntakeRequest, version: number): TaskSubject => (
 });
 
 /** A transition the lifecycle refuses will not succeed on a retry: fail the activity for good. */
-async function moveState(db: Queryable, system: AiSystem, to: LifecycleState) {
+export async function moveState(db: Queryable, system: AiSystem, to: LifecycleState) {
   try {
     await setSystemState(db, system, to);
   } catch (error) {

@@ -13,15 +13,19 @@ export const lifecycleStates = [
 ] as const;
 export type LifecycleState = (typeof lifecycleStates)[number];
 
+/**
+ * Suspension (an incident's containment, a rejected re-assessment) takes a system out of service from
+ * any state after acceptance; resumption returns it to the state it was suspended from.
+ */
 const allowedTransitions: Record<LifecycleState, readonly LifecycleState[]> = {
   intake: ['assessment', 'rejected', 'withdrawn', 'retiring'],
   rejected: [],
   withdrawn: [],
-  assessment: ['risk_treatment', 'rejected', 'retiring'],
-  risk_treatment: ['active', 'assessment', 'rejected', 'retiring'],
+  assessment: ['risk_treatment', 'rejected', 'suspended', 'retiring'],
+  risk_treatment: ['active', 'assessment', 'rejected', 'suspended', 'retiring'],
   active: ['under_review', 'suspended', 'retiring'],
   under_review: ['active', 'assessment', 'suspended', 'retiring'],
-  suspended: ['active', 'retiring'],
+  suspended: ['active', 'under_review', 'assessment', 'risk_treatment', 'retiring'],
   retiring: ['retired'],
   retired: [],
 };

@@ -1,5 +1,6 @@
 import ms from 'ms';
 import { z } from 'zod';
+import { incidentSeverities } from './incident';
 import { roles } from './principal';
 import { dataCategories, decisionRoles, humanOversightModes, impactAreas, riskTiers, useCategories, type RiskTier } from './system';
 import { approvalRuleSchema, taskKindNames, type TaskKind } from './task';
@@ -16,6 +17,9 @@ export const durationSchema = z.union([z.number().int().positive(), z.string()])
 
 const tierMap = <T extends z.ZodType>(value: T) =>
   z.strictObject({ low: value, medium: value, high: value, prohibited: value });
+
+const severityMap = <T extends z.ZodType>(value: T) =>
+  z.strictObject(Object.fromEntries(incidentSeverities.map((severity) => [severity, value])) as Record<(typeof incidentSeverities)[number], T>);
 
 const triageRuleSchema = z.strictObject({
   id: z.string().min(1),
@@ -86,9 +90,27 @@ export const policySchema = z.strictObject({
     requiredForTiers: z.array(z.enum(riskTiers)).max(riskTiers.length),
     signoffByResidual: z.strictObject({ low: approvalChainSchema, medium: approvalChainSchema, high: approvalChainSchema }),
     maxRevisionRounds: z.number().int().min(0).max(10),
+    /** How long before an accepted risk's acceptance expires its re-acceptance task opens. */
+    reacceptanceNotice: durationSchema,
+    /** How far a re-acceptance extends the acceptance. */
+    reacceptanceTerm: durationSchema,
   }),
-  /** How long an active system runs before its periodic review is due. */
-  reviewIntervalByTier: tierMap(durationSchema),
+  /** Periodic review: one Temporal Schedule per active system. */
+  review: z.strictObject({
+    /** How long an active system runs between periodic reviews. */
+    intervalByTier: tierMap(durationSchema),
+    /** A review missed while the scheduler was down still starts if it is at most this late. */
+    catchupWindow: durationSchema,
+    /** How often each governance lead gets the digest of overdue reviews and tasks. */
+    digestEvery: durationSchema,
+  }),
+  /** Incident escalation: each stage's SLA and the ladder beyond it, by severity. */
+  incident: z.strictObject({
+    slaBySeverity: severityMap(z.strictObject({ acknowledge: durationSchema, contain: durationSchema, resolve: durationSchema })),
+    ladderBySeverity: severityMap(z.array(escalationLevelSchema).max(6)),
+    /** The regulatory reporting clock of a serious incident, from when it became known. */
+    seriousReportWithin: durationSchema,
+  }),
   tasks: z.record(z.enum(taskKindNames), taskPolicySchema).refine(
     (tasks) => taskKindNames.every((kind) => kind in tasks),
     `a policy sets every task kind: ${taskKindNames.join(', ')}`,
@@ -131,6 +153,8 @@ export const defaultTriageRules: PolicyInput['triage']['rules'] = [
 ];
 
 const standardTimeoutOutcome = { low: 'expire', medium: 'expire', high: 'reject', prohibited: 'reject' } as const;
+/** Work that must get done: running out of time never settles it, the process hands it on instead. */
+const allExpire = { low: 'expire', medium: 'expire', high: 'expire', prohibited: 'expire' } as const;
 
 /** An owner's document (an assessment, a plan): weeks to write, reminders, then their manager and the leads told. */
 const ownerSubmission = {
@@ -138,8 +162,25 @@ const ownerSubmission = {
   slaByTier: { low: '30d', medium: '21d', high: '14d', prohibited: '14d' },
   reminderPoints: [0.5, 0.9],
   escalationLadder: [{ action: 'notify', target: 'manager', window: '7d' }, { action: 'notify', target: 'governance_lead', window: '7d' }],
-  timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'expire', prohibited: 'expire' },
+  timeoutOutcomeByTier: allExpire,
 } satisfies PolicyInput['tasks'][TaskKind];
+
+/** A stage of an incident the owner works through; its SLA and ladder come from the incident's severity. */
+const incidentStage = {
+  steps: [{ role: 'system_owner' }],
+  slaByTier: { low: '1d', medium: '1d', high: '1d', prohibited: '1d' },
+  reminderPoints: [0.5],
+  escalationLadder: [],
+  timeoutOutcomeByTier: allExpire,
+} satisfies PolicyInput['tasks'][TaskKind];
+
+/** An item of the retirement checklist: a couple of weeks, then the holder's manager and the leads. */
+const checklistWork = {
+  slaByTier: { low: '14d', medium: '14d', high: '10d', prohibited: '10d' },
+  reminderPoints: [0.5, 0.9],
+  escalationLadder: [{ action: 'notify', target: 'manager', window: '3d' }, { action: 'add', target: 'governance_lead', window: '4d' }],
+  timeoutOutcomeByTier: allExpire,
+} satisfies Omit<PolicyInput['tasks'][TaskKind], 'steps'>;
 
 /** A specialist's decision on a document: days, then their manager told and a governance lead added. */
 const specialistDecision = {
@@ -175,8 +216,31 @@ export const defaultPolicy: PolicyInput = {
       high: [{ role: 'risk_officer' }, { role: 'executive' }],
     },
     maxRevisionRounds: 3,
+    reacceptanceNotice: '30d',
+    reacceptanceTerm: '365d',
   },
-  reviewIntervalByTier: { low: '730d', medium: '365d', high: '182d', prohibited: '182d' },
+  review: {
+    intervalByTier: { low: '730d', medium: '365d', high: '182d', prohibited: '182d' },
+    catchupWindow: '7d',
+    digestEvery: '7d',
+  },
+  incident: {
+    slaBySeverity: {
+      low: { acknowledge: '3d', contain: '10d', resolve: '30d' },
+      medium: { acknowledge: '1d', contain: '3d', resolve: '14d' },
+      high: { acknowledge: '4h', contain: '1d', resolve: '7d' },
+      critical: { acknowledge: '1h', contain: '4h', resolve: '3d' },
+    },
+    ladderBySeverity: {
+      low: [{ action: 'notify', target: 'manager', window: '2d' }, { action: 'add', target: 'governance_lead', window: '3d' }],
+      medium: [{ action: 'notify', target: 'manager', window: '1d' }, { action: 'add', target: 'governance_lead', window: '1d' }],
+      high: [{ action: 'add', target: 'governance_lead', window: '4h' }, { action: 'add', target: 'executive', window: '8h' }],
+      // The most severe reach an executive within the hour after a missed deadline.
+      critical: [{ action: 'add', target: 'executive', window: '1h' }, { action: 'add', target: 'governance_lead', window: '1h' }],
+    },
+    // EU AI Act Art. 73(2): no later than 15 days after becoming aware of a serious incident.
+    seriousReportWithin: '15d',
+  },
   tasks: {
     intake_triage: {
       steps: [{ role: 'governance_lead' }],
@@ -193,7 +257,7 @@ export const defaultPolicy: PolicyInput = {
       slaByTier: { low: '14d', medium: '10d', high: '7d', prohibited: '7d' },
       reminderPoints: [0.5, 0.9],
       escalationLadder: [{ action: 'notify', target: 'manager', window: '3d' }],
-      timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'expire', prohibited: 'expire' },
+      timeoutOutcomeByTier: allExpire,
     },
     impact_assessment: ownerSubmission,
     // The reviewer role of each parallel review comes from assessment.reviewersByTier.
@@ -201,6 +265,37 @@ export const defaultPolicy: PolicyInput = {
     risk_treatment_plan: ownerSubmission,
     // The chain comes from riskTreatment.signoffByResidual.
     risk_signoff: { ...specialistDecision, steps: [{ role: 'risk_officer' }] },
+    // The chain comes from riskTreatment.signoffByResidual for the risk's residual rating.
+    risk_reacceptance: { ...specialistDecision, steps: [{ role: 'risk_officer' }] },
+    review_attestation: {
+      ...ownerSubmission,
+      slaByTier: { low: '30d', medium: '21d', high: '14d', prohibited: '14d' },
+      // An overdue review goes to the owner's manager, then to the governance leads.
+      escalationLadder: [{ action: 'notify', target: 'manager', window: '7d' }, { action: 'add', target: 'governance_lead', window: '7d' }],
+    },
+    // The SLA and the ladder of the incident stages come from incident.slaBySeverity and ladderBySeverity.
+    incident_acknowledgement: incidentStage,
+    incident_containment: incidentStage,
+    incident_resolution: incidentStage,
+    incident_closure: { ...specialistDecision, steps: [{ role: 'governance_lead' }] },
+    incident_regulatory_report: {
+      steps: [{ role: 'legal_counsel' }],
+      // The SLA comes from incident.seriousReportWithin.
+      slaByTier: { low: '15d', medium: '15d', high: '15d', prohibited: '15d' },
+      reminderPoints: [0.5, 0.8, 0.95],
+      escalationLadder: [{ action: 'add', target: 'governance_lead', window: '1d' }, { action: 'add', target: 'executive', window: '1d' }],
+      timeoutOutcomeByTier: allExpire,
+    },
+    retirement_approval: {
+      ...specialistDecision,
+      steps: [{ role: 'governance_lead' }],
+      stepsByTier: { high: [{ role: 'governance_lead' }, { role: 'executive' }], prohibited: [{ role: 'governance_lead' }, { role: 'executive' }] },
+    },
+    retirement_data_disposal: { ...checklistWork, steps: [{ role: 'privacy_officer' }] },
+    retirement_access_revocation: { ...checklistWork, steps: [{ role: 'security_officer' }] },
+    retirement_user_notice: { ...checklistWork, steps: [{ role: 'system_owner' }] },
+    retirement_archive: { ...checklistWork, steps: [{ role: 'governance_lead' }] },
+    retirement_signoff: { ...specialistDecision, steps: [{ role: 'governance_lead' }] },
   },
 };
 

@@ -1,7 +1,22 @@
 import { z } from 'zod';
 import { impactAssessmentSchema } from './assessment';
+import { incidentContainmentSchema, incidentResolutionSchema, regulatoryReportSchema } from './incident';
+import { checklistEvidenceSchema } from './retirement';
+import { reviewAttestationSchema } from './review';
 import { riskRegisterSchema } from './risk';
 import { intakeRequestSchema } from './system';
+
+/** A task the owner acts on, with the document they submit. */
+const ownerSubmits = (title: string, submissionSchema: z.ZodType) =>
+  ({ title, choices: ['submit'], approvingChoice: 'submit', submissionSchema, amendmentSchema: undefined, decidedByOwner: true }) as const;
+
+/** A decision by others than the owner, on something the task's subject names. */
+const othersDecide = <C extends readonly [string, ...string[]]>(title: string, choices: C) =>
+  ({ title, choices, approvingChoice: choices[0], submissionSchema: undefined, amendmentSchema: undefined, decidedByOwner: false }) as const;
+
+/** One item of the retirement checklist, done by its holder with the evidence recorded. */
+const checklistItem = (title: string, decidedByOwner: boolean) =>
+  ({ title, choices: ['done'], approvingChoice: 'done', submissionSchema: checklistEvidenceSchema, amendmentSchema: undefined, decidedByOwner }) as const;
 
 /**
  * The kinds of human step, with the choices a decider may make and the one that counts as approval.
@@ -56,6 +71,22 @@ export const taskKinds = {
     amendmentSchema: undefined,
     decidedByOwner: false,
   },
+  risk_reacceptance: othersDecide('Re-accept a risk whose acceptance expires', ['reaccept', 'reject']),
+  review_attestation: ownerSubmits('Attest the periodic review of your AI system', reviewAttestationSchema),
+  incident_acknowledgement: { ...ownerSubmits('Acknowledge an incident', z.unknown()), choices: ['acknowledge'], approvingChoice: 'acknowledge', submissionSchema: undefined },
+  incident_containment: { ...ownerSubmits('Contain an incident', incidentContainmentSchema), choices: ['contain'], approvingChoice: 'contain' },
+  incident_resolution: { ...ownerSubmits('Resolve an incident', incidentResolutionSchema), choices: ['resolve'], approvingChoice: 'resolve' },
+  incident_closure: othersDecide('Approve the closure of an incident', ['close', 'close_and_reassess', 'request_changes']),
+  incident_regulatory_report: {
+    ...othersDecide('Report a serious incident to the authority', ['report']),
+    submissionSchema: regulatoryReportSchema,
+  },
+  retirement_approval: othersDecide('Approve the retirement of an AI system', ['approve', 'reject']),
+  retirement_data_disposal: checklistItem('Retirement: retain or dispose of the data', false),
+  retirement_access_revocation: checklistItem('Retirement: revoke access and credentials', false),
+  retirement_user_notice: checklistItem('Retirement: notify users and affected parties', true),
+  retirement_archive: checklistItem('Retirement: archive the documentation', false),
+  retirement_signoff: othersDecide('Sign off the retirement of an AI system', ['approve', 'request_changes']),
 } as const satisfies Record<string, TaskKindDefinition>;
 
 interface TaskKindDefinition {
@@ -118,5 +149,6 @@ export interface TaskAssignee {
   onBehalfOf: string | null;
 }
 
-export const taskStatuses = ['open', 'decided', 'expired', 'rejected_on_timeout', 'withdrawn'] as const;
+/** `cancelled`: the process the task belonged to was cancelled, e.g. because its system is retiring. */
+export const taskStatuses = ['open', 'decided', 'expired', 'rejected_on_timeout', 'withdrawn', 'cancelled'] as const;
 export type TaskStatus = (typeof taskStatuses)[number];

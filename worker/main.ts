@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import pino from 'pino';
@@ -11,6 +12,8 @@ async function main() {
   const config = parseConfig(process.env);
   installRuntimeLogger(pino({ level: config.LOG_LEVEL }));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const pool = createPool(config.DATABASE_URL);
   // Bounded so a hung mail server fails the activity attempt, which Temporal retries.
   const mailer = nodemailer.createTransport({ url: config.SMTP_URL, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
@@ -18,11 +21,18 @@ async function main() {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ pool, mailer, mailFrom: config.MAIL_FROM, publicBaseUrl: config.PUBLIC_BASE_URL }),
+    activities: createActivities({
+      pool,
+      mailer,
+      mailFrom: config.MAIL_FROM,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      temporal,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+    }),
   });
   // Worker.run() shuts down gracefully on SIGINT and SIGTERM.
   await worker.run();
-  await Promise.all([pool.end(), connection.close()]);
+  await Promise.all([pool.end(), connection.close(), clientConnection.close()]);
   mailer.close();
 }
 

@@ -8,6 +8,9 @@ import type { LifecycleState } from '../domain/lifecycle';
 import type { ImpactLevel } from '../domain/assessment';
 import type { Policy, TaskPolicy } from '../domain/policy';
 import type { RiskLevel } from '../domain/risk';
+import type { IncidentReport } from '../domain/incident';
+import type { RetirementRequest } from '../domain/retirement';
+import type { ReviewReason } from '../domain/review';
 import type { IntakeRequest, RiskTier } from '../domain/system';
 import type { TaskAssignee, TaskKind, TaskStatus, TaskSubject, Vote } from '../domain/task';
 
@@ -16,14 +19,38 @@ export type { TaskAssignee, TaskSubject };
 export const defaultTaskQueue = 'aims-flow';
 
 /** Workflow type names, so the api can start a workflow without importing its body. */
-export const workflowTypes = { intake: 'intakeWorkflow', humanTask: 'humanTaskWorkflow', impactAssessment: 'impactAssessmentWorkflow', riskTreatment: 'riskTreatmentWorkflow' } as const;
+export const workflowTypes = {
+  intake: 'intakeWorkflow',
+  humanTask: 'humanTaskWorkflow',
+  impactAssessment: 'impactAssessmentWorkflow',
+  riskTreatment: 'riskTreatmentWorkflow',
+  periodicReview: 'periodicReviewWorkflow',
+  riskAcceptance: 'riskAcceptanceWorkflow',
+  incident: 'incidentWorkflow',
+  retirement: 'retirementWorkflow',
+  governanceDigest: 'governanceDigestWorkflow',
+} as const;
 
 export const workflowIds = {
   intake: (systemId: string) => `intake-${systemId}`,
   task: (taskId: string) => `task-${taskId}`,
-  assessment: (systemId: string) => `assessment-${systemId}`,
-  riskTreatment: (systemId: string) => `risk-treatment-${systemId}`,
+  /** The first assessment and plan of a system are version 1; a re-assessment's start at the version the database allocated. */
+  assessment: (systemId: string, firstVersion = 1) => (firstVersion === 1 ? `assessment-${systemId}` : `assessment-${systemId}-v${firstVersion}`),
+  riskTreatment: (systemId: string, firstVersion = 1) => (firstVersion === 1 ? `risk-treatment-${systemId}` : `risk-treatment-${systemId}-v${firstVersion}`),
+  /** A review asked for now; a scheduled one gets its id from the schedule (this prefix and the time). */
+  review: (systemId: string, reviewKey: string) => `review-${systemId}-${reviewKey}`,
+  riskAcceptance: (systemId: string, riskId: string) => `risk-acceptance-${systemId}-${riskId}`,
+  incident: (incidentId: string) => `incident-${incidentId}`,
+  retirement: (systemId: string) => `retirement-${systemId}`,
 };
+
+export const scheduleIds = {
+  review: (systemId: string) => `review-${systemId}`,
+  governanceDigest: 'governance-digest',
+};
+
+/** The platform's own principal: the requester of what a schedule starts. It holds no role and no key. */
+export const platformPrincipalId = 'aims-flow';
 
 export const searchAttributes = {
   systemId: defineSearchAttributeKey('AimsSystemId', 'KEYWORD'),
@@ -46,6 +73,8 @@ export interface ImpactAssessmentInput {
   requesterId: string;
   tier: RiskTier;
   policy: Policy;
+  /** The version the first submission gets: 1 at onboarding, the next free one at a re-assessment. */
+  firstVersion?: number;
 }
 
 export interface ImpactAssessmentOutcome {
@@ -60,6 +89,58 @@ export interface RiskTreatmentOutcome {
   outcome: 'approved' | 'rejected' | 'expired';
   version: number;
   residualRisk: RiskLevel | null;
+}
+
+export interface PeriodicReviewInput {
+  systemId: string;
+  reason: ReviewReason;
+  /** Who asked: a person for a review asked for now, the platform for a scheduled one. */
+  requesterId: string;
+  policy: Policy;
+}
+
+export interface PeriodicReviewOutcome {
+  systemId: string;
+  outcome: 'unchanged' | 'reassessed' | 'reassessment_failed' | 'expired' | 'skipped';
+  state: LifecycleState;
+  reason: string;
+}
+
+export interface RiskAcceptanceInput {
+  systemId: string;
+  ownerId: string;
+  riskId: string;
+  residual: RiskLevel;
+  expiresAt: string;
+  requesterId: string;
+  tier: RiskTier;
+  policy: Policy;
+}
+
+export interface IncidentInput {
+  incidentId: string;
+  systemId: string;
+  reporterId: string;
+  report: IncidentReport;
+  policy: Policy;
+}
+
+export interface IncidentOutcome {
+  incidentId: string;
+  outcome: 'closed' | 'closed_reassessing';
+  suspended: boolean;
+}
+
+export interface RetirementInput {
+  systemId: string;
+  requesterId: string;
+  request: RetirementRequest;
+  policy: Policy;
+}
+
+export interface RetirementOutcome {
+  systemId: string;
+  outcome: 'retired' | 'rejected' | 'expired';
 }
 
 export interface IntakeOutcome {

@@ -1,10 +1,12 @@
 import {
   ApplicationFailure,
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   currentUpdateInfo,
   getExternalWorkflowHandle,
+  isCancellation,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -59,6 +61,20 @@ const refuse = (type: string, message: string) => ApplicationFailure.create({ ty
  * and closes with the outcome. Decisions, delegation, reassignment and withdrawal arrive as Updates.
  */
 export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTaskResult> {
+  try {
+    return await runTask(input);
+  } catch (error) {
+    // The process this task belongs to was cancelled (e.g. its system is retiring): close the task, with audit.
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() =>
+        closeTask({ taskId: input.taskId, systemId: input.systemId, status: 'cancelled', outcome: null, actorId: null, reason: 'the process it belonged to was cancelled' }),
+      );
+    }
+    throw error;
+  }
+}
+
+async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
   const { taskId, systemId, kind, policy } = input;
   const definition = taskKinds[kind];
   const excludedIds = [

@@ -31,7 +31,7 @@ export async function impactAssessmentWorkflow(input: ImpactAssessmentInput): Pr
   const common = { systemId, systemOwnerId: ownerId, tier, policyVersion: policy.version };
   let previous = noAssessmentYet;
 
-  for (let version = 1; ; version++) {
+  for (let round = 1, version = input.firstVersion ?? 1; ; round++, version++) {
     const submissionTask = await startHumanTask({
       ...common,
       kind: 'impact_assessment',
@@ -80,7 +80,7 @@ export async function impactAssessmentWorkflow(input: ImpactAssessmentInput): Pr
       // Reviewers ran out of time: that is not the owner's failing, and no verdict is recorded for it.
       return { outcome: 'expired', version, impactLevel: null };
     }
-    const roundsLeft = version <= policy.assessment.maxRevisionRounds;
+    const roundsLeft = round <= policy.assessment.maxRevisionRounds;
     const outcome = approved ? 'approved' : rejected || !roundsLeft ? 'rejected' : 'changes_requested';
     const impactLevel = impactLevelOf(content);
     await recordImpactAssessmentOutcome({

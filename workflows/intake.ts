@@ -29,6 +29,7 @@ import {
   type WithdrawTaskInput,
   withdrawIntakeUpdate,
 } from './contracts';
+import { recordingCancellation } from './cancellation';
 import { impactAssessmentWorkflow } from './impactAssessment';
 import { riskTreatmentWorkflow } from './riskTreatment';
 import { startHumanTask } from './startHumanTask';
@@ -46,6 +47,10 @@ const { registerSystem, recordTriage, reviseIntake, transitionSystem, recordSyst
  * new version.
  */
 export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
+  return recordingCancellation(input.systemId, 'intake', () => runIntake(input));
+}
+
+async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
   const { systemId, ownerId, policy } = input;
   let intake: IntakeRequest = input.intake;
   let subject: TaskSubject = await registerSystem({ systemId, ownerId, intake, policyVersion: policy.version });
@@ -157,7 +162,7 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
 
     finished = true;
     await condition(allHandlersFinished);
-    const nextReviewDue = new Date(Date.now() + policy.reviewIntervalByTier[tier]).toISOString();
+    const nextReviewDue = new Date(Date.now() + policy.review.intervalByTier[tier]).toISOString();
     await activateSystem({ systemId, nextReviewDue, reason: treatedBecause, eventKey: `${workflowInfo().workflowId}:active` });
     upsertSearchAttributes([{ key: searchAttributes.state, value: 'active' }]);
     return { systemId, state: 'active', tier, rounds: round };

@@ -23,7 +23,7 @@ export async function riskTreatmentWorkflow(input: RiskTreatmentInput): Promise<
   const common = { systemId, systemOwnerId: ownerId, tier, policyVersion: policy.version };
   let previous = noPlanYet;
 
-  for (let version = 1; ; version++) {
+  for (let round = 1, version = input.firstVersion ?? 1; ; round++, version++) {
     const planTask = await startHumanTask({ ...common, kind: 'risk_treatment_plan', requesterId: input.requesterId, policy: policy.tasks.risk_treatment_plan, subject: previous });
     const plan = await planTask.handle.result();
     if (plan.status !== 'decided') return { outcome: 'expired', version: version - 1, residualRisk: null };
@@ -48,7 +48,7 @@ export async function riskTreatmentWorkflow(input: RiskTreatmentInput): Promise<
     // Signers running out of time is not the owner's failing: no verdict, the plan waits for the leads.
     if (signoff.status === 'expired' || signoff.status === 'withdrawn') return { outcome: 'expired', version, residualRisk: null };
     const approved = signoff.status === 'decided' && signoff.choice === 'approve';
-    const changes = signoff.status === 'decided' && signoff.choice === 'request_changes' && version <= policy.riskTreatment.maxRevisionRounds;
+    const changes = signoff.status === 'decided' && signoff.choice === 'request_changes' && round <= policy.riskTreatment.maxRevisionRounds;
     const outcome = approved ? 'approved' : changes ? 'changes_requested' : 'rejected';
     await recordRiskTreatmentOutcome({ systemId, version, outcome });
     if (outcome === 'approved') return { outcome, version, residualRisk };

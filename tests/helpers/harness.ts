@@ -17,7 +17,7 @@ import type { Role } from '../../domain/principal';
 import type { IntakeRequest } from '../../domain/system';
 import { startMailCatcher, type MailCatcher } from '../../scripts/mailCatcher';
 import { createWorker } from '../../worker/createWorker';
-import { searchAttributes, workflowIds, workflowTypes } from '../../workflows/contracts';
+import { scheduleIds, searchAttributes, workflowIds, workflowTypes } from '../../workflows/contracts';
 import type { humanTaskWorkflow } from '../../workflows/humanTask';
 import { dropDatabase } from './globalSetup';
 import { calmPolicy } from './policies';
@@ -122,7 +122,14 @@ export async function startHarness(
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
   const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: mail.smtpPort, secure: false, ignoreTLS: true });
-  const activities = createActivities({ pool, mailer: options.wrapMailer ? options.wrapMailer(mailer) : mailer, mailFrom: 'aims-flow <governance@example.test>', publicBaseUrl: baseUrl });
+  const activities = createActivities({
+    pool,
+    mailer: options.wrapMailer ? options.wrapMailer(mailer) : mailer,
+    mailFrom: 'aims-flow <governance@example.test>',
+    publicBaseUrl: baseUrl,
+    temporal,
+    taskQueue,
+  });
 
   const deps: ApiDeps = {
     pool,
@@ -200,6 +207,9 @@ export async function startHarness(
       worker = undefined;
     },
     async stop() {
+      // Review schedules live on the shared dev server: none outlives its test file.
+      const { rows } = await pool.query<{ id: string }>('SELECT id FROM ai_systems');
+      await Promise.all(rows.map(({ id }) => temporal.schedule.getHandle(scheduleIds.review(id)).delete().catch(() => undefined)));
       await harness.stopWorker();
       await new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();

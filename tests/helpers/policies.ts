@@ -1,20 +1,21 @@
 import { defaultPolicy, type PolicyInput } from '../../domain/policy';
 
 const quiet = { low: '1h', medium: '1h', high: '1h', prohibited: '1h' } as const;
+const calmStages = { acknowledge: '1h', contain: '1h', resolve: '1h' } as const;
 type TriagePolicy = PolicyInput['tasks']['intake_triage'];
 
 /** The shipped policy with deadlines far enough away that no reminder or escalation interferes. */
 export const calmPolicy: PolicyInput = {
   ...defaultPolicy,
   name: 'test-calm',
-  tasks: {
-    intake_triage: { ...defaultPolicy.tasks.intake_triage, slaByTier: quiet },
-    intake_revision: { ...defaultPolicy.tasks.intake_revision, slaByTier: quiet },
-    impact_assessment: { ...defaultPolicy.tasks.impact_assessment, slaByTier: quiet },
-    impact_review: { ...defaultPolicy.tasks.impact_review, slaByTier: quiet },
-    risk_treatment_plan: { ...defaultPolicy.tasks.risk_treatment_plan, slaByTier: quiet },
-    risk_signoff: { ...defaultPolicy.tasks.risk_signoff, slaByTier: quiet },
+  incident: {
+    ...defaultPolicy.incident,
+    slaBySeverity: { low: calmStages, medium: calmStages, high: calmStages, critical: calmStages },
+    seriousReportWithin: '1h',
   },
+  tasks: Object.fromEntries(
+    Object.entries(defaultPolicy.tasks).map(([kind, task]) => [kind, { ...task, slaByTier: quiet }]),
+  ) as PolicyInput['tasks'],
 };
 
 /** The calm policy with the triage task changed, e.g. to another approval chain. */

@@ -1,0 +1,147 @@
+import { heartbeat } from '@temporalio/activity';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { appendAuditEvent } from '../db/audit';
+import { inTransaction } from '../db/pool';
+import { getSystem, lockSystem } from '../db/systems';
+import type { LifecycleState } from '../domain/lifecycle';
+import type { Policy } from '../domain/policy';
+import { platformPrincipalId, scheduleIds, searchAttributes, workflowTypes, type PeriodicReviewInput } from '../workflows/contracts';
+import { moveState } from './intake';
+import type { ActivityDeps } from '.';
+
+/** A schedule that is not there needs no pausing or deleting (the system never became active). */
+const unlessMissing = (error: unknown) => {
+  if (!(error instanceof ScheduleNotFoundError)) throw error;
+};
+
+/**
+ * What processes do to a whole system: its periodic review schedule, suspension and resumption, and
+ * cancelling what still runs for it when it retires.
+ */
+export function createLifecycleActivities({ pool, temporal, taskQueue }: ActivityDeps) {
+  const reviewSchedule = (systemId: string) => temporal.schedule.getHandle(scheduleIds.review(systemId));
+
+  return {
+    /**
+     * The system's periodic review schedule, created at activation or brought to its tier's interval
+     * (a re-tiering, a new policy). The first review falls one interval from now.
+     */
+    async syncReviewSchedule(input: { systemId: string; policy: Policy }): Promise<{ every: number }> {
+      const system = await getSystem(pool, input.systemId);
+      if (!system?.riskTier) throw new Error(`AI system ${input.systemId} has no tier to schedule reviews by`);
+      const every = input.policy.review.intervalByTier[system.riskTier];
+      const spec = { intervals: [{ every, offset: Date.now() % every }] };
+      const action = {
+        type: 'startWorkflow' as const,
+        workflowType: workflowTypes.periodicReview,
+        // The schedule appends the time of each run to this id.
+        workflowId: scheduleIds.review(input.systemId),
+        taskQueue,
+        args: [{ systemId: input.systemId, reason: 'scheduled', requesterId: platformPrincipalId, policy: input.policy } satisfies PeriodicReviewInput],
+        typedSearchAttributes: [
+          { key: searchAttributes.systemId, value: input.systemId },
+          { key: searchAttributes.process, value: 'periodic_review' },
+          { key: searchAttributes.tier, value: system.riskTier },
+        ],
+      };
+      const handle = reviewSchedule(input.systemId);
+      try {
+        const current = await handle.describe();
+        const interval = current.spec.intervals?.[0];
+        if (interval && Number(interval.every) === every) return { every };
+        await handle.update((previous) => ({ ...previous, spec, action }));
+      } catch (error) {
+        unlessMissing(error);
+        await temporal.schedule
+          .create({
+            scheduleId: scheduleIds.review(input.systemId),
+            spec,
+            action,
+            // One review at a time; a run missed while the scheduler was down starts if not too late.
+            policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: input.policy.review.catchupWindow },
+            memo: { systemId: input.systemId },
+          })
+          .catch((createError: { name?: string }) => {
+            // A retried attempt finds the schedule its first attempt created.
+            if (createError.name !== 'ScheduleAlreadyRunning') throw createError;
+          });
+      }
+      return { every };
+    },
+
+    async deleteReviewSchedule(input: { systemId: string }) {
+      await reviewSchedule(input.systemId).delete().catch(unlessMissing);
+    },
+
+    /**
+     * Takes the system out of service: no review runs and no approval is given until it resumes to
+     * the state it was suspended from. Answers false when it already was suspended (by someone else).
+     */
+    async suspendSystem(input: { systemId: string; reason: string; eventKey: string; actorId?: string }): Promise<{ suspended: boolean }> {
+      const suspended = await inTransaction(pool, async (db) => {
+        const system = await lockSystem(db, input.systemId);
+        if (system.state === 'suspended') {
+          const { rowCount } = await db.query('SELECT 1 FROM audit_events WHERE key = $1', [input.eventKey]);
+          return rowCount === 1;
+        }
+        await moveState(db, system, 'suspended');
+        await db.query('UPDATE ai_systems SET suspended_from = $2 WHERE id = $1', [input.systemId, system.state]);
+        await appendAuditEvent(db, {
+          key: input.eventKey,
+          type: 'system.state_changed',
+          systemId: input.systemId,
+          actorId: input.actorId ?? null,
+          data: { from: system.state, to: 'suspended', reason: input.reason },
+        });
+        return true;
+      });
+      if (suspended) await reviewSchedule(input.systemId).pause(`suspended: ${input.reason}`.slice(0, 200)).catch(unlessMissing);
+      return { suspended };
+    },
+
+    /** Returns a suspended system to the state it was suspended from, and its reviews to their schedule. */
+    async resumeSystem(input: { systemId: string; reason: string; eventKey: string; actorId?: string }): Promise<{ state: LifecycleState }> {
+      const state = await inTransaction(pool, async (db) => {
+        const system = await lockSystem(db, input.systemId);
+        if (system.state !== 'suspended') return system.state;
+        const { rows } = await db.query<{ suspended_from: LifecycleState }>('SELECT suspended_from FROM ai_systems WHERE id = $1', [input.systemId]);
+        const to = rows[0].suspended_from ?? 'active';
+        await moveState(db, system, to);
+        await db.query('UPDATE ai_systems SET suspended_from = NULL WHERE id = $1', [input.systemId]);
+        await appendAuditEvent(db, {
+          key: input.eventKey,
+          type: 'system.state_changed',
+          systemId: input.systemId,
+          actorId: input.actorId ?? null,
+          data: { from: 'suspended', to, reason: input.reason },
+        });
+        return to;
+      });
+      if (state !== 'suspended') await reviewSchedule(input.systemId).unpause(`resumed: ${input.reason}`.slice(0, 200)).catch(unlessMissing);
+      return { state };
+    },
+
+    /**
+     * Cancels every other process still running for the system (the retirement's own tasks aside) and
+     * waits until each has closed: their open tasks close as cancelled, with audit.
+     */
+    async cancelOtherProcesses(input: { systemId: string; exceptWorkflowId: string }): Promise<{ cancelled: string[] }> {
+      if (!/^[0-9a-f-]{36}$/.test(input.systemId)) throw new Error(`not a system id: ${input.systemId}`);
+      const query = `AimsSystemId = '${input.systemId}' AND ExecutionStatus = 'Running'`;
+      const cancelled: string[] = [];
+      for await (const execution of temporal.workflow.list({ query })) {
+        // Tasks close with the process they belong to; the retirement keeps its own.
+        if (execution.workflowId === input.exceptWorkflowId || execution.type === workflowTypes.humanTask) continue;
+        await temporal.workflow.getHandle(execution.workflowId, execution.runId).cancel().catch((error) => {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        });
+        cancelled.push(execution.workflowId);
+      }
+      for (const workflowId of cancelled) {
+        heartbeat(workflowId);
+        await temporal.workflow.getHandle(workflowId).result().catch(() => undefined);
+      }
+      return { cancelled };
+    },
+  };
+}
