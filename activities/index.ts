@@ -2,9 +2,13 @@ import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Pool } from '../db/pool';
 import { createAssessmentActivities } from './assessment';
+import { createDigestActivities } from './digest';
+import { createIncidentActivities } from './incident';
 import { createIntakeActivities } from './intake';
 import { createLifecycleActivities } from './lifecycle';
 import { createNotificationActivities } from './notifications';
+import { createRetirementActivities } from './retirement';
+import { createReviewActivities } from './review';
 import { createRiskTreatmentActivities } from './riskTreatment';
 import { createTaskActivities } from './tasks';
 
@@ -24,9 +28,13 @@ export function createActivities(deps: ActivityDeps) {
     ...createIntakeActivities(deps),
     ...createLifecycleActivities(deps),
     ...createAssessmentActivities(deps),
+    ...createReviewActivities(deps),
     ...createRiskTreatmentActivities(deps),
+    ...createRetirementActivities(deps),
+    ...createIncidentActivities(deps),
     ...createTaskActivities(deps),
     ...createNotificationActivities(deps),
+    ...createDigestActivities(deps),
   };
 }
 

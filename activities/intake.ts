@@ -78,13 +78,13 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
       await inTransaction(pool, (db) => appendAuditEvent(db, { key: input.key, type: input.type, systemId: input.systemId, data: input.data }));
     },
 
-    /** Puts the system into service with its first periodic review due. */
+    /** Puts the system into service, assessed as of now, with its next periodic review due. */
     async activateSystem(input: { systemId: string; nextReviewDue: string; reason: string; eventKey: string }) {
       await inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
         if (system.state === 'active') return;
         await moveState(db, system, 'active');
-        await db.query('UPDATE ai_systems SET next_review_due = $2 WHERE id = $1', [input.systemId, input.nextReviewDue]);
+        await db.query('UPDATE ai_systems SET next_review_due = $2, last_reviewed_at = now() WHERE id = $1', [input.systemId, input.nextReviewDue]);
         await appendAuditEvent(db, {
           key: input.eventKey,
           type: 'system.state_changed',

@@ -1,4 +1,4 @@
-import { heartbeat } from '@temporalio/activity';
+import { Context, heartbeat } from '@temporalio/activity';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { appendAuditEvent } from '../db/audit';
 import { inTransaction } from '../db/pool';
@@ -15,6 +15,56 @@ const unlessMissing = (error: unknown) => {
 };
 
 /**
+ * The system's periodic review schedule, created at activation or brought to its tier's interval (a
+ * re-tiering, a new policy). A new schedule's first review falls one interval from now.
+ */
+export async function syncReviewSchedule(
+  { pool, temporal, taskQueue }: Pick<ActivityDeps, 'pool' | 'temporal' | 'taskQueue'>,
+  systemId: string,
+  policy: Policy,
+): Promise<{ every: number }> {
+  const system = await getSystem(pool, systemId);
+  if (!system?.riskTier) throw new Error(`AI system ${systemId} has no tier to schedule reviews by`);
+  const every = policy.review.intervalByTier[system.riskTier];
+  const spec = { intervals: [{ every, offset: Date.now() % every }] };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: workflowTypes.periodicReview,
+    // The schedule appends the time of each run to this id.
+    workflowId: scheduleIds.review(systemId),
+    taskQueue,
+    args: [{ systemId, reason: 'scheduled', requesterId: platformPrincipalId, policy } satisfies PeriodicReviewInput],
+    typedSearchAttributes: [
+      { key: searchAttributes.systemId, value: systemId },
+      { key: searchAttributes.process, value: 'periodic_review' },
+      { key: searchAttributes.tier, value: system.riskTier },
+    ],
+  };
+  const handle = temporal.schedule.getHandle(scheduleIds.review(systemId));
+  try {
+    const current = await handle.describe();
+    if (Number(current.spec.intervals?.[0]?.every) === every) return { every };
+    await handle.update((previous) => ({ ...previous, spec, action }));
+  } catch (error) {
+    unlessMissing(error);
+    await temporal.schedule
+      .create({
+        scheduleId: scheduleIds.review(systemId),
+        spec,
+        action,
+        // One review at a time; a run missed while the scheduler was down starts if not too late.
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: policy.review.catchupWindow },
+        memo: { systemId },
+      })
+      .catch((createError: { name?: string }) => {
+        // A retried attempt finds the schedule its first attempt created.
+        if (createError.name !== 'ScheduleAlreadyRunning') throw createError;
+      });
+  }
+  return { every };
+}
+
+/**
  * What processes do to a whole system: its periodic review schedule, suspension and resumption, and
  * cancelling what still runs for it when it retires.
  */
@@ -22,51 +72,8 @@ export function createLifecycleActivities({ pool, temporal, taskQueue }: Activit
   const reviewSchedule = (systemId: string) => temporal.schedule.getHandle(scheduleIds.review(systemId));
 
   return {
-    /**
-     * The system's periodic review schedule, created at activation or brought to its tier's interval
-     * (a re-tiering, a new policy). The first review falls one interval from now.
-     */
     async syncReviewSchedule(input: { systemId: string; policy: Policy }): Promise<{ every: number }> {
-      const system = await getSystem(pool, input.systemId);
-      if (!system?.riskTier) throw new Error(`AI system ${input.systemId} has no tier to schedule reviews by`);
-      const every = input.policy.review.intervalByTier[system.riskTier];
-      const spec = { intervals: [{ every, offset: Date.now() % every }] };
-      const action = {
-        type: 'startWorkflow' as const,
-        workflowType: workflowTypes.periodicReview,
-        // The schedule appends the time of each run to this id.
-        workflowId: scheduleIds.review(input.systemId),
-        taskQueue,
-        args: [{ systemId: input.systemId, reason: 'scheduled', requesterId: platformPrincipalId, policy: input.policy } satisfies PeriodicReviewInput],
-        typedSearchAttributes: [
-          { key: searchAttributes.systemId, value: input.systemId },
-          { key: searchAttributes.process, value: 'periodic_review' },
-          { key: searchAttributes.tier, value: system.riskTier },
-        ],
-      };
-      const handle = reviewSchedule(input.systemId);
-      try {
-        const current = await handle.describe();
-        const interval = current.spec.intervals?.[0];
-        if (interval && Number(interval.every) === every) return { every };
-        await handle.update((previous) => ({ ...previous, spec, action }));
-      } catch (error) {
-        unlessMissing(error);
-        await temporal.schedule
-          .create({
-            scheduleId: scheduleIds.review(input.systemId),
-            spec,
-            action,
-            // One review at a time; a run missed while the scheduler was down starts if not too late.
-            policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: input.policy.review.catchupWindow },
-            memo: { systemId: input.systemId },
-          })
-          .catch((createError: { name?: string }) => {
-            // A retried attempt finds the schedule its first attempt created.
-            if (createError.name !== 'ScheduleAlreadyRunning') throw createError;
-          });
-      }
-      return { every };
+      return syncReviewSchedule({ pool, temporal, taskQueue }, input.systemId, input.policy);
     },
 
     async deleteReviewSchedule(input: { systemId: string }) {
@@ -81,11 +88,15 @@ export function createLifecycleActivities({ pool, temporal, taskQueue }: Activit
       const suspended = await inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
         if (system.state === 'suspended') {
-          const { rowCount } = await db.query('SELECT 1 FROM audit_events WHERE key = $1', [input.eventKey]);
+          const { rowCount } = await db.query('SELECT 1 FROM audit_events WHERE event_key = $1', [input.eventKey]);
           return rowCount === 1;
         }
         await moveState(db, system, 'suspended');
-        await db.query('UPDATE ai_systems SET suspended_from = $2 WHERE id = $1', [input.systemId, system.state]);
+        await db.query('UPDATE ai_systems SET suspended_from = $2, suspended_by = $3 WHERE id = $1', [
+          input.systemId,
+          system.state,
+          Context.current().info.workflowExecution?.workflowId ?? null,
+        ]);
         await appendAuditEvent(db, {
           key: input.eventKey,
           type: 'system.state_changed',
@@ -107,7 +118,7 @@ export function createLifecycleActivities({ pool, temporal, taskQueue }: Activit
         const { rows } = await db.query<{ suspended_from: LifecycleState }>('SELECT suspended_from FROM ai_systems WHERE id = $1', [input.systemId]);
         const to = rows[0].suspended_from ?? 'active';
         await moveState(db, system, to);
-        await db.query('UPDATE ai_systems SET suspended_from = NULL WHERE id = $1', [input.systemId]);
+        await db.query('UPDATE ai_systems SET suspended_from = NULL, suspended_by = NULL WHERE id = $1', [input.systemId]);
         await appendAuditEvent(db, {
           key: input.eventKey,
           type: 'system.state_changed',

@@ -11,7 +11,10 @@ import { actionRoutes } from './routes/actions';
 import { dashboardRoutes, reviewRoutes, timelineRoutes } from './routes/dashboard';
 import { auditRoutes } from './routes/audit';
 import { evidenceRoutes } from './routes/evidence';
+import { incidentRoutes } from './routes/incidents';
 import { meRoutes } from './routes/me';
+import { retirementRoutes } from './routes/retirement';
+import { systemReviewRoutes } from './routes/reviews';
 import { systemRoutes } from './routes/systems';
 import { taskRoutes } from './routes/tasks';
 
@@ -55,8 +58,11 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use(express.json({ limit: '64kb', strict: true }));
   api.use('/systems', systemRoutes(deps));
   api.use('/systems', evidenceRoutes(deps));
+  api.use('/systems', incidentRoutes(deps));
   api.use('/audit', auditRoutes(deps));
   api.use('/systems', timelineRoutes(deps));
+  api.use('/systems', retirementRoutes(deps));
+  api.use('/systems', systemReviewRoutes(deps));
   api.use('/dashboard', dashboardRoutes(deps));
   api.use('/reviews', reviewRoutes(deps));
   api.use('/tasks', taskRoutes(deps));

@@ -1,8 +1,10 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import type { Pool } from '../db/pool';
+import { getSystem } from '../db/systems';
 import { decisionsOf, getTask, type TaskRecord } from '../db/tasks';
 import type { Principal } from '../domain/principal';
+import { taskKinds, type TaskKind } from '../domain/task';
 import {
   amendSubjectUpdate,
   decideTaskUpdate,
@@ -63,6 +65,7 @@ export interface DecisionRequest {
 export async function decideTask(deps: ApiDeps, request: DecisionRequest): Promise<DecideTaskResult> {
   const { task } = request;
   if (task.status !== 'open') return replayRecordedDecision(deps.pool, task, request);
+  await refuseApprovalOfSuspendedSystem(deps.pool, task, request.choice);
   try {
     const result = await updateWorkflow(
       deps,
@@ -75,6 +78,18 @@ export async function decideTask(deps: ApiDeps, request: DecisionRequest): Promi
   } catch (error) {
     if (error instanceof AppError && error.code === decisionRefusals.taskClosed) return replayRecordedDecision(deps.pool, task, request);
     throw error;
+  }
+}
+
+/** Approvals that bring or keep a system in service; owners' submissions, incidents and retirement carry on. */
+const approvalsBlockedWhileSuspended: readonly TaskKind[] = ['intake_triage', 'impact_review', 'risk_signoff', 'risk_reacceptance'];
+
+/** A suspended system gets no new approval until it resumes (an incident's containment took it out of service). */
+async function refuseApprovalOfSuspendedSystem(pool: Pool, task: TaskRecord, choice: string) {
+  if (!approvalsBlockedWhileSuspended.includes(task.kind) || choice !== taskKinds[task.kind].approvingChoice) return;
+  const system = await getSystem(pool, task.systemId);
+  if (system?.state === 'suspended') {
+    throw new AppError(409, 'system_suspended', `the AI system is suspended: no '${choice}' is given until it resumes`);
   }
 }
 

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { sha256Hex } from '../db/hashing';
 import { canonicalJson } from '../domain/policy';
 import type { Principal } from '../domain/principal';
 import type { IntakeRequest } from '../domain/system';
-import { searchAttributes, workflowIds, workflowTypes, type IntakeWorkflowInput } from '../workflows/contracts';
-import { withTemporalDeadline, type ApiDeps } from './deps';
-import { AppError } from './errors';
+import { workflowIds, workflowTypes, type IntakeWorkflowInput } from '../workflows/contracts';
+import type { ApiDeps } from './deps';
+import { processSearchAttributes, startProcessOnce } from './processes';
 
 /** The same owner and idempotency key always name the same system, so a retried intake finds it. */
 function systemIdFor(ownerId: string, key: string | undefined): string {
@@ -28,28 +27,13 @@ export async function fileIntake(
   const workflowId = workflowIds.intake(systemId);
   const requestFingerprint = sha256Hex(canonicalJson(intake));
   const input: IntakeWorkflowInput = { systemId, ownerId: owner.id, intake, policy: deps.policy };
-  try {
-    await withTemporalDeadline(deps, () =>
-      deps.temporal.workflow.start(workflowTypes.intake, {
-        taskQueue: deps.taskQueue,
-        workflowId,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { requestFingerprint },
-        typedSearchAttributes: [
-          { key: searchAttributes.systemId, value: systemId },
-          { key: searchAttributes.process, value: 'intake' },
-          { key: searchAttributes.state, value: 'intake' },
-        ],
-      }),
-    );
-    return { systemId, workflowId, replayed: false };
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    const description = await withTemporalDeadline(deps, () => deps.temporal.workflow.getHandle(workflowId).describe());
-    if (description.memo?.requestFingerprint !== requestFingerprint) {
-      throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was already used for a different intake request');
-    }
-    return { systemId, workflowId, replayed: true };
-  }
+  const { replayed } = await startProcessOnce(deps, {
+    workflowType: workflowTypes.intake,
+    workflowId,
+    args: [input],
+    requestFingerprint,
+    searchAttributes: processSearchAttributes(systemId, 'intake', { state: 'intake' }),
+    what: 'intake request',
+  });
+  return { systemId, workflowId, replayed };
 }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { incidentReportSchema } from '../domain/incident';
 import { oversightRoles } from '../domain/principal';
+import { retirementRequestSchema } from '../domain/retirement';
 import { intakeRequestSchema } from '../domain/system';
 import { html, layout, type SafeHtml } from './html';
 import { overdueQuery, summaryQuery, timelineQuery, upcomingReviewsQuery } from './routes/dashboard';
@@ -48,6 +50,10 @@ export const operations: Operation[] = [
   { method: 'get', path: '/api/v1/systems/:id/timeline', tag: 'systems', summary: "The system's audit events in order, each with a readable summary", who: 'owner, task assignees, oversight roles', query: timelineQuery, responses: { 200: 'the timeline', ...refused } },
   { method: 'get', path: '/api/v1/systems/:id/assessments', tag: 'systems', summary: 'Every version of the impact assessment (ISO/IEC 42005) with its hash, outcome and impact level', who: 'owner, task assignees, oversight roles', responses: { 200: 'the assessments', ...refused } },
   { method: 'get', path: '/api/v1/systems/:id/evidence', tag: 'audit', summary: 'Evidence pack of one system (JSON, or a printable page with ?format=html)', who: 'owner, task assignees, oversight roles', query: evidenceQuery, responses: { 200: 'the evidence pack', ...refused } },
+  { method: 'post', path: '/api/v1/systems/:id/retirement', tag: 'retirement', summary: 'Ask to retire an AI system: approval, then the checklist (data disposal, access revocation, user notice, archive) as parallel tasks, then the final sign-off from the retirement date on', who: 'the owner or a governance lead', body: retirementRequestSchema, idempotencyKey: true, responses: { 202: 'accepted; the retirement workflow started', ...refused, 409: "the system's state allows no retirement (rejected, withdrawn, retiring, retired), a retirement of it is already running, or Idempotency-Key reused for another request", 503: 'Temporal unavailable; retry with the same key' } },
+  { method: 'get', path: '/api/v1/systems/:id/retirement', tag: 'retirement', summary: "The system's current or last retirement: its status and every round of its checklist with the evidence recorded", who: 'owner, task assignees, oversight roles', responses: { 200: 'the retirement', ...refused } },
+  { method: 'post', path: '/api/v1/systems/:id/incidents', tag: 'incidents', summary: 'Report an incident: acknowledgement, containment and resolution by the owner within the SLA of its severity, closure by a governance lead; a serious one starts the regulatory reporting clock', who: 'anyone signed in', body: incidentReportSchema, idempotencyKey: true, responses: { 202: 'accepted; the incident workflow started', ...refused, 409: "the system's state allows no incident (rejected, withdrawn, retired), or Idempotency-Key reused for another report", 503: 'Temporal unavailable; retry with the same key' } },
+  { method: 'get', path: '/api/v1/systems/:id/incidents', tag: 'incidents', summary: "The system's incidents, latest first, each with its stage, containment, resolution and regulatory report", who: 'owner, task assignees, oversight roles', responses: { 200: 'the incidents', ...refused } },
   { method: 'get', path: '/api/v1/audit/verify', tag: 'audit', summary: 'Recompute the audit hash chain and report the first broken link', who: oversight, responses: { 200: 'the verification result', ...refused } },
   { method: 'get', path: '/api/v1/tasks', tag: 'tasks', summary: 'Tasks: yours, or all for oversight roles', who: 'anyone signed in', query: taskListQuery, responses: { 200: 'the tasks', ...refused } },
   { method: 'get', path: '/api/v1/tasks/:id', tag: 'tasks', summary: 'One task with its decisions and history', who: 'assignees, requester, oversight roles', responses: { 200: 'the task', ...refused } },

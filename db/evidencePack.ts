@@ -3,6 +3,7 @@ import { chainedAuditTrail, verifyAuditChain, type ChainedAuditEvent, type Chain
 import { impactAssessmentsOf, riskRegistersOf, type ImpactAssessmentRecord, type RiskRegisterRecord } from './assessments';
 import type { Pool } from './pool';
 import { principalsByIds } from './principals';
+import { retirementsOf, type RetirementRecord } from './retirements';
 import type { AiSystem } from './systems';
 import { decisionsOfTasks, listTasks, type DecisionRecord, type TaskRecord } from './tasks';
 
@@ -20,6 +21,8 @@ export interface EvidencePack {
   riskRegister: RiskRegisterRecord[];
   incidents: [];
   reviews: [];
+  /** Each retirement request with its verdict and every round of its checklist evidence. */
+  retirements: RetirementRecord[];
   auditTrail: ChainedAuditEvent[];
   controls: ControlEvidence[];
   /** Names of everyone the pack mentions, by principal id. */
@@ -30,12 +33,13 @@ export interface EvidencePack {
 const tasksOfSystemLimit = 10_000;
 
 export async function loadEvidencePack(pool: Pool, system: AiSystem): Promise<EvidencePack> {
-  const [tasks, auditTrail, chainVerification, assessments, riskRegister] = await Promise.all([
+  const [tasks, auditTrail, chainVerification, assessments, riskRegister, retirements] = await Promise.all([
     listTasks(pool, { systemId: system.id, limit: tasksOfSystemLimit }),
     chainedAuditTrail(pool, system.id),
     verifyAuditChain(pool),
     impactAssessmentsOf(pool, system.id),
     riskRegistersOf(pool, system.id),
+    retirementsOf(pool, system.id),
   ]);
   tasks.sort((a, b) => a.openedAt.localeCompare(b.openedAt) || a.id.localeCompare(b.id));
   const decisions = await decisionsOfTasks(pool, tasks.map((task) => task.id));
@@ -64,6 +68,7 @@ export async function loadEvidencePack(pool: Pool, system: AiSystem): Promise<Ev
     riskRegister,
     incidents: [],
     reviews: [],
+    retirements,
     auditTrail,
     controls: controlEvidence({ provenance: system.intake.provenance, events: auditTrail }),
     people,

@@ -16,6 +16,9 @@ export interface AiSystem {
   /** Set by an approved impact assessment: the severity of the worst harm it names. */
   impactLevel: ImpactLevel | null;
   nextReviewDue: string | null;
+  lastReviewedAt: string | null;
+  /** The workflow that suspended the system, while it is suspended. */
+  suspendedBy: string | null;
   policyVersion: string;
   version: number;
   createdAt: string;
@@ -34,6 +37,8 @@ const toSystem = (row: Record<string, any>): AiSystem => ({
   triageReason: row.triage_reason,
   impactLevel: row.impact_level,
   nextReviewDue: row.next_review_due?.toISOString() ?? null,
+  lastReviewedAt: row.last_reviewed_at?.toISOString() ?? null,
+  suspendedBy: row.suspended_by ?? null,
   policyVersion: row.policy_version,
   version: row.version,
   createdAt: row.created_at.toISOString(),

@@ -3,9 +3,11 @@ import { NativeConnection } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import pino from 'pino';
 import { createActivities } from '../activities';
+import { loadPolicy } from '../api/policy';
 import { createPool } from '../db/pool';
 import { parseConfig } from '../domain/config';
 import { createWorker } from './createWorker';
+import { ensureDigestSchedule } from './schedules';
 import { installRuntimeLogger } from './logging';
 
 async function main() {
@@ -30,6 +32,7 @@ async function main() {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
     }),
   });
+  await ensureDigestSchedule(temporal, config.TEMPORAL_TASK_QUEUE, await loadPolicy(config.POLICY_FILE));
   // Worker.run() shuts down gracefully on SIGINT and SIGTERM.
   await worker.run();
   await Promise.all([pool.end(), connection.close(), clientConnection.close()]);

@@ -39,7 +39,8 @@ export const workflowIds = {
   riskTreatment: (systemId: string, firstVersion = 1) => (firstVersion === 1 ? `risk-treatment-${systemId}` : `risk-treatment-${systemId}-v${firstVersion}`),
   /** A review asked for now; a scheduled one gets its id from the schedule (this prefix and the time). */
   review: (systemId: string, reviewKey: string) => `review-${systemId}-${reviewKey}`,
-  riskAcceptance: (systemId: string, riskId: string) => `risk-acceptance-${systemId}-${riskId}`,
+  /** One per accepted risk of a signed-off register version. */
+  riskAcceptance: (systemId: string, riskId: string, registerVersion: number) => `risk-acceptance-${systemId}-${riskId}-v${registerVersion}`,
   incident: (incidentId: string) => `incident-${incidentId}`,
   retirement: (systemId: string) => `retirement-${systemId}`,
 };
@@ -101,7 +102,7 @@ export interface PeriodicReviewInput {
 
 export interface PeriodicReviewOutcome {
   systemId: string;
-  outcome: 'unchanged' | 'reassessed' | 'reassessment_failed' | 'expired' | 'skipped';
+  outcome: 'unchanged' | 'reassessed' | 'reassessment_failed' | 'expired' | 'deferred' | 'skipped';
   state: LifecycleState;
   reason: string;
 }
@@ -110,11 +111,17 @@ export interface RiskAcceptanceInput {
   systemId: string;
   ownerId: string;
   riskId: string;
+  registerVersion: number;
   residual: RiskLevel;
+  /** When the acceptance expires; each re-acceptance continues as new with the extended date. */
   expiresAt: string;
-  requesterId: string;
   tier: RiskTier;
   policy: Policy;
+}
+
+export interface RiskAcceptanceOutcome {
+  outcome: 'superseded' | 'lapsed';
+  expiresAt: string;
 }
 
 export interface IncidentInput {

@@ -2,3 +2,8 @@ export { intakeWorkflow } from './intake';
 export { humanTaskWorkflow } from './humanTask';
 export { impactAssessmentWorkflow } from './impactAssessment';
 export { riskTreatmentWorkflow } from './riskTreatment';
+export { periodicReviewWorkflow } from './periodicReview';
+export { incidentWorkflow } from './incident';
+export { retirementWorkflow } from './retirement';
+export { riskAcceptanceWorkflow } from './riskAcceptance';
+export { governanceDigestWorkflow } from './governanceDigest';

@@ -2,7 +2,6 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  executeChild,
   getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
@@ -22,19 +21,17 @@ import {
   subjectChangedSignal,
   workflowIds,
   type HumanTaskResult,
-  type ImpactAssessmentInput,
   type IntakeOutcome,
   type IntakeWorkflowInput,
   type TaskSubject,
   type WithdrawTaskInput,
   withdrawIntakeUpdate,
 } from './contracts';
+import { assessAndTreat } from './assessAndTreat';
 import { recordingCancellation } from './cancellation';
-import { impactAssessmentWorkflow } from './impactAssessment';
-import { riskTreatmentWorkflow } from './riskTreatment';
 import { startHumanTask } from './startHumanTask';
 
-const { registerSystem, recordTriage, reviseIntake, transitionSystem, recordSystemEvent, activateSystem } = proxyActivities<Activities>({
+const { registerSystem, recordTriage, reviseIntake, transitionSystem, recordSystemEvent, activateSystem, syncReviewSchedule } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   // Every activity is safe to repeat, and an intake must outlast a database outage: retry until it works.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -128,42 +125,20 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
   ): Promise<IntakeOutcome> {
     assessing = true;
     const tier = triage.tier;
-    const child = (process: string, workflowId: string) => ({
-      workflowId,
-      args: [{ systemId, ownerId, requesterId: acceptedBy, tier, policy }] as [ImpactAssessmentInput],
-      typedSearchAttributes: [
-        { key: searchAttributes.systemId, value: systemId },
-        { key: searchAttributes.process, value: process },
-        { key: searchAttributes.tier, value: tier },
-      ],
-    });
-
     await move('assessment', 'triage accepted');
     if (tier === 'prohibited') {
       // A prohibited practice is never put into service, whatever a triage decided.
       return finish('rejected', 'the prohibited tier cannot be put into service (EU AI Act prohibited practice)');
     }
-    let assessedBecause = `the ${tier} tier needs no impact assessment under this policy`;
-    if (policy.assessment.requiredForTiers.includes(tier)) {
-      const assessed = await executeChild(impactAssessmentWorkflow, child('impact_assessment', workflowIds.assessment(systemId)));
-      if (assessed.outcome === 'rejected') return finish('rejected', `impact assessment version ${assessed.version} rejected`);
-      if (assessed.outcome === 'expired') return finish('assessment', 'the impact assessment was not completed in time', 'system.assessment_expired');
-      assessedBecause = `impact assessment version ${assessed.version} approved; impact level ${assessed.impactLevel}`;
-    }
-
-    await move('risk_treatment', assessedBecause);
-    let treatedBecause = `the ${tier} tier needs no risk treatment sign-off under this policy`;
-    if (policy.riskTreatment.requiredForTiers.includes(tier)) {
-      const treated = await executeChild(riskTreatmentWorkflow, child('risk_treatment', workflowIds.riskTreatment(systemId)));
-      if (treated.outcome === 'rejected') return finish('rejected', `risk treatment plan version ${treated.version} rejected`);
-      if (treated.outcome === 'expired') return finish('risk_treatment', 'the risk treatment plan was not completed in time', 'system.risk_treatment_expired');
-      treatedBecause = `risk treatment plan version ${treated.version} signed off; residual risk ${treated.residualRisk}`;
-    }
+    const treated = await assessAndTreat({ systemId, ownerId, requesterId: acceptedBy, tier, policy, move });
+    if (treated.result === 'rejected') return finish('rejected', treated.reason);
+    if (treated.result === 'expired') return finish(treated.stage, treated.reason, `system.${treated.stage}_expired`);
 
     finished = true;
     await condition(allHandlersFinished);
     const nextReviewDue = new Date(Date.now() + policy.review.intervalByTier[tier]).toISOString();
-    await activateSystem({ systemId, nextReviewDue, reason: treatedBecause, eventKey: `${workflowInfo().workflowId}:active` });
+    await activateSystem({ systemId, nextReviewDue, reason: treated.reason, eventKey: `${workflowInfo().workflowId}:active` });
+    await syncReviewSchedule({ systemId, policy });
     upsertSearchAttributes([{ key: searchAttributes.state, value: 'active' }]);
     return { systemId, state: 'active', tier, rounds: round };
   }

@@ -1,15 +1,33 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
 import { residualRiskOf, type RiskRegister } from '../domain/risk';
 import type { TaskSubject } from '../domain/task';
 import type { Activities } from '../activities';
-import type { HumanTaskResult, RiskTreatmentInput, RiskTreatmentOutcome } from './contracts';
+import { searchAttributes, workflowIds, type HumanTaskResult, type RiskTreatmentInput, type RiskTreatmentOutcome } from './contracts';
+import { riskAcceptanceWorkflow } from './riskAcceptance';
+import { recordingCancellation } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
-const { saveRiskRegister, recordRiskTreatmentOutcome } = proxyActivities<Activities>({
+const { saveRiskRegister, recordRiskTreatmentOutcome, recordRiskAcceptances } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   // Every activity is safe to repeat, and a sign-off must outlast a database outage: retry until it works.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+/** Each accepted risk of the signed-off version gets its own watch, which outlives this sign-off. */
+async function watchAcceptedRisks({ systemId, ownerId, tier, policy }: RiskTreatmentInput, version: number) {
+  for (const risk of await recordRiskAcceptances({ systemId, version })) {
+    await startChild(riskAcceptanceWorkflow, {
+      workflowId: workflowIds.riskAcceptance(systemId, risk.riskId, version),
+      args: [{ systemId, ownerId, riskId: risk.riskId, registerVersion: version, residual: risk.residual, expiresAt: risk.expiresAt, tier, policy }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: [
+        { key: searchAttributes.systemId, value: systemId },
+        { key: searchAttributes.process, value: 'risk_acceptance' },
+        { key: searchAttributes.tier, value: tier },
+      ],
+    });
+  }
+}
 
 const noPlanYet: TaskSubject = { hash: '0'.repeat(64), version: 0 };
 
@@ -19,6 +37,10 @@ const noPlanYet: TaskSubject = { hash: '0'.repeat(64), version: 0 };
  * risk officer, then an executive), decides on that version's hash. Changes requested: a new version.
  */
 export async function riskTreatmentWorkflow(input: RiskTreatmentInput): Promise<RiskTreatmentOutcome> {
+  return recordingCancellation(input.systemId, 'risk_treatment', () => treatRisks(input));
+}
+
+async function treatRisks(input: RiskTreatmentInput): Promise<RiskTreatmentOutcome> {
   const { systemId, ownerId, tier, policy } = input;
   const common = { systemId, systemOwnerId: ownerId, tier, policyVersion: policy.version };
   let previous = noPlanYet;
@@ -51,7 +73,10 @@ export async function riskTreatmentWorkflow(input: RiskTreatmentInput): Promise<
     const changes = signoff.status === 'decided' && signoff.choice === 'request_changes' && round <= policy.riskTreatment.maxRevisionRounds;
     const outcome = approved ? 'approved' : changes ? 'changes_requested' : 'rejected';
     await recordRiskTreatmentOutcome({ systemId, version, outcome });
-    if (outcome === 'approved') return { outcome, version, residualRisk };
+    if (outcome === 'approved') {
+      await watchAcceptedRisks(input, version);
+      return { outcome, version, residualRisk };
+    }
     if (outcome === 'rejected') return { outcome, version, residualRisk: null };
     previous = subject;
   }

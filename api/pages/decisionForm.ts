@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { getSystem } from '../../db/systems';
 import type { TaskRecord } from '../../db/tasks';
 import type { Principal } from '../../domain/principal';
-import { taskKinds } from '../../domain/task';
+import { taskKinds, type TaskKind } from '../../domain/task';
 import { decideTask } from '../decisions';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
@@ -10,9 +10,51 @@ import { html, notice, type SafeHtml } from '../html';
 
 const choiceLabels: Record<string, string> = {
   accept: 'Accept',
+  approve: 'Approve',
   reject: 'Reject',
   request_changes: 'Request changes',
-  submit: 'Submit the revised intake',
+  submit: 'Submit',
+  reaccept: 'Re-accept the risk for another term',
+  acknowledge: 'Acknowledge',
+  contain: 'Contained',
+  resolve: 'Resolved',
+  close: 'Close the incident',
+  close_and_reassess: 'Close the incident and re-assess the system',
+  report: 'Reported to the authority',
+  done: 'Done',
+};
+
+/** What a kind's submission is called on the form, and the draft the field starts from. */
+const submissionFields: Partial<Record<TaskKind, { label: string; draft: (intake: unknown) => unknown }>> = {
+  intake_revision: { label: 'Revised intake (JSON)', draft: (intake) => intake },
+  impact_assessment: {
+    label: 'Impact assessment after ISO/IEC 42005 (JSON)',
+    draft: () => ({
+      scope: '',
+      system: { description: '', functionalities: '', purpose: '', intendedUses: [''], unintendedUses: [] },
+      data: { description: '', quality: '' },
+      model: { description: '' },
+      deployment: { environment: '', geographies: [''], languages: [''] },
+      interestedParties: [''],
+      impacts: [{ description: '', on: 'individuals', kind: 'harm', severity: 'low', likelihood: 'possible' }],
+      failuresAndMisuse: [''],
+      measures: [],
+    }),
+  },
+  risk_treatment_plan: {
+    label: 'Risk register after ISO/IEC 23894 (JSON; controls by ISO/IEC 42001 Annex A id)',
+    draft: () => ({
+      risks: [{ id: 'R1', title: '', source: '', likelihood: 'possible', impact: 'medium', treatment: 'mitigate', controls: ['A.6.2.4'], residual: 'low', owner: '' }],
+    }),
+  },
+  review_attestation: { label: 'Attestation (JSON): "unchanged", or "changed" with what changed', draft: () => ({ status: 'unchanged' }) },
+  incident_containment: { label: 'Containment (JSON)', draft: () => ({ actions: '', suspendSystem: false }) },
+  incident_resolution: { label: 'Resolution (JSON)', draft: () => ({ rootCause: '', actions: '' }) },
+  incident_regulatory_report: { label: 'Report to the authority (JSON)', draft: () => ({ authority: '', reference: '', reportedAt: new Date().toISOString() }) },
+  retirement_data_disposal: { label: 'Evidence (JSON)', draft: () => ({ evidence: '' }) },
+  retirement_access_revocation: { label: 'Evidence (JSON)', draft: () => ({ evidence: '' }) },
+  retirement_user_notice: { label: 'Evidence (JSON)', draft: () => ({ evidence: '' }) },
+  retirement_archive: { label: 'Evidence (JSON)', draft: () => ({ evidence: '' }) },
 };
 
 const decisionFormFields = z.object({
@@ -49,7 +91,7 @@ export async function decisionForm(deps: ApiDeps, task: TaskRecord, hiddenFields
   </fieldset>
   ${
     definition.submissionSchema
-      ? html`<p><label for="submission">Revised intake (JSON)</label><br><textarea id="submission" name="submission" rows="16">${draftSubmission ?? JSON.stringify(intake, null, 2)}</textarea></p>`
+      ? html`<p><label for="submission">${submissionFields[task.kind]?.label ?? 'Submission (JSON)'}</label><br><textarea id="submission" name="submission" rows="16">${draftSubmission ?? JSON.stringify(submissionFields[task.kind]?.draft(intake) ?? {}, null, 2)}</textarea></p>`
       : ''
   }
   <p><label for="comment">Comment (optional)</label><br><textarea id="comment" name="comment" rows="3" maxlength="4000"></textarea></p>

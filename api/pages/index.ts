@@ -3,6 +3,7 @@ import { hasAnyRole } from '../../domain/principal';
 import { oversightRoles } from '../auth';
 import type { ApiDeps } from '../deps';
 import { dashboardPages } from './dashboard';
+import { incidentPages } from './incidentForm';
 import { loadWebSession, sameOriginPosts } from './session';
 import { signInPages } from './signIn';
 import { systemPages } from './systems';
@@ -23,5 +24,6 @@ export function webPages(deps: ApiDeps): Router {
   router.use(dashboardPages(deps));
   router.use(taskPages(deps));
   router.use(systemPages(deps));
+  router.use(incidentPages(deps));
   return router;
 }

@@ -3,8 +3,9 @@ INSERT INTO principals (id, email, name, roles) VALUES ('aims-flow', 'platform@a
   ON CONFLICT (id) DO NOTHING;
 
 ALTER TABLE ai_systems ADD COLUMN last_reviewed_at timestamptz;
--- The state a suspension interrupted, to which resumption returns.
+-- The state a suspension interrupted, to which resumption returns, and the workflow that suspended it.
 ALTER TABLE ai_systems ADD COLUMN suspended_from text;
+ALTER TABLE ai_systems ADD COLUMN suspended_by text;
 
 -- Periodic reviews: one row per review that opened; at most one open per system.
 CREATE TABLE reviews (
@@ -13,8 +14,10 @@ CREATE TABLE reviews (
   workflow_id  text NOT NULL UNIQUE,
   reason       text NOT NULL,
   requester_id text NOT NULL REFERENCES principals (id),
+  -- active, or suspended when a failed re-assessment is being taken up again
+  from_state   text NOT NULL,
   status       text NOT NULL DEFAULT 'open'
-               CHECK (status IN ('open', 'unchanged', 'reassessed', 'reassessment_failed', 'expired', 'cancelled')),
+               CHECK (status IN ('open', 'unchanged', 'reassessed', 'reassessment_failed', 'expired', 'deferred')),
   attestation  jsonb,
   opened_at    timestamptz NOT NULL DEFAULT now(),
   closed_at    timestamptz

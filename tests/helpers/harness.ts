@@ -65,6 +65,8 @@ export interface Harness {
   usePolicy(policy: PolicyInput): void;
   /** Waits until the system has an open task of the kind (and matching `where`), as a governance lead sees it. */
   openTask(systemId: string, kind: string, where?: (task: any) => boolean): Promise<any>;
+  /** Files a low-tier intake under the current policy, has a lead accept it, and waits for the intake to end. */
+  fileAcceptedSystem(name: string): Promise<string>;
   /** Decides through the API on the version of the subject the task shows now, as a person reviewing it would. */
   decide(taskId: string, as: CastMember, decision: string, extra?: { comment?: string; submission?: unknown; headers?: Record<string, string> }): Promise<ApiResponse>;
   startWorker(): Promise<void>;
@@ -187,6 +189,13 @@ export async function startHarness(
         const { body } = await harness.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
         return body.openTasks?.find((task: { kind: string }) => task.kind === kind && where(task));
       });
+    },
+    async fileAcceptedSystem(name) {
+      const filed = await harness.api('POST', '/api/v1/systems', { body: sampleIntake({ name }) });
+      const systemId = filed.body.systemId as string;
+      await harness.decide((await harness.openTask(systemId, 'intake_triage')).id, 'lead', 'accept');
+      await temporal.workflow.getHandle(workflowIds.intake(systemId)).result();
+      return systemId;
     },
     usePolicy(policy) {
       deps.policy = preparePolicy(policy);

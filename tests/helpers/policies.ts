@@ -41,3 +41,24 @@ export const noAssessmentPolicy: PolicyInput = { ...calmPolicy, assessment: { ..
 
 /** No assessment and no risk sign-off: an accepted system goes straight into service. */
 export const triageOnlyPolicy: PolicyInput = { ...noAssessmentPolicy, riskTreatment: { ...calmPolicy.riskTreatment, requiredForTiers: [] } };
+
+/**
+ * Triage only, with the review of a low-tier system every `every` and a hasty attestation: due in 3 s,
+ * then the owner's manager told and the governance leads added, 2 s each.
+ */
+export const reviewPolicy = (every: string, base: PolicyInput = triageOnlyPolicy): PolicyInput => ({
+  ...base,
+  review: { ...base.review, intervalByTier: { ...base.review.intervalByTier, low: every }, catchupWindow: '1m' },
+  tasks: {
+    ...base.tasks,
+    review_attestation: {
+      ...base.tasks.review_attestation,
+      slaByTier: { low: '3s', medium: '3s', high: '3s', prohibited: '3s' },
+      reminderPoints: [],
+      escalationLadder: [
+        { action: 'notify', target: 'manager', window: '2s' },
+        { action: 'add', target: 'governance_lead', window: '2s' },
+      ],
+    },
+  },
+});

@@ -2,9 +2,11 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preparePolicy } from '../../api/policy';
+import { ensureDigestSchedule } from '../../worker/schedules';
 import { eventually, sampleIntake, startHarness, startStandaloneTriageTask, submitActionForm, type Harness } from '../helpers/harness';
 import { sampleAssessment, sampleRiskRegister } from '../helpers/assessments';
-import { calmPolicy, hastyTriagePolicy, triageOnlyPolicy, withTriage } from '../helpers/policies';
+import { calmPolicy, hastyTriagePolicy, noAssessmentPolicy, triageOnlyPolicy, withTriage } from '../helpers/policies';
 
 /** `npm run record-histories`: runs real scenarios and writes their histories for tests/replay.test.ts. */
 const historiesDir = path.join(__dirname, '../histories');
@@ -17,10 +19,11 @@ describe('recording workflow histories', () => {
   });
   afterAll(() => h?.stop());
 
-  async function record(scenario: string, systemId: string) {
-    for await (const execution of h.temporal.workflow.list({ query: `AimsSystemId = "${systemId}"` })) {
+  async function record(scenario: string, systemId: string, query = `AimsSystemId = "${systemId}"`) {
+    for await (const execution of h.temporal.workflow.list({ query })) {
       const handle = h.temporal.workflow.getHandle(execution.workflowId, execution.runId);
-      await handle.result().catch(() => undefined);
+      // A watch that sleeps until a far date is recorded as far as it got.
+      await Promise.race([handle.result().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000))]);
       const history = JSON.parse(historyToJSON(await handle.fetchHistory()));
       const file = `${scenario}--${execution.type}--${execution.workflowId.slice(0, 15)}-${execution.runId.slice(-6)}.json`;
       await writeFile(path.join(historiesDir, file), JSON.stringify({ workflowId: execution.workflowId, workflowType: execution.type, history }, null, 1));
@@ -133,5 +136,55 @@ describe('recording workflow histories', () => {
     await h.decide(signoff.id, 'executive', 'approve');
     await stateIs(systemId, 'active');
     await record('onboarding-assessed-signed-off', systemId);
+  });
+
+  it('records a whole life: re-acceptance, a review, a serious incident that suspends and re-assesses, retirement; and a digest', async () => {
+    h.usePolicy({ ...noAssessmentPolicy, riskTreatment: { ...noAssessmentPolicy.riskTreatment, reacceptanceNotice: '2s', reacceptanceTerm: '1h' } });
+    const systemId = await file('Recorded life');
+    await h.decide((await openTask(systemId, 'intake_triage')).id, 'lead', 'accept');
+    const register = sampleRiskRegister('low');
+    register.risks[1].acceptanceExpiresAt = new Date(Date.now() + 4_000).toISOString();
+    await h.decide((await openTask(systemId, 'risk_treatment_plan')).id, 'owner', 'submit', { submission: register });
+    await h.decide((await openTask(systemId, 'risk_signoff')).id, 'risk', 'approve');
+    await stateIs(systemId, 'active');
+    await h.decide((await openTask(systemId, 'risk_reacceptance')).id, 'risk', 'reaccept');
+
+    expect((await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} })).status).toBe(202);
+    await h.decide((await openTask(systemId, 'review_attestation')).id, 'owner', 'submit', { submission: { status: 'unchanged' } });
+    await stateIs(systemId, 'active');
+
+    const incident = { severity: 'medium', description: 'Answers leaked another customer’s order', occurredAt: new Date().toISOString(), serious: true };
+    expect((await h.api('POST', `/api/v1/systems/${systemId}/incidents`, { as: 'approver', body: incident })).status).toBe(202);
+    await h.decide((await openTask(systemId, 'incident_acknowledgement')).id, 'owner', 'acknowledge');
+    await h.decide((await openTask(systemId, 'incident_regulatory_report')).id, 'lead', 'report', {
+      submission: { authority: 'Market surveillance authority', reference: 'MSA-1', reportedAt: new Date().toISOString() },
+    });
+    await h.decide((await openTask(systemId, 'incident_containment')).id, 'owner', 'contain', { submission: { actions: 'switched off', suspendSystem: true } });
+    await stateIs(systemId, 'suspended');
+    await h.decide((await openTask(systemId, 'incident_resolution')).id, 'owner', 'resolve', { submission: { rootCause: 'cache key', actions: 'fixed' } });
+    await h.decide((await openTask(systemId, 'incident_closure')).id, 'lead', 'close_and_reassess');
+    const replan = await eventually(async () => {
+      const task = await openTask(systemId, 'risk_treatment_plan');
+      return task?.subjectVersion === 0 ? task : undefined;
+    });
+    await h.decide(replan.id, 'owner', 'submit', { submission: sampleRiskRegister('low') });
+    await h.decide((await openTask(systemId, 'risk_signoff')).id, 'risk', 'approve');
+    await stateIs(systemId, 'active');
+
+    const retirement = { reason: 'replaced', retireOn: new Date().toISOString().slice(0, 10) };
+    expect((await h.api('POST', `/api/v1/systems/${systemId}/retirement`, { body: retirement })).status).toBe(202);
+    await h.decide((await openTask(systemId, 'retirement_approval')).id, 'lead', 'approve');
+    await stateIs(systemId, 'retiring');
+    const items = { retirement_data_disposal: 'privacy', retirement_access_revocation: 'lead', retirement_user_notice: 'owner', retirement_archive: 'lead' } as const;
+    for (const [kind, who] of Object.entries(items)) await h.decide((await openTask(systemId, kind)).id, who, 'done', { submission: { evidence: `${kind} done` } });
+    await h.decide((await openTask(systemId, 'retirement_signoff')).id, 'lead', 'approve');
+    await stateIs(systemId, 'retired');
+    await record('whole-life', systemId);
+
+    const digest = await ensureDigestSchedule(h.temporal, h.taskQueue, preparePolicy(noAssessmentPolicy), `governance-digest-${h.taskQueue}`);
+    await digest.trigger();
+    await h.mail.waitFor((m) => m.subject.startsWith('Governance digest'));
+    await record('digest', systemId, `WorkflowType = 'governanceDigestWorkflow' AND TaskQueue = '${h.taskQueue}'`);
+    await digest.delete();
   });
 });

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { Router, type Request } from 'express';
+import { getSystem, type AiSystem } from '../../db/systems';
+import { incidentReportSchema, incidentSeverities } from '../../domain/incident';
+import type { ApiDeps } from '../deps';
+import { AppError } from '../errors';
+import { html, notice, type SafeHtml } from '../html';
+import { reportIncident } from '../routes/incidents';
+import { parseId } from '../validate';
+import { csrfField, requireSignIn, sendPage, verifyCsrf } from './session';
+
+type FieldErrors = Record<string, string[]>;
+type Draft = Record<string, string | undefined>;
+
+function fieldError(errors: FieldErrors, name: string): SafeHtml {
+  const messages = errors[name];
+  return messages ? html`<p class="field-error" id="${name}-error">${messages.join('; ')}</p>` : html``;
+}
+const describedBy = (errors: FieldErrors, name: string) => (errors[name] ? html` aria-invalid="true" aria-describedby="${name}-error"` : html``);
+
+/** A datetime-local value has no offset: the form asks for UTC and says so. */
+const minutesNowUtc = () => new Date().toISOString().slice(0, 16);
+const asUtc = (value: string) => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? `${value}:00Z` : value);
+
+function incidentForm(req: Request, system: AiSystem, draft: Draft, errors: FieldErrors): SafeHtml {
+  return html`<p>Reporting an incident of <strong>${system.name}</strong>. Its owner is asked to acknowledge, contain and resolve it within the deadlines of its severity.</p>
+<form method="post" action="/systems/${system.id}/incidents/new" novalidate>
+${csrfField(req)}<input type="hidden" name="nonce" value="${draft.nonce ?? randomUUID()}">
+<fieldset${describedBy(errors, 'severity')}><legend>Severity</legend>
+${incidentSeverities.map((severity) => html`<label><input type="radio" name="severity" value="${severity}"${draft.severity === severity ? html` checked` : ''}> ${severity}</label><br>`)}
+${fieldError(errors, 'severity')}</fieldset>
+<p><label for="description">What happened</label><br><textarea id="description" name="description" rows="5"${describedBy(errors, 'description')}>${draft.description ?? ''}</textarea>${fieldError(errors, 'description')}</p>
+<p><label for="occurredAt">When it happened</label> <small>(UTC)</small><br>
+<input type="datetime-local" id="occurredAt" name="occurredAt" value="${draft.occurredAt ?? minutesNowUtc()}"${describedBy(errors, 'occurredAt')}>${fieldError(errors, 'occurredAt')}</p>
+<p><label><input type="checkbox" name="serious" value="true"${draft.serious === 'true' ? html` checked` : ''}> Serious incident</label>
+<small>(EU AI Act Art. 73: it is reported to the market surveillance authority)</small></p>
+<p><button type="submit">Report the incident</button></p>
+</form>`;
+}
+
+/** `/systems/:id/incidents/new`: anyone signed in reports an incident, as through the API. */
+export function incidentPages(deps: ApiDeps): Router {
+  const router = Router();
+  const title = 'Report an incident';
+
+  async function systemFor(req: Request): Promise<AiSystem | undefined> {
+    const id = parseId(req);
+    return id ? getSystem(deps.pool, id) : undefined;
+  }
+
+  router.get('/systems/:id/incidents/new', requireSignIn, async (req, res) => {
+    const system = await systemFor(req);
+    if (!system) return sendPage(req, res, 404, title, notice('This AI system does not exist.', true));
+    sendPage(req, res, 200, title, incidentForm(req, system, {}, {}));
+  });
+
+  router.post('/systems/:id/incidents/new', requireSignIn, verifyCsrf, async (req, res) => {
+    const system = await systemFor(req);
+    if (!system) return sendPage(req, res, 404, title, notice('This AI system does not exist.', true));
+    const draft = (req.body ?? {}) as Draft;
+    const parsed = incidentReportSchema.safeParse({
+      severity: draft.severity,
+      description: draft.description?.trim() ?? '',
+      occurredAt: asUtc(draft.occurredAt ?? ''),
+      serious: draft.serious === 'true',
+    });
+    if (!parsed.success) {
+      const errors: FieldErrors = {};
+      for (const issue of parsed.error.issues) (errors[String(issue.path[0] ?? 'description')] ??= []).push(issue.message);
+      return sendPage(req, res, 400, title, html`${notice('Some answers need another look; see the messages next to the fields.', true)}${incidentForm(req, system, draft, errors)}`);
+    }
+    try {
+      // The form's nonce makes a double submit report one incident, like an API client's Idempotency-Key.
+      const { incidentId } = await reportIncident(deps, req.webSession!.principal, system, parsed.data, `web-form:${draft.nonce ?? randomUUID()}`);
+      sendPage(req, res, 200, title, html`${notice(`Incident reported. Its reference is ${incidentId}.`)}<p><a href="/systems/${system.id}">Back to ${system.name}</a></p>`);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      sendPage(req, res, error.status, title, html`${notice(error.message, true)}${incidentForm(req, system, draft, {})}`);
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { sha256Hex } from '../../db/hashing';
+import { incidentsOf } from '../../db/incidents';
+import { getSystem, type AiSystem } from '../../db/systems';
+import { incidentReportSchema, type IncidentReport } from '../../domain/incident';
+import type { LifecycleState } from '../../domain/lifecycle';
+import { canonicalJson } from '../../domain/policy';
+import type { Principal } from '../../domain/principal';
+import { workflowIds, workflowTypes, type IncidentInput } from '../../workflows/contracts';
+import { canSeeSystem } from '../access';
+import { temporalUiLink, type ApiDeps } from '../deps';
+import { AppError, forbidden, notFound } from '../errors';
+import { processSearchAttributes, startProcessOnce } from '../processes';
+import { idempotencyKey, parseBody, parseId } from '../validate';
+
+/** States of a system that is out of service for good, or never entered it: nothing left to handle. */
+const noIncidentsIn: readonly LifecycleState[] = ['rejected', 'withdrawn', 'retired'];
+
+/** The same reporter, system and idempotency key always name the same incident, so a retried report finds it. */
+function incidentIdFor(reporterId: string, systemId: string, key: string | undefined): string {
+  const hex = key ? sha256Hex(`incident\n${reporterId}\n${systemId}\n${key}`) : sha256Hex(randomUUID());
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Reports an incident: starts its workflow, which records it. A system out of service for good is
+ * refused; a retry with the same key finds the first incident; the same key with a different report is refused.
+ */
+export async function reportIncident(
+  deps: ApiDeps,
+  reporter: Principal,
+  system: AiSystem,
+  report: IncidentReport,
+  key: string | undefined,
+): Promise<{ incidentId: string; workflowId: string; replayed: boolean }> {
+  if (noIncidentsIn.includes(system.state)) {
+    throw new AppError(409, 'illegal_state', `an AI system in state '${system.state}' is not in service: no incident can be reported against it`);
+  }
+  const incidentId = incidentIdFor(reporter.id, system.id, key);
+  const workflowId = workflowIds.incident(incidentId);
+  const requestFingerprint = sha256Hex(canonicalJson({ systemId: system.id, report }));
+  const input: IncidentInput = { incidentId, systemId: system.id, reporterId: reporter.id, report, policy: deps.policy };
+  const { replayed } = await startProcessOnce(deps, {
+    workflowType: workflowTypes.incident,
+    workflowId,
+    args: [input],
+    requestFingerprint,
+    searchAttributes: processSearchAttributes(system.id, 'incident', { tier: system.riskTier }),
+    what: 'incident report',
+  });
+  return { incidentId, workflowId, replayed };
+}
+
+/** `/api/v1/systems/:id/incidents`: anyone may report an incident; the system's viewers see them. */
+export function incidentRoutes(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.post('/:id/incidents', async (req, res) => {
+    const key = idempotencyKey(req);
+    const id = parseId(req);
+    const system = id && (await getSystem(deps.pool, id));
+    if (!system) throw notFound('the AI system');
+    const report = parseBody(incidentReportSchema, req);
+    const { incidentId, workflowId, replayed } = await reportIncident(deps, req.principal!, system, report, key);
+    res
+      .status(202)
+      .location(`/api/v1/systems/${system.id}/incidents`)
+      .set('Idempotent-Replayed', String(replayed))
+      .json({ incidentId, workflowId, systemId: system.id, temporalUi: temporalUiLink(deps, workflowId), links: { incidents: `/api/v1/systems/${system.id}/incidents` } });
+  });
+
+  router.get('/:id/incidents', async (req, res) => {
+    const id = parseId(req);
+    const system = id && (await getSystem(deps.pool, id));
+    if (!system) throw notFound('the AI system');
+    if (!(await canSeeSystem(deps.pool, req.principal!, system))) throw forbidden('you may not see this AI system');
+    res.json({ systemId: system.id, state: system.state, incidents: await incidentsOf(deps.pool, system.id) });
+  });
+
+  return router;
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { ScheduleNotFoundError } from '@temporalio/client';
+import { Router } from 'express';
+import { z } from 'zod';
+import { syncReviewSchedule } from '../../activities/lifecycle';
+import { appendAuditEvent } from '../../db/audit';
+import { sha256Hex } from '../../db/hashing';
+import { inTransaction } from '../../db/pool';
+import { getSystem, lockSystem, type AiSystem } from '../../db/systems';
+import { oneOf, text } from '../../domain/fields';
+import { canonicalJson } from '../../domain/policy';
+import { hasAnyRole, type Principal } from '../../domain/principal';
+import { riskTiers } from '../../domain/system';
+import { scheduleIds, workflowIds, workflowTypes, type PeriodicReviewInput } from '../../workflows/contracts';
+import { canSeeSystem } from '../access';
+import { requireRole } from '../auth';
+import { temporalUiLink, withTemporalDeadline, type ApiDeps } from '../deps';
+import { AppError, forbidden, notFound } from '../errors';
+import { processSearchAttributes, startProcessOnce } from '../processes';
+import { idempotencyKey, parseBody, parseId } from '../validate';
+
+export const requestReviewBody = z.strictObject({});
+export const retierBody = z.strictObject({ tier: oneOf(riskTiers), reason: text(2000) });
+
+/** States in which a system has a review schedule: in service, being reviewed, or suspended. */
+const scheduledStates = ['active', 'under_review', 'suspended'];
+
+async function systemFor(deps: ApiDeps, id: string | undefined, principal: Principal): Promise<AiSystem> {
+  const system = id && (await getSystem(deps.pool, id));
+  if (!system) throw notFound('the AI system');
+  if (!(await canSeeSystem(deps.pool, principal, system))) throw forbidden('you may not see this AI system');
+  return system;
+}
+
+/** Periodic reviews of a system: asked for now, listed with the schedule, and the re-tiering that sets the interval. */
+export function systemReviewRoutes(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.post('/:id/reviews', async (req, res) => {
+    parseBody(requestReviewBody, req);
+    const principal = req.principal!;
+    const system = await systemFor(deps, parseId(req), principal);
+    if (system.ownerId !== principal.id && !hasAnyRole(principal, 'governance_lead')) {
+      throw forbidden('only the system owner or a governance lead can ask for a review');
+    }
+    const { rows: open } = await deps.pool.query('SELECT workflow_id FROM reviews WHERE system_id = $1 AND status = $2', [system.id, 'open']);
+    if (open[0]) throw new AppError(409, 'review_open', `review ${open[0].workflow_id} is already open`);
+    const takenUpAgain = system.state === 'suspended' && system.suspendedBy?.startsWith('review-');
+    if (system.state !== 'active' && !takenUpAgain) {
+      throw new AppError(409, 'not_reviewable', `an AI system in state '${system.state}' is not reviewed`);
+    }
+
+    const key = idempotencyKey(req);
+    const reviewKey = sha256Hex(key ? `${principal.id}\n${key}` : randomUUID()).slice(0, 16);
+    const workflowId = workflowIds.review(system.id, reviewKey);
+    const input: PeriodicReviewInput = { systemId: system.id, reason: 'requested', requesterId: principal.id, policy: deps.policy };
+    const { replayed } = await startProcessOnce(deps, {
+      workflowType: workflowTypes.periodicReview,
+      workflowId,
+      args: [input],
+      requestFingerprint: sha256Hex(canonicalJson({ systemId: system.id, requesterId: principal.id })),
+      searchAttributes: processSearchAttributes(system.id, 'periodic_review', { tier: system.riskTier }),
+      what: 'review request',
+    });
+    res.status(202).set('Idempotent-Replayed', String(replayed)).json({ systemId: system.id, workflowId, temporalUi: temporalUiLink(deps, workflowId) });
+  });
+
+  router.get('/:id/reviews', async (req, res) => {
+    const system = await systemFor(deps, parseId(req), req.principal!);
+    const { rows } = await deps.pool.query(
+      `SELECT id, workflow_id, reason, requester_id, from_state, status, attestation, opened_at, closed_at
+       FROM reviews WHERE system_id = $1 ORDER BY opened_at DESC LIMIT 100`,
+      [system.id],
+    );
+    let schedule = null;
+    try {
+      const described = await withTemporalDeadline(deps, () => deps.temporal.schedule.getHandle(scheduleIds.review(system.id)).describe());
+      schedule = {
+        id: described.scheduleId,
+        everyMs: Number(described.spec.intervals?.[0]?.every),
+        paused: described.state.paused,
+        note: described.state.note ?? null,
+        nextRunAt: described.info.nextActionTimes[0]?.toISOString() ?? null,
+      };
+    } catch (error) {
+      if (!(error instanceof ScheduleNotFoundError)) throw error;
+    }
+    res.json({
+      systemId: system.id,
+      nextReviewDue: system.nextReviewDue,
+      lastReviewedAt: system.lastReviewedAt,
+      schedule,
+      reviews: rows.map((row) => ({
+        id: row.id,
+        workflowId: row.workflow_id,
+        reason: row.reason,
+        requesterId: row.requester_id,
+        fromState: row.from_state,
+        status: row.status,
+        attestation: row.attestation,
+        openedAt: row.opened_at.toISOString(),
+        closedAt: row.closed_at?.toISOString() ?? null,
+      })),
+    });
+  });
+
+  /**
+   * A governance lead re-tiers a system after onboarding. Open tasks keep the tier they opened with;
+   * the review interval follows at once.
+   */
+  router.put('/:id/tier', requireRole('governance_lead'), async (req, res) => {
+    const id = parseId(req);
+    const { tier, reason } = parseBody(retierBody, req);
+    const principal = req.principal!;
+    const changed = await inTransaction(deps.pool, async (db) => {
+      if (!id || !(await getSystem(db, id))) throw notFound('the AI system');
+      const system = await lockSystem(db, id);
+      if (system.state === 'intake') throw new AppError(409, 'in_triage', 'an intake is tiered by its triage: amend the intake instead');
+      if (['rejected', 'withdrawn', 'retiring', 'retired'].includes(system.state)) {
+        throw new AppError(409, 'not_retierable', `an AI system in state '${system.state}' is not re-tiered`);
+      }
+      if (system.riskTier === tier) return system;
+      await db.query('UPDATE ai_systems SET risk_tier = $2, version = version + 1, updated_at = now() WHERE id = $1', [system.id, tier]);
+      await appendAuditEvent(db, {
+        key: `${system.id}:retiered:${system.version}`,
+        type: 'system.retiered',
+        systemId: system.id,
+        actorId: principal.id,
+        data: { from: system.riskTier, to: tier, reason },
+      });
+      return system;
+    });
+    // A retried request after a 503 finds the tier set and brings the schedule along.
+    const review = scheduledStates.includes(changed.state)
+      ? await withTemporalDeadline(deps, () => syncReviewSchedule(deps, changed.id, deps.policy))
+      : null;
+    res.json({ systemId: changed.id, tier, reviewEveryMs: review?.every ?? null });
+  });
+
+  return router;
+}

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWebSession } from '../db/sessions';
+import type { PolicyInput } from '../domain/policy';
+import { workflowIds } from '../workflows/contracts';
+import { eventually, sampleIntake, startHarness, startStandaloneTriageTask, type CastMember, type Harness } from './helpers/harness';
+import { triageOnlyPolicy } from './helpers/policies';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+  // One triage accept puts a system into service.
+  h.usePolicy(triageOnlyPolicy);
+});
+afterAll(() => h?.stop());
+
+const withIncidentPolicy = (incident: Partial<PolicyInput['incident']>): PolicyInput => ({
+  ...triageOnlyPolicy,
+  incident: { ...triageOnlyPolicy.incident, ...incident },
+});
+
+const containment = (suspendSystem: boolean) => ({ actions: 'Took the model endpoint offline and paused the campaign', suspendSystem });
+const resolution = { rootCause: 'A prompt template leaked other customers’ order notes', actions: 'Template fixed and regression test added' };
+const sampleReport = (overrides: Record<string, unknown> = {}) => ({
+  severity: 'high',
+  description: 'The assistant showed one customer another customer’s order notes',
+  occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+  ...overrides,
+});
+
+const activeSystem = (name: string) => h.fileAcceptedSystem(name);
+
+async function reportIncident(systemId: string, as: CastMember, report: Record<string, unknown>) {
+  const reported = await h.api('POST', `/api/v1/systems/${systemId}/incidents`, { as, body: report });
+  expect(reported.status).toBe(202);
+  return reported.body as { incidentId: string; workflowId: string };
+}
+
+const stateOf = async (systemId: string) => (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.system.state as string;
+const historyTypes = async (systemId: string) =>
+  ((await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.history as { type: string }[]).map((event) => event.type);
+const incidentOf = async (systemId: string, incidentId: string) =>
+  (await h.api('GET', `/api/v1/systems/${systemId}/incidents`, { as: 'lead' })).body.incidents.find((incident: { id: string }) => incident.id === incidentId);
+const assigneeIds = (task: { assignees: { principalId: string }[] }) => task.assignees.map((assignee) => assignee.principalId);
+
+/** The owner acknowledges and contains the incident; resolution opens next. */
+async function acknowledgeAndContain(systemId: string, suspendSystem: boolean) {
+  const acknowledgement = await h.openTask(systemId, 'incident_acknowledgement');
+  expect(assigneeIds(acknowledgement)).toEqual(['owner']);
+  expect((await h.decide(acknowledgement.id, 'owner', 'acknowledge')).status).toBe(200);
+  const contain = await h.openTask(systemId, 'incident_containment');
+  expect((await h.decide(contain.id, 'owner', 'contain', { submission: containment(suspendSystem) })).status).toBe(200);
+}
+
+describe('incident escalation', () => {
+  it('walks an incident through acknowledgement, containment with suspension, resolution and closure, refusing approvals while the system is suspended', async () => {
+    const systemId = await activeSystem('Order assistant');
+    // An approval waiting on the system, as a re-triage or a sign-off would be.
+    const triage = await startStandaloneTriageTask(h, { systemId, subjectHash: 'a'.repeat(64), policy: triageOnlyPolicy, historyLimit: 1_000 });
+    const { incidentId, workflowId } = await reportIncident(systemId, 'owner', sampleReport());
+    expect(workflowId).toBe(workflowIds.incident(incidentId));
+
+    await acknowledgeAndContain(systemId, true);
+    await eventually(async () => ((await stateOf(systemId)) === 'suspended' ? true : undefined));
+    const refused = await h.decide(triage.taskId, 'lead', 'accept');
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ error: 'system_suspended', message: "the AI system is suspended: no 'accept' is given until it resumes" });
+
+    const resolve = await h.openTask(systemId, 'incident_resolution');
+    expect((await h.decide(resolve.id, 'owner', 'resolve', { submission: { rootCause: 'x' } })).status).toBe(400);
+    expect((await h.decide(resolve.id, 'owner', 'resolve', { submission: resolution })).status).toBe(200);
+    const closure = await h.openTask(systemId, 'incident_closure');
+    expect(assigneeIds(closure)).toEqual(['lead']);
+    // The reporting owner resolved it; they never approve its closure.
+    expect((await h.decide(closure.id, 'owner', 'close')).status).toBe(403);
+    expect((await h.decide(closure.id, 'lead', 'close', { comment: 'root cause fixed and tested' })).status).toBe(200);
+
+    const outcome = await h.temporal.workflow.getHandle(workflowId).result();
+    expect(outcome).toEqual({ incidentId, outcome: 'closed', suspended: true });
+    expect(await stateOf(systemId)).toBe('active');
+    expect((await h.decide(triage.taskId, 'lead', 'accept')).status).toBe(200);
+
+    expect(await incidentOf(systemId, incidentId)).toMatchObject({
+      stage: 'closed',
+      severity: 'high',
+      serious: false,
+      reporterId: 'owner',
+      containment: containment(true),
+      suspendedSystem: true,
+      resolution,
+      outcome: 'closed',
+      closedBy: 'lead',
+      regulatoryReportDue: null,
+    });
+    const types = await historyTypes(systemId);
+    const order = ['incident.reported', 'incident.acknowledged', 'incident.contained', 'incident.resolved', 'incident.closed'].map((type) => types.indexOf(type));
+    expect(order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1]))).toBe(true);
+    const { body: timeline } = await h.api('GET', `/api/v1/systems/${systemId}/timeline`, { as: 'lead' });
+    const summaries = timeline.events.map((event: { summary: string }) => event.summary);
+    expect(summaries).toContain('Moved from active to suspended: contained high incident ' + incidentId);
+    expect(summaries).toContain(`Moved from suspended to active: incident ${incidentId} closed`);
+    expect(summaries).toContain('Incident closed by lead; system resumed');
+  });
+
+  it('escalates a missed acknowledgement of a critical incident to an executive, then reopens it for the governance leads', async () => {
+    h.usePolicy(
+      withIncidentPolicy({
+        slaBySeverity: { ...triageOnlyPolicy.incident.slaBySeverity, critical: { acknowledge: '2s', contain: '1h', resolve: '1h' } },
+        ladderBySeverity: {
+          ...triageOnlyPolicy.incident.ladderBySeverity,
+          critical: [{ action: 'add', target: 'executive', window: '2s' }, { action: 'notify', target: 'manager', window: '2s' }],
+        },
+      }),
+    );
+    try {
+      const systemId = await activeSystem('Fraud scorer');
+      const about = (m: { subject: string }) => m.subject === 'Escalated to you: Acknowledge an incident: Fraud scorer';
+      await reportIncident(systemId, 'approver', sampleReport({ severity: 'critical' }));
+
+      await h.mail.waitFor((m) => m.subject === 'Reminder: Acknowledge an incident: Fraud scorer' && m.to.includes(h.people.owner.email));
+      await h.mail.waitFor((m) => about(m) && m.to.includes(h.people.executive.email));
+      const escalated = await h.openTask(systemId, 'incident_acknowledgement', (task) => task.escalationLevel >= 1);
+      expect(assigneeIds(escalated)).toEqual(['owner', 'executive']);
+      await h.mail.waitFor((m) => m.subject === 'Overdue: Acknowledge an incident: Fraud scorer' && m.to.includes(h.people.ownerManager.email));
+
+      // Nobody acknowledged before the ladder ran out: the stage goes to the governance leads, never dropped.
+      const reopened = await h.openTask(systemId, 'incident_acknowledgement', (task) => task.id !== escalated.id);
+      expect(assigneeIds(reopened)).toEqual(['lead']);
+      const types = await historyTypes(systemId);
+      expect(types).toContain('incident.stage_reopened');
+      expect((await h.decide(reopened.id, 'lead', 'acknowledge')).status).toBe(200);
+      const contain = await h.openTask(systemId, 'incident_containment');
+      expect(assigneeIds(contain)).toEqual(['owner']);
+    } finally {
+      h.usePolicy(triageOnlyPolicy);
+    }
+  });
+
+  it('runs the regulatory clock of a serious incident with reminders, records the report date, and opens closure only once reported', async () => {
+    h.usePolicy(withIncidentPolicy({ seriousReportWithin: '4s' }));
+    try {
+      const systemId = await activeSystem('Credit limit model');
+      const { incidentId, workflowId } = await reportIncident(systemId, 'approver', sampleReport({ severity: 'medium', serious: true }));
+      // Nobody holds legal_counsel here: the governance leads hold the report, and are reminded of it.
+      const report = await h.openTask(systemId, 'incident_regulatory_report');
+      expect(assigneeIds(report)).toEqual(['lead']);
+      const incident = await incidentOf(systemId, incidentId);
+      expect(Date.parse(incident.regulatoryReportDue) - Date.parse(incident.reportedAt)).toBeGreaterThan(3_000);
+      await h.mail.waitFor((m) => m.subject === 'Reminder: Report a serious incident to the authority: Credit limit model' && m.to.includes(h.people.lead.email));
+
+      await acknowledgeAndContain(systemId, false);
+      await h.decide((await h.openTask(systemId, 'incident_resolution')).id, 'owner', 'resolve', { submission: resolution });
+      await eventually(async () => ((await incidentOf(systemId, incidentId)).resolvedAt ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const { body: waiting } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
+      expect(waiting.openTasks.map((task: { kind: string }) => task.kind)).toEqual(['incident_regulatory_report']);
+      expect(await stateOf(systemId)).toBe('active');
+
+      const reportedAt = new Date(Date.now() - 60_000).toISOString();
+      const submission = { authority: 'Market surveillance authority', reference: 'MSA-2025-0042', reportedAt };
+      expect((await h.decide(report.id, 'lead', 'report', { submission: { authority: 'MSA' } })).status).toBe(400);
+      expect((await h.decide(report.id, 'lead', 'report', { submission })).status).toBe(200);
+      const closure = await h.openTask(systemId, 'incident_closure');
+      expect((await h.decide(closure.id, 'lead', 'close')).status).toBe(200);
+      expect(await h.temporal.workflow.getHandle(workflowId).result()).toEqual({ incidentId, outcome: 'closed', suspended: false });
+
+      const closed = await incidentOf(systemId, incidentId);
+      expect(closed).toMatchObject({ stage: 'closed', serious: true, regulatoryReport: submission, suspendedSystem: false });
+      expect(Date.parse(closed.regulatoryReportedAt)).toBe(Date.parse(reportedAt));
+      const types = await historyTypes(systemId);
+      expect(types.indexOf('incident.reported_to_authority')).toBeLessThan(types.indexOf('incident.closed'));
+      expect(types.filter((type) => type === 'task.reminded').length).toBeGreaterThanOrEqual(1);
+    } finally {
+      h.usePolicy(triageOnlyPolicy);
+    }
+  });
+
+  it('sends the resolution back on changes requested at closure, and starts a re-assessment on close_and_reassess', async () => {
+    const systemId = await activeSystem('Support chatbot');
+    const { incidentId, workflowId } = await reportIncident(systemId, 'auditor', sampleReport({ severity: 'low' }));
+    await acknowledgeAndContain(systemId, false);
+    const first = await h.openTask(systemId, 'incident_resolution');
+    await h.decide(first.id, 'owner', 'resolve', { submission: { rootCause: 'Unknown', actions: 'Restarted it' } });
+    const firstClosure = await h.openTask(systemId, 'incident_closure');
+    expect(firstClosure.subjectVersion).toBe(1);
+    expect((await h.decide(firstClosure.id, 'lead', 'request_changes', { comment: 'find the root cause' })).status).toBe(200);
+
+    const second = await h.openTask(systemId, 'incident_resolution', (task) => task.id !== first.id);
+    expect((await incidentOf(systemId, incidentId)).stage).toBe('resolution');
+    await h.decide(second.id, 'owner', 'resolve', { submission: resolution });
+    const secondClosure = await h.openTask(systemId, 'incident_closure', (task) => task.subjectVersion === 2);
+    expect((await h.decide(secondClosure.id, 'lead', 'close_and_reassess')).status).toBe(200);
+
+    expect(await h.temporal.workflow.getHandle(workflowId).result()).toEqual({ incidentId, outcome: 'closed_reassessing', suspended: false });
+    const review = await h.temporal.workflow.getHandle(workflowIds.review(systemId, `incident-${incidentId}`)).describe();
+    expect(review.type).toBe('periodicReviewWorkflow');
+    expect(await incidentOf(systemId, incidentId)).toMatchObject({ stage: 'closed', outcome: 'closed_reassessing', resolution, reporterId: 'auditor' });
+    const types = await historyTypes(systemId);
+    expect(types.filter((type) => type === 'incident.resolved')).toHaveLength(2);
+    expect(types).toContain('incident.closure_changes_requested');
+  });
+
+  it('answers 400, 404 and 409 at the API, replays a report sent again with its Idempotency-Key, and lists incidents only to those who may see the system', async () => {
+    const systemId = await activeSystem('Invoice reader');
+    const invalid = await h.api('POST', `/api/v1/systems/${systemId}/incidents`, {
+      body: { severity: 'catastrophic', occurredAt: new Date(Date.now() + 86_400_000).toISOString(), extra: true },
+    });
+    expect(invalid.status).toBe(400);
+    expect(Object.keys(invalid.body.fields).sort()).toEqual(['body', 'description', 'occurredAt', 'severity']);
+    expect(invalid.body.fields.occurredAt).toEqual(['an incident cannot occur in the future']);
+
+    expect((await h.api('POST', `/api/v1/systems/${randomUUID()}/incidents`, { body: sampleReport() })).status).toBe(404);
+    expect((await h.api('POST', '/api/v1/systems/not-a-uuid/incidents', { body: sampleReport() })).status).toBe(404);
+    expect((await h.api('GET', `/api/v1/systems/${randomUUID()}/incidents`)).status).toBe(404);
+
+    const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Rejected model' }) });
+    await h.decide((await h.openTask(filed.body.systemId, 'intake_triage')).id, 'lead', 'reject');
+    await h.temporal.workflow.getHandle(workflowIds.intake(filed.body.systemId)).result();
+    const refused = await h.api('POST', `/api/v1/systems/${filed.body.systemId}/incidents`, { body: sampleReport() });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toContain("state 'rejected'");
+
+    const report = sampleReport({ severity: 'low' });
+    const headers = { 'Idempotency-Key': 'incident-report-0001' };
+    const first = await h.api('POST', `/api/v1/systems/${systemId}/incidents`, { as: 'approver', body: report, headers });
+    const again = await h.api('POST', `/api/v1/systems/${systemId}/incidents`, { as: 'approver', body: report, headers });
+    expect([first.status, again.status]).toEqual([202, 202]);
+    expect(again.body.incidentId).toBe(first.body.incidentId);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const reused = await h.api('POST', `/api/v1/systems/${systemId}/incidents`, { as: 'approver', body: { ...report, severity: 'high' }, headers });
+    expect(reused.status).toBe(409);
+
+    const listed = await eventually(async () => {
+      const { body } = await h.api('GET', `/api/v1/systems/${systemId}/incidents`, { as: 'owner' });
+      return body.incidents?.length === 1 ? body : undefined;
+    });
+    expect(listed.incidents[0]).toMatchObject({ id: first.body.incidentId, reporterId: 'approver', severity: 'low', stage: 'acknowledgement' });
+    // Reporting gives no sight of the system: only its owner, task holders and oversight roles list its incidents.
+    expect((await h.api('GET', `/api/v1/systems/${systemId}/incidents`, { as: 'approver' })).status).toBe(403);
+    expect((await h.api('GET', `/api/v1/systems/${systemId}/incidents`, { as: 'auditor' })).status).toBe(200);
+  });
+
+  it('takes an incident report from the web form, with the field messages next to the fields', async () => {
+    const systemId = await activeSystem('Shelf camera');
+    const cookie = `aims_session=${await createWebSession(h.pool, 'approver', 60_000)}`;
+    const formUrl = `${h.baseUrl}/systems/${systemId}/incidents/new`;
+    const form = await (await fetch(formUrl, { headers: { cookie } })).text();
+    expect(form).toContain('Reporting an incident of <strong>Shelf camera</strong>');
+    const hidden = Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1], match[2]]));
+    const post = (fields: Record<string, string>) =>
+      fetch(formUrl, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...hidden, ...fields }) });
+
+    const invalid = await post({ description: '', occurredAt: '2999-01-01T00:00' });
+    expect(invalid.status).toBe(400);
+    const page = await invalid.text();
+    expect(page).toContain('id="severity-error"');
+    expect(page).toContain('an incident cannot occur in the future');
+
+    const reported = await post({ severity: 'medium', description: 'The camera counted people, not shelves', occurredAt: '2025-01-01T08:30', serious: 'true' });
+    expect(reported.status).toBe(200);
+    expect(await reported.text()).toContain('Incident reported');
+    const incident = await eventually(async () => (await h.api('GET', `/api/v1/systems/${systemId}/incidents`, { as: 'lead' })).body.incidents[0]);
+    expect(incident).toMatchObject({ reporterId: 'approver', severity: 'medium', serious: true, occurredAt: '2025-01-01T08:30:00.000Z' });
+    // Sent twice, the same form reports one incident.
+    expect((await post({ severity: 'medium', description: 'The camera counted people, not shelves', occurredAt: '2025-01-01T08:30', serious: 'true' })).status).toBe(200);
+    expect((await h.api('GET', `/api/v1/systems/${systemId}/incidents`, { as: 'lead' })).body.incidents).toHaveLength(1);
+  });
+});

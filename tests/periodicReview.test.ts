@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preparePolicy } from '../api/policy';
+import { scheduleIds, workflowIds } from '../workflows/contracts';
+import { sampleRiskRegister } from './helpers/assessments';
+import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
+import { noAssessmentPolicy, reviewPolicy } from './helpers/policies';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h?.stop());
+
+const activeSystem = (name: string) => h.fileAcceptedSystem(name);
+
+const systemRow = async (systemId: string) =>
+  (await h.pool.query('SELECT state, next_review_due, last_reviewed_at, risk_tier FROM ai_systems WHERE id = $1', [systemId])).rows[0];
+const reviewsOf = async (systemId: string) => (await h.api('GET', `/api/v1/systems/${systemId}/reviews`, { as: 'lead' })).body;
+const auditTypes = async (systemId: string) =>
+  (await h.pool.query<{ type: string }>('SELECT type FROM audit_events WHERE system_id = $1 ORDER BY seq', [systemId])).rows.map((row) => row.type);
+
+describe('periodic review', () => {
+  it('runs on the system’s own schedule; the owner attests “unchanged” and the next review falls one interval later', async () => {
+    h.usePolicy(reviewPolicy('6s'));
+    const systemId = await activeSystem('Scheduled review');
+    const schedule = await h.temporal.schedule.getHandle(scheduleIds.review(systemId)).describe();
+    expect(Number(schedule.spec.intervals?.[0]?.every)).toBe(6_000);
+    expect(schedule.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 60_000 });
+
+    const attestation = await h.openTask(systemId, 'review_attestation');
+    expect(attestation.assignees.map((a: { principalId: string }) => a.principalId)).toEqual(['owner']);
+    expect((await systemRow(systemId)).state).toBe('under_review');
+    const before = Date.now();
+    expect((await h.decide(attestation.id, 'owner', 'submit', { submission: { status: 'unchanged' } })).status).toBe(200);
+
+    const reviewed = await eventually(async () => {
+      const row = await systemRow(systemId);
+      return row.state === 'active' && row.last_reviewed_at.getTime() >= before ? row : undefined;
+    });
+    expect(reviewed.next_review_due.getTime() - reviewed.last_reviewed_at.getTime()).toBeGreaterThanOrEqual(5_000);
+    const body = await reviewsOf(systemId);
+    expect(body.reviews[0]).toMatchObject({ reason: 'scheduled', requesterId: 'aims-flow', status: 'unchanged', attestation: { status: 'unchanged' } });
+    expect(body.schedule).toMatchObject({ everyMs: 6_000, paused: false });
+    expect(await auditTypes(systemId)).toEqual(expect.arrayContaining(['review.opened', 'review.completed']));
+
+    // The schedule goes on: the next review opens by itself.
+    const next = await eventually(async () => {
+      const { reviews } = await reviewsOf(systemId);
+      return reviews.length === 2 ? reviews[0] : undefined;
+    }, 15_000);
+    expect(next).toMatchObject({ reason: 'scheduled', status: 'open' });
+    h.usePolicy(noAssessmentPolicy);
+  });
+
+  it('starts a re-assessment when the owner attests a change, continuing the version numbering', async () => {
+    h.usePolicy(reviewPolicy('365d', noAssessmentPolicy));
+    const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Changed system' }) });
+    const systemId = filed.body.systemId as string;
+    await h.decide((await h.openTask(systemId, 'intake_triage')).id, 'lead', 'accept');
+    await h.decide((await h.openTask(systemId, 'risk_treatment_plan')).id, 'owner', 'submit', { submission: sampleRiskRegister('low') });
+    await h.decide((await h.openTask(systemId, 'risk_signoff')).id, 'risk', 'approve');
+    await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result();
+
+    const asked = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} });
+    expect(asked.status).toBe(202);
+    const attestation = await h.openTask(systemId, 'review_attestation');
+    const again = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'owner', body: {} });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toBe('review_open');
+
+    const missingChanges = await h.decide(attestation.id, 'owner', 'submit', { submission: { status: 'changed' } });
+    expect(missingChanges.status).toBe(400);
+    await h.decide(attestation.id, 'owner', 'submit', { submission: { status: 'changed', changes: 'now also answers refund questions' } });
+
+    const plan = await h.openTask(systemId, 'risk_treatment_plan');
+    expect((await systemRow(systemId)).state).toBe('risk_treatment');
+    await h.decide(plan.id, 'owner', 'submit', { submission: sampleRiskRegister('medium') });
+    const signoff = await h.openTask(systemId, 'risk_signoff', (task) => task.subjectVersion === 2);
+    await h.decide(signoff.id, 'risk', 'approve');
+    await h.temporal.workflow.getHandle(asked.body.workflowId).result();
+
+    expect((await systemRow(systemId)).state).toBe('active');
+    const { rows } = await h.pool.query('SELECT version, outcome FROM risk_registers WHERE system_id = $1 ORDER BY version', [systemId]);
+    expect(rows).toEqual([
+      { version: 1, outcome: 'approved' },
+      { version: 2, outcome: 'approved' },
+    ]);
+    expect((await reviewsOf(systemId)).reviews[0]).toMatchObject({ reason: 'requested', requesterId: 'lead', status: 'reassessed' });
+    const states = (await h.pool.query(`SELECT data FROM audit_events WHERE system_id = $1 AND type = 'system.state_changed' ORDER BY seq`, [systemId])).rows;
+    expect(states.map((row) => row.data.to).slice(-3)).toEqual(['assessment', 'risk_treatment', 'active']);
+    h.usePolicy(noAssessmentPolicy);
+  });
+
+  it('reminds and escalates an overdue attestation to the owner’s manager and the governance leads, then keeps the review overdue', async () => {
+    h.usePolicy(reviewPolicy('365d'));
+    const systemId = await activeSystem('Overdue review');
+    const dueBefore = (await systemRow(systemId)).next_review_due;
+    const asked = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'owner', body: {} });
+    expect(asked.status).toBe(202);
+    const attestation = await h.openTask(systemId, 'review_attestation');
+
+    const outcome = await h.temporal.workflow.getHandle(asked.body.workflowId).result();
+    expect(outcome).toMatchObject({ outcome: 'expired', state: 'active' });
+    const escalations = (await h.pool.query(`SELECT data FROM audit_events WHERE task_id = $1 AND type = 'task.escalated' ORDER BY seq`, [attestation.id])).rows;
+    expect(escalations.map((row) => [row.data.action, row.data.target])).toEqual([
+      ['notify', 'manager'],
+      ['add', 'governance_lead'],
+    ]);
+    await h.mail.waitFor((m) => m.to.includes(h.people.ownerManager.email) && m.subject.startsWith('Overdue: Attest'));
+    await h.mail.waitFor((m) => m.to.includes(h.people.lead.email) && m.subject.startsWith('Escalated to you: Attest'));
+    const row = await systemRow(systemId);
+    expect(row.state).toBe('active');
+    expect(row.next_review_due).toEqual(dueBefore);
+    expect((await reviewsOf(systemId)).reviews[0].status).toBe('expired');
+    expect(await auditTypes(systemId)).toContain('review.expired');
+    h.usePolicy(noAssessmentPolicy);
+  });
+
+  it('follows the tier: a re-tiering changes the interval; refuses reviews the lifecycle does not allow', async () => {
+    h.usePolicy(reviewPolicy('365d'));
+    const systemId = await activeSystem('Re-tiered system');
+    const handle = h.temporal.schedule.getHandle(scheduleIds.review(systemId));
+    expect(Number((await handle.describe()).spec.intervals?.[0]?.every)).toBe(365 * 86_400_000);
+
+    expect((await h.api('PUT', `/api/v1/systems/${systemId}/tier`, { as: 'owner', body: { tier: 'high', reason: 'now used in hiring' } })).status).toBe(403);
+    const bad = await h.api('PUT', `/api/v1/systems/${systemId}/tier`, { as: 'lead', body: { tier: 'extreme' } });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.fields)).toEqual(['tier', 'reason']);
+    expect(bad.body.fields.tier[0]).toContain('choose one of: low, medium, high, prohibited');
+    const retiered = await h.api('PUT', `/api/v1/systems/${systemId}/tier`, { as: 'lead', body: { tier: 'high', reason: 'now used in hiring' } });
+    expect(retiered.status).toBe(200);
+    expect(Number((await handle.describe()).spec.intervals?.[0]?.every)).toBe(preparePolicy(reviewPolicy('365d')).review.intervalByTier.high);
+    expect(await auditTypes(systemId)).toContain('system.retiered');
+
+    const intake = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Still in triage' }) });
+    await h.openTask(intake.body.systemId, 'intake_triage');
+    const early = await h.api('POST', `/api/v1/systems/${intake.body.systemId}/reviews`, { as: 'lead', body: {} });
+    expect(early.status).toBe(409);
+    expect(early.body.message).toContain("state 'intake'");
+    expect((await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'approver', body: {} })).status).toBe(403);
+    h.usePolicy(noAssessmentPolicy);
+  });
+});

@@ -1,0 +1,29 @@
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { Policy } from '../domain/policy';
+import { scheduleIds, workflowTypes } from '../workflows/contracts';
+
+/**
+ * The governance digest schedule, created by whichever worker starts first and kept at the policy's
+ * period. Workers starting together may race to create it: the loser finds it there.
+ */
+export async function ensureDigestSchedule(temporal: Client, taskQueue: string, policy: Policy, scheduleId = scheduleIds.governanceDigest) {
+  const spec = { intervals: [{ every: policy.review.digestEvery }] };
+  const handle = temporal.schedule.getHandle(scheduleId);
+  try {
+    const current = await handle.describe();
+    if (Number(current.spec.intervals?.[0]?.every) !== policy.review.digestEvery) await handle.update((previous) => ({ ...previous, spec }));
+  } catch (error) {
+    if (!(error instanceof ScheduleNotFoundError)) throw error;
+    await temporal.schedule
+      .create({
+        scheduleId,
+        spec,
+        action: { type: 'startWorkflow', workflowType: workflowTypes.governanceDigest, workflowId: scheduleId, taskQueue, args: [] },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+      })
+      .catch((createError: { name?: string }) => {
+        if (createError.name !== 'ScheduleAlreadyRunning') throw createError;
+      });
+  }
+  return handle;
+}

@@ -1,0 +1,12 @@
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+const { sendGovernanceDigest } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 20 },
+});
+
+/** Started by the digest schedule: each governance lead gets the overdue reviews and tasks. */
+export async function governanceDigestWorkflow(): Promise<{ recipients: number; overdueReviews: number; overdueTasks: number }> {
+  return sendGovernanceDigest({ runKey: workflowInfo().workflowId });
+}

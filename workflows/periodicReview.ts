@@ -1,0 +1,102 @@
+import { proxyActivities, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { LifecycleState } from '../domain/lifecycle';
+import type { ReviewAttestation } from '../domain/review';
+import type { Activities } from '../activities';
+import { assessAndTreat } from './assessAndTreat';
+import { recordingCancellation } from './cancellation';
+import { platformPrincipalId, searchAttributes, type PeriodicReviewInput, type PeriodicReviewOutcome } from './contracts';
+import { startHumanTask } from './startHumanTask';
+
+const { openReview, reviewFindings, closeReview, nextAssessmentVersions, transitionSystem, activateSystem, suspendSystem, syncReviewSchedule } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    // Every activity is safe to repeat, and a review must outlast a database outage: retry until it works.
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+
+/**
+ * Periodic review: started by the system's schedule, by a person asking now, or by a process that
+ * needs a re-assessment (a closed incident, a lapsed risk acceptance). The owner attests that nothing
+ * material changed, or what did; a change, or an incident since the last review, starts a
+ * re-assessment (impact assessment and risk treatment again). A failed re-assessment suspends the system.
+ */
+export async function periodicReviewWorkflow(input: PeriodicReviewInput): Promise<PeriodicReviewOutcome> {
+  return recordingCancellation(input.systemId, 'periodic_review', () => review(input));
+}
+
+async function review({ systemId, reason, requesterId, policy }: PeriodicReviewInput): Promise<PeriodicReviewOutcome> {
+  const { workflowId } = workflowInfo();
+  const reviewId = uuid4();
+  const opened = await openReview({ reviewId, systemId, workflowId, reason, requesterId });
+  if (opened.status === 'skipped') return { systemId, outcome: 'skipped', state: 'active', reason: opened.why };
+  upsertSearchAttributes([{ key: searchAttributes.state, value: 'under_review' }]);
+  const { tier, ownerId } = opened;
+  const nextReviewDue = () => new Date(Date.now() + policy.review.intervalByTier[tier]).toISOString();
+  const end = (outcome: PeriodicReviewOutcome['outcome'], state: LifecycleState, why: string): PeriodicReviewOutcome => {
+    upsertSearchAttributes([{ key: searchAttributes.state, value: state }]);
+    return { systemId, outcome, state, reason: why };
+  };
+
+  let reassessBecause: string | undefined =
+    opened.fromSuspension ? 'the system was suspended after a failed re-assessment'
+    : reason === 'incident' ? 'an incident closed with a re-assessment'
+    : reason === 'risk_acceptance_lapsed' ? 'an accepted risk was not re-accepted'
+    : undefined;
+  let attestation: ReviewAttestation | undefined;
+  if (!reassessBecause) {
+    // The platform asks, whoever triggered the review, so the owner is never excluded from attesting.
+    const task = await startHumanTask({
+      systemId,
+      systemOwnerId: ownerId,
+      kind: 'review_attestation',
+      tier,
+      requesterId: platformPrincipalId,
+      policy: policy.tasks.review_attestation,
+      policyVersion: policy.version,
+      subject: { hash: '0'.repeat(64), version: 0 },
+    });
+    const attested = await task.handle.result();
+    if (attested.status !== 'decided') {
+      const why = 'the owner did not attest in time; the review stays overdue';
+      await closeReview({ reviewId, systemId, closing: 'expired', reason: why });
+      return end('expired', 'active', why);
+    }
+    attestation = attested.submission as ReviewAttestation;
+    const findings = await reviewFindings({ systemId });
+    reassessBecause =
+      attestation.status === 'changed' ? `the owner attested changes: ${attestation.changes}`
+      : findings.incidentsSinceLastReview > 0 ? `${findings.incidentsSinceLastReview} incident(s) since the last review`
+      : undefined;
+    if (reassessBecause && findings.state === 'suspended') {
+      // An incident suspended the system during the review: its closure decides on a re-assessment, and
+      // as this review does not count as one, the next review weighs the incident again.
+      const why = `re-assessment deferred while the system is suspended (${reassessBecause})`;
+      await closeReview({ reviewId, systemId, closing: 'deferred', reason: why, attestation });
+      return end('deferred', 'suspended', why);
+    }
+  }
+
+  if (!reassessBecause) {
+    const due = nextReviewDue();
+    await closeReview({ reviewId, systemId, closing: 'unchanged', reason: 'the owner attested no material change', attestation, nextReviewDue: due });
+    await syncReviewSchedule({ systemId, policy });
+    return end('unchanged', 'active', 'the owner attested no material change');
+  }
+
+  const move = (state: LifecycleState, why: string) => transitionSystem({ systemId, to: state, reason: why, eventKey: `${workflowId}:${state}` });
+  await move('assessment', `re-assessment: ${reassessBecause}`);
+  const firstVersions = await nextAssessmentVersions({ systemId });
+  // Whoever asked for the review asks for the re-assessment; the owner never reviews their own.
+  const assessmentRequester = requesterId === ownerId ? platformPrincipalId : requesterId;
+  const treated = await assessAndTreat({ systemId, ownerId, requesterId: assessmentRequester, tier, policy, firstVersions, move });
+  if (treated.result !== 'treated') {
+    const why = `re-assessment ${treated.result}: ${treated.reason}`;
+    await suspendSystem({ systemId, reason: why, eventKey: `${workflowId}:suspended` });
+    await closeReview({ reviewId, systemId, closing: 'reassessment_failed', reason: why, attestation });
+    return end('reassessment_failed', 'suspended', why);
+  }
+  await activateSystem({ systemId, nextReviewDue: nextReviewDue(), reason: treated.reason, eventKey: `${workflowId}:active` });
+  await closeReview({ reviewId, systemId, closing: 'reassessed', reason: treated.reason, attestation });
+  await syncReviewSchedule({ systemId, policy });
+  return end('reassessed', 'active', treated.reason);
+}

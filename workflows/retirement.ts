@@ -1,0 +1,161 @@
+import { proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { TaskPolicy } from '../domain/policy';
+import type { RiskTier } from '../domain/system';
+import type { TaskKind, TaskSubject } from '../domain/task';
+import type { Activities } from '../activities';
+import { platformPrincipalId, searchAttributes, type HumanTaskResult, type RetirementInput, type RetirementOutcome } from './contracts';
+import { startHumanTask } from './startHumanTask';
+
+const activityOptions = {
+  // Every activity is safe to repeat, and a retirement must outlast a database outage: retry until it works.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+} as const;
+const {
+  systemToRetire,
+  recordRetirementRequest,
+  closeRetirementRequest,
+  approveRetirement,
+  openRetirementChecklist,
+  recordChecklistItemTask,
+  recordChecklistEvidence,
+  closeRetirementChecklist,
+  completeRetirement,
+  recordSystemEvent,
+  deleteReviewSchedule,
+} = proxyActivities<Activities>({ ...activityOptions, startToCloseTimeout: '30 seconds' });
+// Waits until every other process of the system has closed, its tasks included.
+const { cancelOtherProcesses } = proxyActivities<Activities>({ ...activityOptions, startToCloseTimeout: '10 minutes' });
+
+/** The retirement checklist: each item a task of its own, worked in parallel by the role the policy names. */
+const retirementChecklist = [
+  'retirement_data_disposal',
+  'retirement_access_revocation',
+  'retirement_user_notice',
+  'retirement_archive',
+] as const satisfies readonly TaskKind[];
+type ChecklistItem = (typeof retirementChecklist)[number];
+
+type TaskOutcome = HumanTaskResult | { taskId: string; status: 'failed'; votes: [] };
+
+/** A task that failed (e.g. nobody at all could be seated) gives no verdict; the caller decides what that means. */
+const outcomeOf = (task: Awaited<ReturnType<typeof startHumanTask>>): Promise<TaskOutcome> =>
+  task.handle.result().catch(() => ({ taskId: task.taskId, status: 'failed' as const, votes: [] as [] }));
+
+const decidersOf = (outcome: TaskOutcome, choice: string) => outcome.votes.filter((vote) => vote.choice === choice).map((vote) => vote.actorId);
+
+/** How an approval task that did not approve ends the request, and who ended it. */
+function endOfRequest(approval: TaskOutcome): { status: 'rejected' | 'withdrawn' | 'expired'; actorId: string | null; reason: string } {
+  switch (approval.status) {
+    case 'decided':
+      return { status: 'rejected', actorId: decidersOf(approval, approval.choice)[0], reason: 'the retirement was rejected' };
+    case 'withdrawn':
+      return { status: 'withdrawn', actorId: approval.withdrawnBy, reason: 'the requester withdrew the retirement' };
+    case 'rejected_on_timeout':
+      return { status: 'rejected', actorId: null, reason: 'the retirement was not approved in time; policy rejects on timeout for this tier' };
+    case 'expired':
+      return { status: 'expired', actorId: null, reason: 'the retirement was not approved in time' };
+    case 'failed':
+      return { status: 'expired', actorId: null, reason: 'nobody but the requester or owner could be seated to approve the retirement' };
+  }
+}
+
+/**
+ * Retirement: the request is approved (never by its requester); the system then moves to 'retiring',
+ * every other process of it is cancelled and its review schedule deleted. The checklist (data
+ * disposal, access revocation, user notice, archive) runs as parallel tasks, each recording its
+ * evidence; no item is ever dropped. From the requested date on, a governance lead signs the
+ * evidence off (or asks for changes: a new round of the checklist), and the system is retired with
+ * all it left behind kept as evidence.
+ */
+export async function retirementWorkflow(input: RetirementInput): Promise<RetirementOutcome> {
+  const { systemId, requesterId, request, policy } = input;
+  const { workflowId, firstExecutionRunId: retirementId } = workflowInfo();
+  const requestSubject = await recordRetirementRequest({ retirementId, systemId, workflowId, requesterId, request });
+
+  let system = await systemOfRecord();
+  async function systemOfRecord(): Promise<{ ownerId: string; tier: RiskTier }> {
+    const { ownerId, tier } = await systemToRetire({ systemId });
+    // Not triaged yet: the strictest chain decides.
+    const known = tier ?? 'high';
+    upsertSearchAttributes([{ key: searchAttributes.tier, value: known }]);
+    return { ownerId, tier: known };
+  }
+  const runTask = (kind: TaskKind, taskPolicy: TaskPolicy, subject: TaskSubject, asker = requesterId) =>
+    startHumanTask({ systemId, systemOwnerId: system.ownerId, tier: system.tier, policyVersion: policy.version, kind, requesterId: asker, policy: taskPolicy, subject });
+  /** Nobody could be seated: try again once the task's SLA has passed, rather than at once and forever. */
+  const afterFailure = (outcome: TaskOutcome, taskPolicy: TaskPolicy) => (outcome.status === 'failed' ? sleep(taskPolicy.slaByTier[system.tier]) : undefined);
+
+  const approval = await outcomeOf(await runTask('retirement_approval', policy.tasks.retirement_approval, requestSubject));
+  if (approval.status !== 'decided' || approval.choice !== 'approve') {
+    const { status, actorId, reason } = endOfRequest(approval);
+    await closeRetirementRequest({ retirementId, systemId, status, actorId, reason });
+    // The contract knows no withdrawn retirement: like a rejected one, it leaves the system as it was.
+    return { systemId, outcome: status === 'expired' ? 'expired' : 'rejected' };
+  }
+
+  const approved = await approveRetirement({ retirementId, systemId, approvedBy: decidersOf(approval, 'approve') });
+  if (!approved.retiring) return { systemId, outcome: 'rejected' };
+  upsertSearchAttributes([{ key: searchAttributes.state, value: 'retiring' }]);
+  // The schedule goes first, so no review starts after the sweep of running processes.
+  await deleteReviewSchedule({ systemId });
+  await cancelOtherProcesses({ systemId, exceptWorkflowId: workflowId });
+  // Nothing else can change the system now: its tasks from here on are opened with the tier it ends with.
+  system = await systemOfRecord();
+
+  /** One checklist item until it is done: one that ran out of time reopens for the governance leads. */
+  async function completeItem(item: ChecklistItem, round: number): Promise<void> {
+    const forGovernanceLeads: TaskPolicy = { ...policy.tasks[item], steps: [{ role: 'governance_lead', rule: { type: 'any' } }], stepsByTier: {} };
+    for (let reopened = 0; ; reopened++) {
+      const itemPolicy = reopened === 0 ? policy.tasks[item] : forGovernanceLeads;
+      // The process asks for the items, so neither the requester nor the approvers are kept from holding one.
+      const task = await runTask(item, itemPolicy, requestSubject, platformPrincipalId);
+      await recordChecklistItemTask({ retirementId, systemId, round, item, taskId: task.taskId, reopened });
+      const outcome = await outcomeOf(task);
+      if (outcome.status === 'decided') {
+        const [vote] = outcome.votes;
+        const { evidence } = outcome.submission as { evidence: string };
+        await recordChecklistEvidence({ retirementId, systemId, round, item, taskId: task.taskId, evidence, doneBy: vote.actorId });
+        return;
+      }
+      await afterFailure(outcome, itemPolicy);
+    }
+  }
+
+  /** The sign-off of one round's evidence; one that ran out of time opens again, for it is never skipped. */
+  async function signOff(evidence: TaskSubject, round: number): Promise<HumanTaskResult & { status: 'decided' }> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await outcomeOf(await runTask('retirement_signoff', policy.tasks.retirement_signoff, evidence));
+      if (outcome.status === 'decided') return outcome;
+      await afterFailure(outcome, policy.tasks.retirement_signoff);
+      await recordSystemEvent({
+        systemId,
+        key: `${retirementId}:round-${round}:signoff-reopened-${attempt}`,
+        type: 'retirement.signoff_reopened',
+        data: { retirementId, round, attempt, previous: outcome.status },
+      });
+    }
+  }
+
+  let changesRequestedBy: string | null = null;
+  for (let round = 1; ; round++) {
+    await openRetirementChecklist({ retirementId, systemId, round, changesRequestedBy });
+    await Promise.all(retirementChecklist.map((item) => completeItem(item, round)));
+    const evidence = await closeRetirementChecklist({ retirementId, systemId, round });
+
+    const untilRetireOn = Date.parse(request.retireOn) - Date.now();
+    if (untilRetireOn > 0) {
+      await recordSystemEvent({ systemId, key: `${retirementId}:awaiting-retire-on`, type: 'retirement.awaiting_date', data: { retirementId, retireOn: request.retireOn } });
+      await sleep(untilRetireOn);
+    }
+
+    const signoff = await signOff(evidence, round);
+    if (signoff.choice === 'approve') {
+      await completeRetirement({ retirementId, systemId, signedOffBy: decidersOf(signoff, 'approve').at(-1)!, rounds: round });
+      upsertSearchAttributes([{ key: searchAttributes.state, value: 'retired' }]);
+      // Again, in case a schedule was created after the first deletion (an activation that raced the approval).
+      await deleteReviewSchedule({ systemId });
+      return { systemId, outcome: 'retired' };
+    }
+    changesRequestedBy = decidersOf(signoff, signoff.choice)[0];
+  }
+}

@@ -1,0 +1,67 @@
+import { continueAsNew, ParentClosePolicy, proxyActivities, sleep, startChild } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { recordingCancellation } from './cancellation';
+import {
+  platformPrincipalId,
+  searchAttributes,
+  workflowIds,
+  workflowTypes,
+  type PeriodicReviewInput,
+  type RiskAcceptanceInput,
+  type RiskAcceptanceOutcome,
+} from './contracts';
+import { startHumanTask } from './startHumanTask';
+
+const { riskAcceptanceDue, recordReacceptance, recordAcceptanceLapsed } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * One accepted risk (ISO/IEC 23894 risk acceptance): some time before the acceptance expires, the
+ * chain that signs off its residual rating decides whether to accept it for another term. Not
+ * re-accepted, it lapses and the system goes to a re-assessment. A newer register supersedes it.
+ */
+export async function riskAcceptanceWorkflow(input: RiskAcceptanceInput): Promise<RiskAcceptanceOutcome> {
+  return recordingCancellation(input.systemId, 'risk_acceptance', () => watchAcceptance(input));
+}
+
+async function watchAcceptance(input: RiskAcceptanceInput): Promise<RiskAcceptanceOutcome> {
+  const { systemId, riskId, registerVersion, policy } = input;
+  const opensAt = Date.parse(input.expiresAt) - policy.riskTreatment.reacceptanceNotice;
+  if (opensAt > Date.now()) await sleep(opensAt - Date.now());
+
+  const due = await riskAcceptanceDue({ systemId, riskId, registerVersion, expiresAt: input.expiresAt });
+  if (!due.due) return { outcome: 'superseded', expiresAt: input.expiresAt };
+  const task = await startHumanTask({
+    systemId,
+    systemOwnerId: input.ownerId,
+    kind: 'risk_reacceptance',
+    tier: input.tier,
+    requesterId: platformPrincipalId,
+    policy: { ...policy.tasks.risk_reacceptance, steps: policy.riskTreatment.signoffByResidual[input.residual], stepsByTier: {} },
+    policyVersion: policy.version,
+    subject: due.subject,
+  });
+  const decision = await task.handle.result();
+  if (decision.status === 'decided' && decision.choice === 'reaccept') {
+    const expiresAt = new Date(Math.max(Date.now(), Date.parse(input.expiresAt)) + policy.riskTreatment.reacceptanceTerm).toISOString();
+    await recordReacceptance({ systemId, riskId, registerVersion, expiresAt, taskId: task.taskId });
+    return continueAsNew<typeof riskAcceptanceWorkflow>({ ...input, expiresAt });
+  }
+
+  const why = decision.status === 'decided' ? 'the re-acceptance was refused' : 'nobody re-accepted the risk in time';
+  await recordAcceptanceLapsed({ systemId, riskId, registerVersion, reason: why, taskId: task.taskId });
+  await startChild(workflowTypes.periodicReview, {
+    workflowId: workflowIds.review(systemId, `risk-${riskId}-v${registerVersion}`),
+    args: [{ systemId, reason: 'risk_acceptance_lapsed', requesterId: platformPrincipalId, policy } satisfies PeriodicReviewInput],
+    // The re-assessment outlives this watch.
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    typedSearchAttributes: [
+      { key: searchAttributes.systemId, value: systemId },
+      { key: searchAttributes.process, value: 'periodic_review' },
+      { key: searchAttributes.tier, value: input.tier },
+    ],
+  });
+  return { outcome: 'lapsed', expiresAt: input.expiresAt };
+}
