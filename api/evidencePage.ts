@@ -113,8 +113,27 @@ ${plan.content.risks.map((risk) => html`<tr><td>${risk.id}: ${risk.title}</td><t
 </tbody>
 </table>`)}
 
-<h2>Incidents and reviews</h2>
-<p class="none">None recorded: aims-flow does not run these processes yet.</p>
+<h2>Periodic reviews</h2>
+${pack.reviews.length === 0 ? html`<p class="none">None yet.</p>` : html`<table>
+<caption>Reviews (${pack.reviews.length}), newest first</caption>
+<thead><tr><th scope="col">Opened</th><th scope="col">Why</th><th scope="col">Requested by</th><th scope="col">Outcome</th><th scope="col">Attestation</th><th scope="col">Closed</th></tr></thead>
+<tbody>
+${pack.reviews.map((review) => html`<tr><td>${when(review.openedAt)}</td><td>${review.reason.replaceAll('_', ' ')}</td><td>${person(review.requesterId)}</td><td>${review.status.replaceAll('_', ' ')}</td><td>${review.attestation ? (review.attestation.status === 'changed' ? `changed: ${review.attestation.changes}` : 'unchanged') : '—'}</td><td>${review.closedAt ? when(review.closedAt) : 'open'}</td></tr>\n`)}
+</tbody>
+</table>`}
+
+<h2>Incidents</h2>
+${pack.incidents.length === 0 ? html`<p class="none">None reported.</p>` : html`<table>
+<caption>Incidents (${pack.incidents.length})</caption>
+<thead><tr><th scope="col">Reported</th><th scope="col">Severity</th><th scope="col">Description</th><th scope="col">By</th><th scope="col">Stage</th><th scope="col">Suspended the system</th><th scope="col">Report to the authority</th></tr></thead>
+<tbody>
+${pack.incidents.map((incident) => html`<tr><td>${when(incident.reportedAt)}</td><td>${incident.serious ? 'serious, ' : ''}${incident.severity}</td><td>${incident.description}</td><td>${person(incident.reporterId)}</td><td>${incident.stage}</td><td>${incident.suspendedSystem ? 'yes' : 'no'}</td><td>${incident.regulatoryReportedAt ? when(incident.regulatoryReportedAt) : incident.regulatoryReportDue ? `due ${when(incident.regulatoryReportDue)}` : '—'}</td></tr>\n`)}
+</tbody>
+</table>`}
+
+<h2>Retirement</h2>
+${pack.retirements.length === 0 ? html`<p class="none">Not requested.</p>` : pack.retirements.map((retirement) => html`<p>Requested by ${person(retirement.requesterId)} ${when(retirement.requestedAt)} for ${retirement.retireOn}: ${retirement.reason}. Status: ${retirement.status}.</p>
+${retirement.checklist.length === 0 ? '' : html`<ul>${retirement.checklist.map((item) => html`<li>Round ${item.round}, ${item.item.replace('retirement_', '').replaceAll('_', ' ')}: ${item.evidence ?? 'not done'}${item.doneBy ? html` (${person(item.doneBy)})` : ''}</li>`)}</ul>`}`)}
 
 <h2>ISO/IEC 42001 Annex A controls</h2>
 <table>

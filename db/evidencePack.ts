@@ -3,13 +3,14 @@ import { chainedAuditTrail, verifyAuditChain, type ChainedAuditEvent, type Chain
 import { impactAssessmentsOf, riskRegistersOf, type ImpactAssessmentRecord, type RiskRegisterRecord } from './assessments';
 import type { Pool } from './pool';
 import { principalsByIds } from './principals';
+import { incidentsOf, type IncidentRecord } from './incidents';
 import { retirementsOf, type RetirementRecord } from './retirements';
+import { reviewsOf, type ReviewRecord } from './reviews';
 import type { AiSystem } from './systems';
 import { decisionsOfTasks, listTasks, type DecisionRecord, type TaskRecord } from './tasks';
 
 /**
- * Everything aims-flow records about one AI system, for an auditor. The lists that later processes
- * fill (incidents, reviews) are present and empty until then, so the shape stays the same.
+ * Everything aims-flow records about one AI system, for an auditor.
  */
 export interface EvidencePack {
   generatedAt: string;
@@ -19,8 +20,8 @@ export interface EvidencePack {
   tasks: (TaskRecord & { decisions: DecisionRecord[] })[];
   assessments: ImpactAssessmentRecord[];
   riskRegister: RiskRegisterRecord[];
-  incidents: [];
-  reviews: [];
+  incidents: IncidentRecord[];
+  reviews: ReviewRecord[];
   /** Each retirement request with its verdict and every round of its checklist evidence. */
   retirements: RetirementRecord[];
   auditTrail: ChainedAuditEvent[];
@@ -33,13 +34,15 @@ export interface EvidencePack {
 const tasksOfSystemLimit = 10_000;
 
 export async function loadEvidencePack(pool: Pool, system: AiSystem): Promise<EvidencePack> {
-  const [tasks, auditTrail, chainVerification, assessments, riskRegister, retirements] = await Promise.all([
+  const [tasks, auditTrail, chainVerification, assessments, riskRegister, retirements, incidents, reviews] = await Promise.all([
     listTasks(pool, { systemId: system.id, limit: tasksOfSystemLimit }),
     chainedAuditTrail(pool, system.id),
     verifyAuditChain(pool),
     impactAssessmentsOf(pool, system.id),
     riskRegistersOf(pool, system.id),
     retirementsOf(pool, system.id),
+    incidentsOf(pool, system.id),
+    reviewsOf(pool, system.id, 1000),
   ]);
   tasks.sort((a, b) => a.openedAt.localeCompare(b.openedAt) || a.id.localeCompare(b.id));
   const decisions = await decisionsOfTasks(pool, tasks.map((task) => task.id));
@@ -66,8 +69,8 @@ export async function loadEvidencePack(pool: Pool, system: AiSystem): Promise<Ev
     tasks: withDecisions,
     assessments,
     riskRegister,
-    incidents: [],
-    reviews: [],
+    incidents,
+    reviews,
     retirements,
     auditTrail,
     controls: controlEvidence({ provenance: system.intake.provenance, events: auditTrail }),

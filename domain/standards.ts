@@ -44,7 +44,18 @@ export const annexAControls = [
 export type AnnexAControlId = (typeof annexAControls)[number]['id'];
 
 /** A record aims-flow keeps about a system, named as the evidence pack names it. */
-export type EvidenceRecord = 'intake' | 'triage' | 'impact_assessment' | 'risk_treatment' | 'task_assignment' | 'decisions' | 'lifecycle_gate' | 'audit_trail';
+export type EvidenceRecord =
+  | 'intake'
+  | 'triage'
+  | 'impact_assessment'
+  | 'risk_treatment'
+  | 'task_assignment'
+  | 'decisions'
+  | 'lifecycle_gate'
+  | 'audit_trail'
+  | 'periodic_review'
+  | 'incident'
+  | 'retirement';
 
 export interface ControlEvidenceRule {
   record: EvidenceRecord;
@@ -58,8 +69,8 @@ export interface ControlEvidenceRule {
 }
 
 /**
- * Which Annex A controls the platform's records evidence today. A control no rule names has no
- * record in aims-flow yet (reviews, incidents and retirement add theirs when those processes exist), and the evidence pack says so with an empty list.
+ * Which Annex A controls the platform's records evidence. A control no rule names has no record in
+ * aims-flow, and the evidence pack says so with an empty list.
  */
 export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
   {
@@ -128,6 +139,30 @@ export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
     eventTypes: ['task.decided', 'task.closed', 'system.state_changed'],
     controls: ['A.9.2'],
     shows: 'the system moved on in its life cycle only after a recorded governance decision or the policy’s timeout outcome',
+  },
+  {
+    record: 'periodic_review',
+    eventTypes: ['review.opened', 'review.completed', 'review.expired', 'risk.reaccepted', 'risk.acceptance_lapsed'],
+    controls: ['A.6.2.6'],
+    shows: 'periodic reviews on the tier’s schedule with the owner’s attestation, re-assessments they started, and accepted risks re-accepted or lapsed at their expiry',
+  },
+  {
+    record: 'incident',
+    eventTypes: ['incident.reported', 'incident.acknowledged', 'incident.contained', 'incident.resolved', 'incident.closed'],
+    controls: ['A.3.3', 'A.8.4'],
+    shows: 'incidents reported by anyone, with acknowledgement, containment (and any suspension), resolution and the governance lead’s closure, each against its severity’s deadline',
+  },
+  {
+    record: 'incident',
+    eventTypes: ['incident.reported_to_authority'],
+    controls: ['A.8.3'],
+    shows: 'a serious incident reported to the authority, with the date of the report against its regulatory deadline',
+  },
+  {
+    record: 'retirement',
+    eventTypes: ['retirement.approved', 'retirement.checklist_item_done', 'retirement.retired'],
+    controls: ['A.6.2.5', 'A.8.5'],
+    shows: 'the approved retirement with its checklist evidence (data retention and disposal, access revoked, users and affected parties told, documentation archived) and the final sign-off',
   },
   {
     record: 'audit_trail',

@@ -121,6 +121,17 @@ describe('an AI system’s whole life, through the HTTP API and emailed links on
     const states = final.history.filter((event: { type: string }) => event.type === 'system.state_changed').map((event: { data: { to: string } }) => event.data.to);
     expect(states).toEqual(['assessment', 'risk_treatment', 'active', 'suspended', 'active', 'retiring', 'retired']);
     expect((await h.api('GET', '/api/v1/audit/verify', { as: 'auditor' })).body.ok).toBe(true);
+    const { body: pack } = await h.api('GET', `/api/v1/systems/${systemId}/evidence`, { as: 'auditor' });
+    expect(pack.reviews).toEqual([expect.objectContaining({ reason: 'requested', status: 'unchanged' })]);
+    expect(pack.incidents).toEqual([expect.objectContaining({ severity: 'high', stage: 'closed', suspendedSystem: true })]);
+    expect(pack.retirements).toEqual([expect.objectContaining({ status: 'retired' })]);
+    const evidenced = (id: string) => pack.controls.find((control: { id: string }) => control.id === id).evidence.map((item: { record: string }) => item.record);
+    expect(evidenced('A.6.2.6')).toEqual(['periodic_review']);
+    expect(evidenced('A.8.4')).toEqual(['incident']);
+    expect(evidenced('A.6.2.5')).toEqual(['retirement']);
+    const page = await h.api('GET', `/api/v1/systems/${systemId}/evidence?format=html`, { as: 'auditor' });
+    expect(page.body).toContain('The chatbot promised refunds it cannot give');
+    expect(page.body).toContain('transcripts deleted, ticket DP-12');
     const refused = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} });
     expect(refused.status).toBe(409);
   });

@@ -6,6 +6,7 @@ import { syncReviewSchedule } from '../../activities/lifecycle';
 import { appendAuditEvent } from '../../db/audit';
 import { sha256Hex } from '../../db/hashing';
 import { inTransaction } from '../../db/pool';
+import { reviewsOf } from '../../db/reviews';
 import { getSystem, lockSystem, type AiSystem } from '../../db/systems';
 import { oneOf, text } from '../../domain/fields';
 import { canonicalJson } from '../../domain/policy';
@@ -67,11 +68,6 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
 
   router.get('/:id/reviews', async (req, res) => {
     const system = await systemFor(deps, parseId(req), req.principal!);
-    const { rows } = await deps.pool.query(
-      `SELECT id, workflow_id, reason, requester_id, from_state, status, attestation, opened_at, closed_at
-       FROM reviews WHERE system_id = $1 ORDER BY opened_at DESC LIMIT 100`,
-      [system.id],
-    );
     let schedule = null;
     try {
       const described = await withTemporalDeadline(deps, () => deps.temporal.schedule.getHandle(scheduleIds.review(system.id)).describe());
@@ -90,17 +86,7 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
       nextReviewDue: system.nextReviewDue,
       lastReviewedAt: system.lastReviewedAt,
       schedule,
-      reviews: rows.map((row) => ({
-        id: row.id,
-        workflowId: row.workflow_id,
-        reason: row.reason,
-        requesterId: row.requester_id,
-        fromState: row.from_state,
-        status: row.status,
-        attestation: row.attestation,
-        openedAt: row.opened_at.toISOString(),
-        closedAt: row.closed_at?.toISOString() ?? null,
-      })),
+      reviews: await reviewsOf(deps.pool, system.id),
     });
   });
 
