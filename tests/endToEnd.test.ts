@@ -118,6 +118,7 @@ describe('an AI system’s whole life, through the HTTP API and emailed links on
 
     const final = await system();
     expect(final.openTasks).toEqual([]);
+    expect(final.processes.map((run: { process: string }) => run.process)).toEqual(['intake', 'periodic_review', 'incident', 'retirement']);
     const states = final.history.filter((event: { type: string }) => event.type === 'system.state_changed').map((event: { data: { to: string } }) => event.data.to);
     expect(states).toEqual(['assessment', 'risk_treatment', 'active', 'suspended', 'active', 'retiring', 'retired']);
     expect((await h.api('GET', '/api/v1/audit/verify', { as: 'auditor' })).body.ok).toBe(true);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { auditTrail } from '../../db/audit';
+import { processesOf } from '../../db/processes';
 import { getSystem, listSystems } from '../../db/systems';
 import { listTasks } from '../../db/tasks';
 import { hasAnyRole } from '../../domain/principal';
@@ -14,7 +15,6 @@ import {
   useCategories,
 } from '../../domain/system';
 import { describeAuditEvent } from '../../domain/timeline';
-import { workflowIds } from '../../workflows/contracts';
 import { canSeeSystem } from '../access';
 import { oversightRoles } from '../auth';
 import { temporalUiLink, type ApiDeps } from '../deps';
@@ -139,11 +139,11 @@ export function systemPages(deps: ApiDeps): Router {
       const status = system ? 403 : 404;
       return sendPage(req, res, status, 'AI system', notice(system ? 'You may not see this AI system.' : 'This AI system is not registered yet, or does not exist. If you just filed it, reload in a moment.', true));
     }
-    const [open, history] = await Promise.all([
+    const [open, history, processes] = await Promise.all([
       listTasks(deps.pool, { systemId: system.id, status: 'open', limit: 200 }),
       auditTrail(deps.pool, { systemId: system.id }),
+      processesOf(deps.pool, system),
     ]);
-    const temporalLink = temporalUiLink(deps, workflowIds.intake(system.id));
     sendPage(req, res, 200, system.name, html`
 <dl>
   <dt>State</dt><dd>${label(system.state)}</dd>
@@ -152,8 +152,9 @@ export function systemPages(deps: ApiDeps): Router {
   <dt>Business unit</dt><dd>${system.businessUnit}</dd>
   <dt>Purpose</dt><dd>${system.intake.purpose}</dd>
   <dt>Next review</dt><dd>${system.nextReviewDue ? new Date(system.nextReviewDue).toUTCString() : 'not scheduled'}</dd>
-  <dt>Workflows</dt><dd><a href="${temporalLink}">Intake in the Temporal Web UI</a></dd>
+  <dt>Processes</dt><dd><ul>${processes.map((run) => html`<li><a href="${temporalUiLink(deps, run.workflowId)}">${label(run.process)}, started ${new Date(run.startedAt).toUTCString()}</a> (Temporal Web UI)</li>`)}</ul></dd>
 </dl>
+${['rejected', 'withdrawn', 'retired'].includes(system.state) ? '' : html`<p><a href="/systems/${system.id}/incidents/new">Report an incident</a></p>`}
 <h2>Open tasks</h2>
 ${open.length === 0 ? notice('No open tasks.') : html`<ul>${open.map((task) => html`<li><a href="/tasks/${task.id}">${task.title}</a>, due ${new Date(task.dueAt).toUTCString()}, escalation level ${task.escalationLevel}, held by ${task.assignees.map((a) => a.principalId).join(', ')}</li>`)}</ul>`}
 <h2>Timeline</h2>

@@ -3,11 +3,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { impactAssessmentsOf } from '../../db/assessments';
 import { auditTrail } from '../../db/audit';
+import { processesOf } from '../../db/processes';
 import { getSystem, listSystems } from '../../db/systems';
 import { listTasks } from '../../db/tasks';
 import { hasAnyRole } from '../../domain/principal';
 import { intakeRequestSchema } from '../../domain/system';
-import { decisionRefusals, workflowIds } from '../../workflows/contracts';
+import { decisionRefusals } from '../../workflows/contracts';
 import { canSeeSystem } from '../access';
 import { oversightRoles, requireRole } from '../auth';
 import { temporalUiLink, type ApiDeps } from '../deps';
@@ -80,18 +81,18 @@ export function systemRoutes(deps: ApiDeps): Router {
     if (!system) throw notFound('the AI system');
     if (!(await canSeeSystem(deps.pool, req.principal!, system))) throw forbidden('you may not see this AI system');
     // Open tasks are asked for on their own: a long-lived system's 200 latest tasks may all be closed ones.
-    const [openTasks, tasks, history] = await Promise.all([
+    const [openTasks, tasks, history, processes] = await Promise.all([
       listTasks(deps.pool, { systemId: system.id, status: 'open', limit: 200 }),
       listTasks(deps.pool, { systemId: system.id, limit: 200 }),
       auditTrail(deps.pool, { systemId: system.id }),
+      processesOf(deps.pool, system),
     ]);
-    const workflowId = workflowIds.intake(system.id);
     res.json({
       system,
       openTasks,
       tasks,
       history,
-      processes: [{ process: 'intake', workflowId, temporalUi: temporalUiLink(deps, workflowId) }],
+      processes: processes.map((run) => ({ ...run, temporalUi: temporalUiLink(deps, run.workflowId) })),
     });
   });
 
