@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Pool } from '../db/pool';
+import type { Policy } from '../domain/policy';
 import { createAssessmentActivities } from './assessment';
 import { createDigestActivities } from './digest';
 import { createIncidentActivities } from './incident';
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   /** For what activities do to other workflows: schedules, and cancelling a retired system's processes. */
   temporal: Client;
   taskQueue: string;
+  /** The policy in force now, for processes a schedule starts without one. */
+  currentPolicy: () => Policy;
 }
 
 /** All activities, built from their dependencies by the worker (or by a test with its own). */

@@ -33,7 +33,8 @@ export async function syncReviewSchedule(
     // The schedule appends the time of each run to this id.
     workflowId: scheduleIds.review(systemId),
     taskQueue,
-    args: [{ systemId, reason: 'scheduled', requesterId: platformPrincipalId, policy } satisfies PeriodicReviewInput],
+    // No policy in the arguments: each scheduled review asks for the one in force when it starts.
+    args: [{ systemId, reason: 'scheduled', requesterId: platformPrincipalId } satisfies PeriodicReviewInput],
     typedSearchAttributes: [
       { key: searchAttributes.systemId, value: systemId },
       { key: searchAttributes.process, value: 'periodic_review' },
@@ -54,6 +55,8 @@ export async function syncReviewSchedule(
         action,
         // One review at a time; a run missed while the scheduler was down starts if not too late.
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: policy.review.catchupWindow },
+        // A suspended system's reviews wait for its resumption.
+        state: { paused: system.state === 'suspended' },
         memo: { systemId },
       })
       .catch((createError: { name?: string }) => {
@@ -68,10 +71,15 @@ export async function syncReviewSchedule(
  * What processes do to a whole system: its periodic review schedule, suspension and resumption, and
  * cancelling what still runs for it when it retires.
  */
-export function createLifecycleActivities({ pool, temporal, taskQueue }: ActivityDeps) {
+export function createLifecycleActivities({ pool, temporal, taskQueue, currentPolicy }: ActivityDeps) {
   const reviewSchedule = (systemId: string) => temporal.schedule.getHandle(scheduleIds.review(systemId));
 
   return {
+    /** The policy in force now; recorded in the history like any activity result, so replay sees the same. */
+    async currentPolicy(): Promise<Policy> {
+      return currentPolicy();
+    },
+
     async syncReviewSchedule(input: { systemId: string; policy: Policy }): Promise<{ every: number }> {
       return syncReviewSchedule({ pool, temporal, taskQueue }, input.systemId, input.policy);
     },

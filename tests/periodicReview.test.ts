@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePolicy } from '../api/policy';
+import { syncAllReviewSchedules } from '../worker/schedules';
 import { scheduleIds, workflowIds } from '../workflows/contracts';
 import { sampleRiskRegister } from './helpers/assessments';
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
@@ -21,10 +22,10 @@ const auditTypes = async (systemId: string) =>
 
 describe('periodic review', () => {
   it('runs on the system’s own schedule; the owner attests “unchanged” and the next review falls one interval later', async () => {
-    h.usePolicy(reviewPolicy('6s'));
+    h.usePolicy(reviewPolicy('4s'));
     const systemId = await activeSystem('Scheduled review');
     const schedule = await h.temporal.schedule.getHandle(scheduleIds.review(systemId)).describe();
-    expect(Number(schedule.spec.intervals?.[0]?.every)).toBe(6_000);
+    expect(Number(schedule.spec.intervals?.[0]?.every)).toBe(4_000);
     expect(schedule.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 60_000 });
 
     const attestation = await h.openTask(systemId, 'review_attestation');
@@ -37,10 +38,10 @@ describe('periodic review', () => {
       const row = await systemRow(systemId);
       return row.state === 'active' && row.last_reviewed_at.getTime() >= before ? row : undefined;
     });
-    expect(reviewed.next_review_due.getTime() - reviewed.last_reviewed_at.getTime()).toBeGreaterThanOrEqual(5_000);
+    expect(reviewed.next_review_due.getTime() - reviewed.last_reviewed_at.getTime()).toBeGreaterThanOrEqual(3_000);
     const body = await reviewsOf(systemId);
     expect(body.reviews[0]).toMatchObject({ reason: 'scheduled', requesterId: 'aims-flow', status: 'unchanged', attestation: { status: 'unchanged' } });
-    expect(body.schedule).toMatchObject({ everyMs: 6_000, paused: false });
+    expect(body.schedule).toMatchObject({ everyMs: 4_000, paused: false });
     expect(await auditTypes(systemId)).toEqual(expect.arrayContaining(['review.opened', 'review.completed']));
 
     // The schedule goes on: the next review opens by itself.
@@ -131,6 +132,11 @@ describe('periodic review', () => {
     expect(retiered.status).toBe(200);
     expect(Number((await handle.describe()).spec.intervals?.[0]?.every)).toBe(preparePolicy(reviewPolicy('365d')).review.intervalByTier.high);
     expect(await auditTypes(systemId)).toContain('system.retiered');
+    // A worker starting with a new policy brings every schedule to its interval.
+    const newPolicy = preparePolicy(reviewPolicy('365d'));
+    newPolicy.review.intervalByTier.high = 90 * 86_400_000;
+    expect(await syncAllReviewSchedules({ pool: h.pool, temporal: h.temporal, taskQueue: h.taskQueue }, newPolicy)).toBeGreaterThan(0);
+    expect(Number((await handle.describe()).spec.intervals?.[0]?.every)).toBe(90 * 86_400_000);
 
     const intake = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Still in triage' }) });
     await h.openTask(intake.body.systemId, 'intake_triage');

@@ -7,7 +7,7 @@ import { loadPolicy } from '../api/policy';
 import { createPool } from '../db/pool';
 import { parseConfig } from '../domain/config';
 import { createWorker } from './createWorker';
-import { ensureDigestSchedule } from './schedules';
+import { ensureDigestSchedule, syncAllReviewSchedules } from './schedules';
 import { installRuntimeLogger } from './logging';
 
 async function main() {
@@ -17,6 +17,7 @@ async function main() {
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const pool = createPool(config.DATABASE_URL);
+  const policy = await loadPolicy(config.POLICY_FILE);
   // Bounded so a hung mail server fails the activity attempt, which Temporal retries.
   const mailer = nodemailer.createTransport({ url: config.SMTP_URL, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
   const worker = await createWorker({
@@ -30,9 +31,12 @@ async function main() {
       publicBaseUrl: config.PUBLIC_BASE_URL,
       temporal,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      currentPolicy: () => policy,
     }),
   });
-  await ensureDigestSchedule(temporal, config.TEMPORAL_TASK_QUEUE, await loadPolicy(config.POLICY_FILE));
+  await ensureDigestSchedule(temporal, config.TEMPORAL_TASK_QUEUE, policy);
+  // A new policy may set other review intervals: every system's schedule follows it from this start on.
+  await syncAllReviewSchedules({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }, policy);
   // Worker.run() shuts down gracefully on SIGINT and SIGTERM.
   await worker.run();
   await Promise.all([pool.end(), connection.close(), clientConnection.close()]);

@@ -1,4 +1,6 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { syncReviewSchedule } from '../activities/lifecycle';
+import type { ActivityDeps } from '../activities';
 import type { Policy } from '../domain/policy';
 import { scheduleIds, workflowTypes } from '../workflows/contracts';
 
@@ -26,4 +28,13 @@ export async function ensureDigestSchedule(temporal: Client, taskQueue: string, 
       });
   }
   return handle;
+}
+
+/** Brings every in-service system's review schedule to the policy's interval for its tier. */
+export async function syncAllReviewSchedules(deps: Pick<ActivityDeps, 'pool' | 'temporal' | 'taskQueue'>, policy: Policy): Promise<number> {
+  const { rows } = await deps.pool.query<{ id: string }>(
+    `SELECT id FROM ai_systems WHERE state IN ('active', 'under_review', 'suspended') AND risk_tier IS NOT NULL ORDER BY id`,
+  );
+  for (const { id } of rows) await syncReviewSchedule(deps, id, policy);
+  return rows.length;
 }

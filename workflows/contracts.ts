@@ -97,7 +97,8 @@ export interface PeriodicReviewInput {
   reason: ReviewReason;
   /** Who asked: a person for a review asked for now, the platform for a scheduled one. */
   requesterId: string;
-  policy: Policy;
+  /** Absent when a schedule starts the review: it then runs under the policy in force at its start. */
+  policy?: Policy;
 }
 
 export interface PeriodicReviewOutcome {

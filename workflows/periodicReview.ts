@@ -7,7 +7,7 @@ import { recordingCancellation } from './cancellation';
 import { platformPrincipalId, searchAttributes, type PeriodicReviewInput, type PeriodicReviewOutcome } from './contracts';
 import { startHumanTask } from './startHumanTask';
 
-const { openReview, reviewFindings, closeReview, nextAssessmentVersions, transitionSystem, activateSystem, suspendSystem, syncReviewSchedule } =
+const { currentPolicy, openReview, reviewFindings, closeReview, nextAssessmentVersions, transitionSystem, activateSystem, suspendSystem, syncReviewSchedule } =
   proxyActivities<Activities>({
     startToCloseTimeout: '30 seconds',
     // Every activity is safe to repeat, and a review must outlast a database outage: retry until it works.
@@ -24,8 +24,9 @@ export async function periodicReviewWorkflow(input: PeriodicReviewInput): Promis
   return recordingCancellation(input.systemId, 'periodic_review', () => review(input));
 }
 
-async function review({ systemId, reason, requesterId, policy }: PeriodicReviewInput): Promise<PeriodicReviewOutcome> {
+async function review({ systemId, reason, requesterId, ...input }: PeriodicReviewInput): Promise<PeriodicReviewOutcome> {
   const { workflowId } = workflowInfo();
+  const policy = input.policy ?? (await currentPolicy());
   const reviewId = uuid4();
   const opened = await openReview({ reviewId, systemId, workflowId, reason, requesterId });
   if (opened.status === 'skipped') return { systemId, outcome: 'skipped', state: 'active', reason: opened.why };

@@ -131,6 +131,7 @@ export async function startHarness(
     publicBaseUrl: baseUrl,
     temporal,
     taskQueue,
+    currentPolicy: () => deps.policy,
   });
 
   const deps: ApiDeps = {
