@@ -44,6 +44,8 @@ export async function syncReviewSchedule(
   const handle = temporal.schedule.getHandle(scheduleIds.review(systemId));
   try {
     const current = await handle.describe();
+    // Paused exactly while the system is suspended, however it left the suspension.
+    if (current.state.paused && system.state !== 'suspended') await handle.unpause(`in service: ${system.state}`);
     if (Number(current.spec.intervals?.[0]?.every) === every) return { every };
     await handle.update((previous) => ({ ...previous, spec, action }));
   } catch (error) {

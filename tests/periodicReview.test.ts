@@ -92,6 +92,39 @@ describe('periodic review', () => {
     h.usePolicy(noAssessmentPolicy);
   });
 
+  it('suspends the system when the re-assessment fails, until a review takes it up again straight into a re-assessment', async () => {
+    h.usePolicy(reviewPolicy('365d', noAssessmentPolicy));
+    const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Failed re-assessment' }) });
+    const systemId = filed.body.systemId as string;
+    await h.decide((await h.openTask(systemId, 'intake_triage')).id, 'lead', 'accept');
+    await h.decide((await h.openTask(systemId, 'risk_treatment_plan')).id, 'owner', 'submit', { submission: sampleRiskRegister('low') });
+    await h.decide((await h.openTask(systemId, 'risk_signoff')).id, 'risk', 'approve');
+    await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result();
+    const schedule = h.temporal.schedule.getHandle(scheduleIds.review(systemId));
+
+    const first = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} });
+    await h.decide((await h.openTask(systemId, 'review_attestation')).id, 'owner', 'submit', { submission: { status: 'changed', changes: 'new model version' } });
+    await h.decide((await h.openTask(systemId, 'risk_treatment_plan')).id, 'owner', 'submit', { submission: sampleRiskRegister('medium') });
+    await h.decide((await h.openTask(systemId, 'risk_signoff', (task) => task.subjectVersion === 2)).id, 'risk', 'reject');
+    expect(await h.temporal.workflow.getHandle(first.body.workflowId).result()).toMatchObject({ outcome: 'reassessment_failed', state: 'suspended' });
+    expect((await systemRow(systemId)).state).toBe('suspended');
+    expect((await schedule.describe()).state.paused).toBe(true);
+
+    const again = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} });
+    expect(again.status).toBe(202);
+    const plan = await h.openTask(systemId, 'risk_treatment_plan');
+    expect((await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.openTasks.map((task: { kind: string }) => task.kind)).toEqual(['risk_treatment_plan']);
+    await h.decide(plan.id, 'owner', 'submit', { submission: sampleRiskRegister('low') });
+    await h.decide((await h.openTask(systemId, 'risk_signoff', (task) => task.subjectVersion === 3)).id, 'risk', 'approve');
+    expect(await h.temporal.workflow.getHandle(again.body.workflowId).result()).toMatchObject({ outcome: 'reassessed', state: 'active' });
+    expect((await schedule.describe()).state.paused).toBe(false);
+    expect((await reviewsOf(systemId)).reviews.map((review: { status: string; fromState: string }) => [review.fromState, review.status])).toEqual([
+      ['suspended', 'reassessed'],
+      ['active', 'reassessment_failed'],
+    ]);
+    h.usePolicy(noAssessmentPolicy);
+  });
+
   it('reminds and escalates an overdue attestation to the owner’s manager and the governance leads, then keeps the review overdue', async () => {
     h.usePolicy(reviewPolicy('365d'));
     const systemId = await activeSystem('Overdue review');
