@@ -19,7 +19,7 @@ const intakeSubject = (intake: IntakeRequest, version: number): TaskSubject => (
 /** A transition the lifecycle refuses will not succeed on a retry: fail the activity for good. */
 export async function moveState(db: Queryable, system: AiSystem, to: LifecycleState) {
   try {
-    await setSystemState(db, system, to);
+    return await setSystemState(db, system, to);
   } catch (error) {
     if (error instanceof IllegalTransitionError) {
       throw ApplicationFailure.create({ type: 'IllegalTransition', message: error.message, nonRetryable: true });
@@ -27,6 +27,14 @@ export async function moveState(db: Queryable, system: AiSystem, to: LifecycleSt
     throw error;
   }
 }
+
+/** A state change for the audit trail; one made while the system is suspended says so. */
+export const stateChange = (move: { from: LifecycleState; held: boolean }, to: LifecycleState, reason: string) => ({
+  from: move.from,
+  to,
+  reason,
+  ...(move.held && { whileSuspended: true }),
+});
 
 export function createIntakeActivities({ pool }: ActivityDeps) {
   return {
@@ -82,14 +90,14 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
     async activateSystem(input: { systemId: string; nextReviewDue: string; reason: string; eventKey: string }) {
       await inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
-        if (system.state === 'active') return;
-        await moveState(db, system, 'active');
+        const move = await moveState(db, system, 'active');
+        if (!move) return;
         await db.query('UPDATE ai_systems SET next_review_due = $2, last_reviewed_at = now() WHERE id = $1', [input.systemId, input.nextReviewDue]);
         await appendAuditEvent(db, {
           key: input.eventKey,
           type: 'system.state_changed',
           systemId: input.systemId,
-          data: { from: system.state, to: 'active', reason: input.reason, nextReviewDue: input.nextReviewDue },
+          data: { ...stateChange(move, 'active', input.reason), nextReviewDue: input.nextReviewDue },
         });
       });
     },
@@ -97,13 +105,13 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
     async transitionSystem(input: { systemId: string; to: LifecycleState; reason: string; eventKey: string }) {
       await inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
-        if (system.state === input.to) return;
-        await moveState(db, system, input.to);
+        const move = await moveState(db, system, input.to);
+        if (!move) return;
         await appendAuditEvent(db, {
           key: input.eventKey,
           type: 'system.state_changed',
           systemId: input.systemId,
-          data: { from: system.state, to: input.to, reason: input.reason },
+          data: stateChange(move, input.to, input.reason),
         });
       });
     },

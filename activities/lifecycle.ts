@@ -2,12 +2,19 @@ import { Context, heartbeat } from '@temporalio/activity';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { appendAuditEvent } from '../db/audit';
 import { inTransaction } from '../db/pool';
-import { getSystem, lockSystem } from '../db/systems';
+import { getSystem, lockSystem, suspensionHolders } from '../db/systems';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { Policy } from '../domain/policy';
 import { platformPrincipalId, scheduleIds, searchAttributes, workflowTypes, type PeriodicReviewInput } from '../workflows/contracts';
-import { moveState } from './intake';
+import { moveState, stateChange } from './intake';
 import type { ActivityDeps } from '.';
+
+/** The workflow an activity runs for: the holder of a suspension it takes or releases. */
+function callingWorkflowId(): string {
+  const workflowId = Context.current().info.workflowExecution?.workflowId;
+  if (!workflowId) throw new Error('suspension is held by a workflow; this activity ran outside one');
+  return workflowId;
+}
 
 /** A schedule that is not there needs no pausing or deleting (the system never became active). */
 const unlessMissing = (error: unknown) => {
@@ -16,7 +23,7 @@ const unlessMissing = (error: unknown) => {
 
 /**
  * The system's periodic review schedule, created at activation or brought to its tier's interval (a
- * re-tiering, a new policy). A new schedule's first review falls one interval from now.
+ * re-tiering, a new policy) and to its next review date (after each review).
  */
 export async function syncReviewSchedule(
   { pool, temporal, taskQueue }: Pick<ActivityDeps, 'pool' | 'temporal' | 'taskQueue'>,
@@ -26,7 +33,9 @@ export async function syncReviewSchedule(
   const system = await getSystem(pool, systemId);
   if (!system?.riskTier) throw new Error(`AI system ${systemId} has no tier to schedule reviews by`);
   const every = policy.review.intervalByTier[system.riskTier];
-  const spec = { intervals: [{ every, offset: Date.now() % every }] };
+  // Runs fall on the system's next review date, so an off-cycle review moves the cadence with it.
+  const offset = (system.nextReviewDue ? Date.parse(system.nextReviewDue) : Date.now() + every) % every;
+  const spec = { intervals: [{ every, offset }] };
   const action = {
     type: 'startWorkflow' as const,
     workflowType: workflowTypes.periodicReview,
@@ -46,7 +55,8 @@ export async function syncReviewSchedule(
     const current = await handle.describe();
     // Paused exactly while the system is suspended, however it left the suspension.
     if (current.state.paused && system.state !== 'suspended') await handle.unpause(`in service: ${system.state}`);
-    if (Number(current.spec.intervals?.[0]?.every) === every) return { every };
+    const interval = current.spec.intervals?.[0];
+    if (Number(interval?.every) === every && Number(interval?.offset ?? 0) === offset) return { every };
     await handle.update((previous) => ({ ...previous, spec, action }));
   } catch (error) {
     unlessMissing(error);
@@ -91,28 +101,32 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
     },
 
     /**
-     * Takes the system out of service: no review runs and no approval is given until it resumes to
-     * the state it was suspended from. Answers false when it already was suspended (by someone else).
+     * Takes the system out of service on behalf of the calling workflow: no review runs and no approval
+     * is given until every workflow holding it suspended has resumed it. False when the lifecycle has
+     * no service to suspend (retiring or retired).
      */
     async suspendSystem(input: { systemId: string; reason: string; eventKey: string; actorId?: string }): Promise<{ suspended: boolean }> {
+      const holder = callingWorkflowId();
       const suspended = await inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
-        if (system.state === 'suspended') {
-          const { rowCount } = await db.query('SELECT 1 FROM audit_events WHERE event_key = $1', [input.eventKey]);
-          return rowCount === 1;
-        }
-        await moveState(db, system, 'suspended');
-        await db.query('UPDATE ai_systems SET suspended_from = $2, suspended_by = $3 WHERE id = $1', [
+        if (system.state === 'retiring' || system.state === 'retired') return false;
+        const held = await db.query('INSERT INTO suspension_holds (system_id, holder, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
           input.systemId,
-          system.state,
-          Context.current().info.workflowExecution?.workflowId ?? null,
+          holder,
+          input.reason,
         ]);
+        if (held.rowCount === 0) return true;
+        if (system.state === 'suspended') {
+          await appendAuditEvent(db, { key: input.eventKey, type: 'system.suspension_held', systemId: input.systemId, actorId: input.actorId ?? null, data: { holder, reason: input.reason } });
+          return true;
+        }
+        const move = await moveState(db, system, 'suspended');
         await appendAuditEvent(db, {
           key: input.eventKey,
           type: 'system.state_changed',
           systemId: input.systemId,
           actorId: input.actorId ?? null,
-          data: { from: system.state, to: 'suspended', reason: input.reason },
+          data: { ...stateChange(move!, 'suspended', input.reason), holder },
         });
         return true;
       });
@@ -120,15 +134,18 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
       return { suspended };
     },
 
-    /** Returns a suspended system to the state it was suspended from, and its reviews to their schedule. */
+    /**
+     * Releases the calling workflow's hold. The last hold released returns the system to the state its
+     * processes have moved it to meanwhile, and its reviews to their schedule.
+     */
     async resumeSystem(input: { systemId: string; reason: string; eventKey: string; actorId?: string }): Promise<{ state: LifecycleState }> {
+      const holder = callingWorkflowId();
       const state = await inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
-        if (system.state !== 'suspended') return system.state;
-        const { rows } = await db.query<{ suspended_from: LifecycleState }>('SELECT suspended_from FROM ai_systems WHERE id = $1', [input.systemId]);
-        const to = rows[0].suspended_from ?? 'active';
-        await moveState(db, system, to);
-        await db.query('UPDATE ai_systems SET suspended_from = NULL, suspended_by = NULL WHERE id = $1', [input.systemId]);
+        await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND holder = $2 AND released_at IS NULL', [input.systemId, holder]);
+        if (system.state !== 'suspended' || (await suspensionHolders(db, input.systemId)).length > 0) return system.state;
+        const to = system.suspendedFrom ?? 'active';
+        await db.query('UPDATE ai_systems SET state = $2, suspended_from = NULL, version = version + 1, updated_at = now() WHERE id = $1', [input.systemId, to]);
         await appendAuditEvent(db, {
           key: input.eventKey,
           type: 'system.state_changed',
@@ -159,8 +176,12 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
         cancelled.push(execution.workflowId);
       }
       for (const workflowId of cancelled) {
-        heartbeat(workflowId);
-        await temporal.workflow.getHandle(workflowId).result().catch(() => undefined);
+        const closed = temporal.workflow.getHandle(workflowId).result().then(
+          () => true,
+          () => true,
+        );
+        // Heartbeats while a process closes, however long its own clean-up takes.
+        while (!(await Promise.race([closed, new Promise<false>((resolve) => setTimeout(() => resolve(false), 10_000))]))) heartbeat(workflowId);
       }
       return { cancelled };
     },

@@ -1,6 +1,6 @@
 import { appendAuditEvent } from '../db/audit';
 import { inTransaction } from '../db/pool';
-import { getSystem, lockSystem } from '../db/systems';
+import { effectiveState, getSystem, lockSystem, suspendedOnlyByReviews } from '../db/systems';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { ReviewAttestation, ReviewReason } from '../domain/review';
 import type { RiskTier } from '../domain/system';
@@ -9,7 +9,7 @@ import type { ActivityDeps } from '.';
 
 export type OpenedReview =
   | { status: 'opened'; reviewId: string; ownerId: string; tier: RiskTier; fromSuspension: boolean }
-  | { status: 'skipped'; why: string };
+  | { status: 'skipped'; why: string; state: LifecycleState };
 
 export type ReviewClosing = 'unchanged' | 'reassessed' | 'reassessment_failed' | 'expired' | 'deferred';
 
@@ -34,22 +34,27 @@ export function createReviewActivities({ pool }: ActivityDeps) {
         if (existing[0]) return opened(existing[0].id, existing[0].from_state);
 
         const { rows: open } = await db.query('SELECT workflow_id FROM reviews WHERE system_id = $1 AND status = $2', [input.systemId, 'open']);
-        const takenUpAgain = system.state === 'suspended' && system.suspendedBy?.startsWith('review-');
+        const takenUpAgain = system.state === 'suspended' && (await suspendedOnlyByReviews(db, input.systemId));
         const why =
           open[0] ? `review ${open[0].workflow_id} is open and weighs the same`
           : system.state !== 'active' && !takenUpAgain ? `an AI system in state '${system.state}' is not reviewed`
           : undefined;
         if (why) {
           await appendAuditEvent(db, { key: `${input.workflowId}:skipped`, type: 'review.skipped', systemId: input.systemId, data: { reason: input.reason, why } });
-          return { status: 'skipped', why };
+          return { status: 'skipped', why, state: system.state };
         }
 
         await db.query(
           'INSERT INTO reviews (id, system_id, workflow_id, reason, requester_id, from_state) VALUES ($1, $2, $3, $4, $5, $6)',
           [input.reviewId, input.systemId, input.workflowId, input.reason, input.requesterId, system.state],
         );
-        await moveState(db, system, 'under_review');
-        if (takenUpAgain) await db.query('UPDATE ai_systems SET suspended_from = NULL, suspended_by = NULL WHERE id = $1', [input.systemId]);
+        if (takenUpAgain) {
+          // The failed re-assessment's hold ends here: this review takes the system up again.
+          await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND released_at IS NULL', [input.systemId]);
+          await db.query(`UPDATE ai_systems SET state = 'under_review', suspended_from = NULL, version = version + 1, updated_at = now() WHERE id = $1`, [input.systemId]);
+        } else {
+          await moveState(db, system, 'under_review');
+        }
         await appendAuditEvent(db, {
           key: `${input.workflowId}:opened`,
           type: 'review.opened',
@@ -63,8 +68,7 @@ export function createReviewActivities({ pool }: ActivityDeps) {
 
     /**
      * Closes the review. Unchanged: back in service with the next review due. Expired: back in service
-     * with the review still overdue, for the dashboard and the digest to show. A system suspended
-     * meanwhile stays suspended.
+     * with the review still overdue, for the dashboard and the digest to show. Answers the state now.
      */
     async closeReview(input: {
       reviewId: string;
@@ -73,15 +77,16 @@ export function createReviewActivities({ pool }: ActivityDeps) {
       reason: string;
       attestation?: ReviewAttestation;
       nextReviewDue?: string;
-    }) {
-      await inTransaction(pool, async (db) => {
+    }): Promise<{ state: LifecycleState }> {
+      return inTransaction(pool, async (db) => {
         const { rowCount } = await db.query(
           `UPDATE reviews SET status = $2, attestation = $3, closed_at = now() WHERE id = $1 AND status = 'open'`,
           [input.reviewId, input.closing, input.attestation ?? null],
         );
-        if (rowCount === 0) return;
         const system = await lockSystem(db, input.systemId);
-        if ((input.closing === 'unchanged' || input.closing === 'expired') && system.state === 'under_review') {
+        if (rowCount === 0) return { state: system.state };
+        // A system suspended meanwhile stays suspended, and resumes to active.
+        if ((input.closing === 'unchanged' || input.closing === 'expired' || input.closing === 'deferred') && effectiveState(system) === 'under_review') {
           await moveState(db, system, 'active');
         }
         if (input.closing === 'unchanged') {
@@ -93,17 +98,23 @@ export function createReviewActivities({ pool }: ActivityDeps) {
           systemId: input.systemId,
           data: { reviewId: input.reviewId, outcome: input.closing, reason: input.reason, attestation: input.attestation ?? null, nextReviewDue: input.nextReviewDue ?? null },
         });
+        return { state: (await lockSystem(db, input.systemId)).state };
       });
     },
 
-    /** What the review weighs once the owner attested: incidents reported since the last review, and the state now. */
-    async reviewFindings(input: { systemId: string }): Promise<{ incidentsSinceLastReview: number; state: LifecycleState }> {
+    /**
+     * What the review weighs once the owner attested: incidents reported since the last review, accepted
+     * risks of the register in force that lapsed, and the state now.
+     */
+    async reviewFindings(input: { systemId: string }): Promise<{ incidentsSinceLastReview: number; lapsedAcceptances: number; state: LifecycleState }> {
       const system = await getSystem(pool, input.systemId);
-      const { rows } = await pool.query<{ count: number }>(
-        `SELECT count(*)::int AS count FROM audit_events WHERE system_id = $1 AND type = 'incident.reported' AND occurred_at > $2`,
+      const { rows } = await pool.query<{ incidents: number; lapsed: number }>(
+        `SELECT (SELECT count(*) FROM audit_events WHERE system_id = $1 AND type = 'incident.reported' AND occurred_at > $2)::int AS incidents,
+                (SELECT count(*) FROM risk_acceptances WHERE system_id = $1 AND status = 'lapsed'
+                   AND register_version = (SELECT max(version) FROM risk_registers WHERE system_id = $1 AND outcome = 'approved'))::int AS lapsed`,
         [input.systemId, system!.lastReviewedAt ?? system!.createdAt],
       );
-      return { incidentsSinceLastReview: rows[0].count, state: system!.state };
+      return { incidentsSinceLastReview: rows[0].incidents, lapsedAcceptances: rows[0].lapsed, state: system!.state };
     },
 
     /** The versions a re-assessment's first assessment and plan get: numbering continues over the system's life. */

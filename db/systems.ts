@@ -17,8 +17,8 @@ export interface AiSystem {
   impactLevel: ImpactLevel | null;
   nextReviewDue: string | null;
   lastReviewedAt: string | null;
-  /** The workflow that suspended the system, while it is suspended. */
-  suspendedBy: string | null;
+  /** While suspended: the state the system's processes have moved it to, to which it resumes. */
+  suspendedFrom: LifecycleState | null;
   policyVersion: string;
   version: number;
   createdAt: string;
@@ -38,7 +38,7 @@ const toSystem = (row: Record<string, any>): AiSystem => ({
   impactLevel: row.impact_level,
   nextReviewDue: row.next_review_due?.toISOString() ?? null,
   lastReviewedAt: row.last_reviewed_at?.toISOString() ?? null,
-  suspendedBy: row.suspended_by ?? null,
+  suspendedFrom: row.suspended_from ?? null,
   policyVersion: row.policy_version,
   version: row.version,
   createdAt: row.created_at.toISOString(),
@@ -77,10 +77,43 @@ export async function lockSystem(db: Queryable, id: string): Promise<AiSystem> {
   return toSystem(rows[0]);
 }
 
-/** Moves the system along the lifecycle; refuses a transition the state machine does not allow. */
-export async function setSystemState(db: Queryable, current: AiSystem, to: LifecycleState): Promise<void> {
+/** The state the system's processes see: while suspended, the one it resumes to. */
+export const effectiveState = (system: AiSystem): LifecycleState => (system.state === 'suspended' && system.suspendedFrom) || system.state;
+
+/**
+ * Moves the system along the lifecycle; refuses a transition the state machine does not allow. While the
+ * system is suspended a process's move changes the state it resumes to, not the suspension (`held`);
+ * retirement ends a suspension. A system on its way out ignores every other process's move (null): those
+ * processes are being cancelled.
+ */
+export async function setSystemState(
+  db: Queryable,
+  current: AiSystem,
+  to: LifecycleState,
+): Promise<{ from: LifecycleState; held: boolean } | null> {
+  if ((current.state === 'retiring' && to !== 'retired') || current.state === 'retired') return null;
+  const from = effectiveState(current);
+  if (current.state === 'suspended' && to !== 'suspended' && to !== 'retiring') {
+    if (from === to) return null;
+    assertTransition(from, to);
+    await db.query('UPDATE ai_systems SET suspended_from = $2, version = version + 1, updated_at = now() WHERE id = $1', [current.id, to]);
+    return { from, held: true };
+  }
+  if (current.state === to) return null;
   assertTransition(current.state, to);
-  await db.query('UPDATE ai_systems SET state = $2, version = version + 1, updated_at = now() WHERE id = $1', [current.id, to]);
+  await db.query('UPDATE ai_systems SET state = $2, suspended_from = $3, version = version + 1, updated_at = now() WHERE id = $1', [
+    current.id,
+    to,
+    to === 'suspended' ? current.state : null,
+  ]);
+  if (current.state === 'suspended') await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND released_at IS NULL', [current.id]);
+  return { from: current.state, held: false };
+}
+
+/** The workflows holding the system suspended now. */
+export async function suspensionHolders(db: Queryable, systemId: string): Promise<string[]> {
+  const { rows } = await db.query<{ holder: string }>('SELECT holder FROM suspension_holds WHERE system_id = $1 AND released_at IS NULL ORDER BY held_at', [systemId]);
+  return rows.map((row) => row.holder);
 }
 
 export async function setTriage(db: Queryable, id: string, triage: { tier: RiskTier; ruleId: string; reason: string }) {
@@ -96,4 +129,10 @@ export async function setIntake(db: Queryable, id: string, intake: IntakeRequest
     `UPDATE ai_systems SET intake = $2, name = $3, business_unit = $4, version = version + 1, updated_at = now() WHERE id = $1`,
     [id, intake, intake.name, intake.businessUnit],
   );
+}
+
+/** A system suspended only by failed re-assessments, which a new review may take up again. */
+export async function suspendedOnlyByReviews(db: Queryable, systemId: string): Promise<boolean> {
+  const holders = await suspensionHolders(db, systemId);
+  return holders.length > 0 && holders.every((holder) => holder.startsWith('review-'));
 }

@@ -194,6 +194,13 @@ describe('incident escalation', () => {
     expect(await h.temporal.workflow.getHandle(workflowId).result()).toEqual({ incidentId, outcome: 'closed_reassessing', suspended: false });
     const review = await h.temporal.workflow.getHandle(workflowIds.review(systemId, `incident-${incidentId}`)).describe();
     expect(review.type).toBe('periodicReviewWorkflow');
+    // The review goes straight to a re-assessment (this policy needs no documents for it) and back into service.
+    const reassessment = await eventually(async () => {
+      const { rows } = await h.pool.query(`SELECT data FROM audit_events WHERE system_id = $1 AND type = 'system.state_changed' AND data->>'to' = 'assessment' AND data->>'reason' LIKE 're-assessment:%'`, [systemId]);
+      return rows[0]?.data;
+    });
+    expect(reassessment.reason).toBe('re-assessment: an incident closed with a re-assessment');
+    await eventually(async () => ((await stateOf(systemId)) === 'active' ? true : undefined));
     expect(await incidentOf(systemId, incidentId)).toMatchObject({ stage: 'closed', outcome: 'closed_reassessing', resolution, reporterId: 'auditor' });
     const types = await historyTypes(systemId);
     expect(types.filter((type) => type === 'incident.resolved')).toHaveLength(2);

@@ -23,3 +23,9 @@ export async function recordingCancellation<T>(systemId: string, process: string
     throw error;
   }
 }
+
+/** For a `.catch` that turns a failed task into no result: a cancellation still ends the process. */
+export function noResultUnlessCancelled(error: unknown): undefined {
+  if (isCancellation(error)) throw error;
+  return undefined;
+}

@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
@@ -39,6 +40,8 @@ const { openTask, openTaskStep, recordDecision, remindAssignees, escalateTask, c
     startToCloseTimeout: '30 seconds',
     // Every activity is safe to repeat, and a task must outlast a database outage: retry until it works.
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+    // A cancelled task closes only after an opening in flight has committed, so nothing opens behind the close.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
 const { deliverEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',

@@ -3,7 +3,7 @@ import { impactLevelOf, type ImpactAssessment } from '../domain/assessment';
 import type { TaskSubject } from '../domain/task';
 import type { Activities } from '../activities';
 import { requestWithdrawnSignal, type HumanTaskResult, type ImpactAssessmentInput, type ImpactAssessmentOutcome } from './contracts';
-import { recordingCancellation } from './cancellation';
+import { noResultUnlessCancelled, recordingCancellation } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
 const { saveImpactAssessment, recordImpactAssessmentOutcome } = proxyActivities<Activities>({
@@ -65,7 +65,7 @@ async function assessImpact(input: ImpactAssessmentInput): Promise<ImpactAssessm
     const results = await Promise.all(
       reviews.map(async (review) => {
         // A review task that failed (e.g. nobody at all could be seated) gives no verdict, like one that expired.
-        const result: HumanTaskResult = await review.handle.result().catch(() => ({ taskId: review.taskId, status: 'expired' as const, votes: [] }));
+        const result: HumanTaskResult = await review.handle.result().catch((error) => noResultUnlessCancelled(error) ?? ({ taskId: review.taskId, status: 'expired' as const, votes: [] }));
         if (blocksApproval(result)) {
           const decider = result.votes[0]?.actorId ?? input.requesterId;
           for (const other of reviews) {

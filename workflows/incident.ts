@@ -5,6 +5,7 @@ import {
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
+  sleep,
   startChild,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
@@ -13,7 +14,7 @@ import type { TaskPolicy } from '../domain/policy';
 import type { TaskKind } from '../domain/task';
 import type { Activities } from '../activities';
 import type { IncidentTaskStage } from '../activities/incident';
-import { recordingCancellation } from './cancellation';
+import { noResultUnlessCancelled, recordingCancellation } from './cancellation';
 import {
   platformPrincipalId,
   searchAttributes,
@@ -108,9 +109,11 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
   async function untilDecided(task: Pick<HumanTaskInput, 'requesterId' | 'policy' | 'subject'> & { kind: IncidentTaskKind }): Promise<Decided> {
     for (let taskPolicy = task.policy; ; taskPolicy = forGovernanceLeads(task.policy)) {
       const started = await startHumanTask({ ...common, ...task, policy: taskPolicy });
-      const result = await started.handle.result();
-      if (result.status === 'decided') return result;
-      await recordIncidentStageReopened({ incidentId, systemId, stage: stageOfKind[task.kind], lapsedTaskId: started.taskId, status: result.status });
+      // A task nobody could be seated on (e.g. the only lead reported the incident) fails: try again after its SLA.
+      const result = await started.handle.result().catch(noResultUnlessCancelled);
+      if (result?.status === 'decided') return result;
+      await recordIncidentStageReopened({ incidentId, systemId, stage: stageOfKind[task.kind], lapsedTaskId: started.taskId, status: result?.status ?? 'nobody_seated' });
+      if (!result) await sleep(taskPolicy.slaByTier[tier]);
     }
   }
 

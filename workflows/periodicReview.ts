@@ -29,7 +29,7 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
   const policy = input.policy ?? (await currentPolicy());
   const reviewId = uuid4();
   const opened = await openReview({ reviewId, systemId, workflowId, reason, requesterId });
-  if (opened.status === 'skipped') return { systemId, outcome: 'skipped', state: 'active', reason: opened.why };
+  if (opened.status === 'skipped') return { systemId, outcome: 'skipped', state: opened.state, reason: opened.why };
   upsertSearchAttributes([{ key: searchAttributes.state, value: 'under_review' }]);
   const { tier, ownerId } = opened;
   const nextReviewDue = () => new Date(Date.now() + policy.review.intervalByTier[tier]).toISOString();
@@ -59,29 +59,30 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
     const attested = await task.handle.result();
     if (attested.status !== 'decided') {
       const why = 'the owner did not attest in time; the review stays overdue';
-      await closeReview({ reviewId, systemId, closing: 'expired', reason: why });
-      return end('expired', 'active', why);
+      const { state } = await closeReview({ reviewId, systemId, closing: 'expired', reason: why });
+      return end('expired', state, why);
     }
     attestation = attested.submission as ReviewAttestation;
     const findings = await reviewFindings({ systemId });
     reassessBecause =
       attestation.status === 'changed' ? `the owner attested changes: ${attestation.changes}`
       : findings.incidentsSinceLastReview > 0 ? `${findings.incidentsSinceLastReview} incident(s) since the last review`
+      : findings.lapsedAcceptances > 0 ? `${findings.lapsedAcceptances} accepted risk(s) lapsed`
       : undefined;
     if (reassessBecause && findings.state === 'suspended') {
       // An incident suspended the system during the review: its closure decides on a re-assessment, and
       // as this review does not count as one, the next review weighs the incident again.
       const why = `re-assessment deferred while the system is suspended (${reassessBecause})`;
-      await closeReview({ reviewId, systemId, closing: 'deferred', reason: why, attestation });
-      return end('deferred', 'suspended', why);
+      const { state } = await closeReview({ reviewId, systemId, closing: 'deferred', reason: why, attestation });
+      return end('deferred', state, why);
     }
   }
 
   if (!reassessBecause) {
     const due = nextReviewDue();
-    await closeReview({ reviewId, systemId, closing: 'unchanged', reason: 'the owner attested no material change', attestation, nextReviewDue: due });
+    const { state } = await closeReview({ reviewId, systemId, closing: 'unchanged', reason: 'the owner attested no material change', attestation, nextReviewDue: due });
     await syncReviewSchedule({ systemId, policy });
-    return end('unchanged', 'active', 'the owner attested no material change');
+    return end('unchanged', state, 'the owner attested no material change');
   }
 
   const move = (state: LifecycleState, why: string) => transitionSystem({ systemId, to: state, reason: why, eventKey: `${workflowId}:${state}` });
@@ -93,11 +94,11 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
   if (treated.result !== 'treated') {
     const why = `re-assessment ${treated.result}: ${treated.reason}`;
     await suspendSystem({ systemId, reason: why, eventKey: `${workflowId}:suspended` });
-    await closeReview({ reviewId, systemId, closing: 'reassessment_failed', reason: why, attestation });
-    return end('reassessment_failed', 'suspended', why);
+    const { state } = await closeReview({ reviewId, systemId, closing: 'reassessment_failed', reason: why, attestation });
+    return end('reassessment_failed', state, why);
   }
   await activateSystem({ systemId, nextReviewDue: nextReviewDue(), reason: treated.reason, eventKey: `${workflowId}:active` });
-  await closeReview({ reviewId, systemId, closing: 'reassessed', reason: treated.reason, attestation });
+  const { state } = await closeReview({ reviewId, systemId, closing: 'reassessed', reason: treated.reason, attestation });
   await syncReviewSchedule({ systemId, policy });
-  return end('reassessed', 'active', treated.reason);
+  return end('reassessed', state, treated.reason);
 }

@@ -4,6 +4,7 @@ import type { RiskTier } from '../domain/system';
 import type { TaskKind, TaskSubject } from '../domain/task';
 import type { Activities } from '../activities';
 import { platformPrincipalId, searchAttributes, type HumanTaskResult, type RetirementInput, type RetirementOutcome } from './contracts';
+import { noResultUnlessCancelled } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
 const activityOptions = {
@@ -24,7 +25,7 @@ const {
   deleteReviewSchedule,
 } = proxyActivities<Activities>({ ...activityOptions, startToCloseTimeout: '30 seconds' });
 // Waits until every other process of the system has closed, its tasks included.
-const { cancelOtherProcesses } = proxyActivities<Activities>({ ...activityOptions, startToCloseTimeout: '10 minutes' });
+const { cancelOtherProcesses } = proxyActivities<Activities>({ ...activityOptions, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
 
 /** The retirement checklist: each item a task of its own, worked in parallel by the role the policy names. */
 const retirementChecklist = [
@@ -39,7 +40,7 @@ type TaskOutcome = HumanTaskResult | { taskId: string; status: 'failed'; votes: 
 
 /** A task that failed (e.g. nobody at all could be seated) gives no verdict; the caller decides what that means. */
 const outcomeOf = (task: Awaited<ReturnType<typeof startHumanTask>>): Promise<TaskOutcome> =>
-  task.handle.result().catch(() => ({ taskId: task.taskId, status: 'failed' as const, votes: [] as [] }));
+  task.handle.result().catch((error) => noResultUnlessCancelled(error) ?? { taskId: task.taskId, status: 'failed' as const, votes: [] as [] });
 
 const decidersOf = (outcome: TaskOutcome, choice: string) => outcome.votes.filter((vote) => vote.choice === choice).map((vote) => vote.actorId);
 
@@ -152,8 +153,10 @@ export async function retirementWorkflow(input: RetirementInput): Promise<Retire
     if (signoff.choice === 'approve') {
       await completeRetirement({ retirementId, systemId, signedOffBy: decidersOf(signoff, 'approve').at(-1)!, rounds: round });
       upsertSearchAttributes([{ key: searchAttributes.state, value: 'retired' }]);
-      // Again, in case a schedule was created after the first deletion (an activation that raced the approval).
+      // Again: an activation that raced the approval may have created a schedule, and an incident reported
+      // while the system was retiring may still run.
       await deleteReviewSchedule({ systemId });
+      await cancelOtherProcesses({ systemId, exceptWorkflowId: workflowId });
       return { systemId, outcome: 'retired' };
     }
     changesRequestedBy = decidersOf(signoff, signoff.choice)[0];

@@ -1,6 +1,6 @@
 import { continueAsNew, ParentClosePolicy, proxyActivities, sleep, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { recordingCancellation } from './cancellation';
+import { noResultUnlessCancelled, recordingCancellation } from './cancellation';
 import {
   platformPrincipalId,
   searchAttributes,
@@ -43,14 +43,15 @@ async function watchAcceptance(input: RiskAcceptanceInput): Promise<RiskAcceptan
     policyVersion: policy.version,
     subject: due.subject,
   });
-  const decision = await task.handle.result();
-  if (decision.status === 'decided' && decision.choice === 'reaccept') {
+  // A task nobody could be seated on gives no re-acceptance: the acceptance lapses and a re-assessment follows.
+  const decision = await task.handle.result().catch(noResultUnlessCancelled);
+  if (decision?.status === 'decided' && decision.choice === 'reaccept') {
     const expiresAt = new Date(Math.max(Date.now(), Date.parse(input.expiresAt)) + policy.riskTreatment.reacceptanceTerm).toISOString();
     await recordReacceptance({ systemId, riskId, registerVersion, expiresAt, taskId: task.taskId });
     return continueAsNew<typeof riskAcceptanceWorkflow>({ ...input, expiresAt });
   }
 
-  const why = decision.status === 'decided' ? 'the re-acceptance was refused' : 'nobody re-accepted the risk in time';
+  const why = decision?.status === 'decided' ? 'the re-acceptance was refused' : 'nobody re-accepted the risk in time';
   await recordAcceptanceLapsed({ systemId, riskId, registerVersion, reason: why, taskId: task.taskId });
   await startChild(workflowTypes.periodicReview, {
     workflowId: workflowIds.review(systemId, `risk-${riskId}-v${registerVersion}`),

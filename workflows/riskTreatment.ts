@@ -4,7 +4,7 @@ import type { TaskSubject } from '../domain/task';
 import type { Activities } from '../activities';
 import { searchAttributes, workflowIds, type HumanTaskResult, type RiskTreatmentInput, type RiskTreatmentOutcome } from './contracts';
 import { riskAcceptanceWorkflow } from './riskAcceptance';
-import { recordingCancellation } from './cancellation';
+import { noResultUnlessCancelled, recordingCancellation } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
 const { saveRiskRegister, recordRiskTreatmentOutcome, recordRiskAcceptances } = proxyActivities<Activities>({
@@ -66,7 +66,7 @@ async function treatRisks(input: RiskTreatmentInput): Promise<RiskTreatmentOutco
     // A sign-off task that failed (e.g. nobody at all could be seated) gives no verdict, like one that expired.
     const signoff: HumanTaskResult = await signoffTask.handle
       .result()
-      .catch(() => ({ taskId: signoffTask.taskId, status: 'expired' as const, votes: [] }));
+      .catch((error) => noResultUnlessCancelled(error) ?? ({ taskId: signoffTask.taskId, status: 'expired' as const, votes: [] }));
     // Signers running out of time is not the owner's failing: no verdict, the plan waits for the leads.
     if (signoff.status === 'expired' || signoff.status === 'withdrawn') return { outcome: 'expired', version, residualRisk: null };
     const approved = signoff.status === 'decided' && signoff.choice === 'approve';

@@ -7,7 +7,7 @@ import { appendAuditEvent } from '../../db/audit';
 import { sha256Hex } from '../../db/hashing';
 import { inTransaction } from '../../db/pool';
 import { reviewsOf } from '../../db/reviews';
-import { getSystem, lockSystem, type AiSystem } from '../../db/systems';
+import { getSystem, lockSystem, suspendedOnlyByReviews, type AiSystem } from '../../db/systems';
 import { oneOf, text } from '../../domain/fields';
 import { canonicalJson } from '../../domain/policy';
 import { hasAnyRole, type Principal } from '../../domain/principal';
@@ -44,16 +44,20 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
     if (system.ownerId !== principal.id && !hasAnyRole(principal, 'governance_lead')) {
       throw forbidden('only the system owner or a governance lead can ask for a review');
     }
+    const key = idempotencyKey(req);
+    const reviewKey = sha256Hex(key ? `${principal.id}\n${key}` : randomUUID()).slice(0, 16);
+    const workflowId = workflowIds.review(system.id, reviewKey);
+    // A retry of a request that started its review answers as the first did, whatever the review has done since.
+    if (key && (await deps.pool.query('SELECT 1 FROM reviews WHERE workflow_id = $1', [workflowId])).rowCount === 1) {
+      return res.status(202).set('Idempotent-Replayed', 'true').json({ systemId: system.id, workflowId, temporalUi: temporalUiLink(deps, workflowId) });
+    }
     const { rows: open } = await deps.pool.query('SELECT workflow_id FROM reviews WHERE system_id = $1 AND status = $2', [system.id, 'open']);
     if (open[0]) throw new AppError(409, 'review_open', `review ${open[0].workflow_id} is already open`);
-    const takenUpAgain = system.state === 'suspended' && system.suspendedBy?.startsWith('review-');
+    const takenUpAgain = system.state === 'suspended' && (await suspendedOnlyByReviews(deps.pool, system.id));
     if (system.state !== 'active' && !takenUpAgain) {
       throw new AppError(409, 'not_reviewable', `an AI system in state '${system.state}' is not reviewed`);
     }
 
-    const key = idempotencyKey(req);
-    const reviewKey = sha256Hex(key ? `${principal.id}\n${key}` : randomUUID()).slice(0, 16);
-    const workflowId = workflowIds.review(system.id, reviewKey);
     const input: PeriodicReviewInput = { systemId: system.id, reason: 'requested', requesterId: principal.id, policy: deps.policy };
     const { replayed } = await startProcessOnce(deps, {
       workflowType: workflowTypes.periodicReview,
@@ -104,6 +108,9 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
       if (system.state === 'intake') throw new AppError(409, 'in_triage', 'an intake is tiered by its triage: amend the intake instead');
       if (['rejected', 'withdrawn', 'retiring', 'retired'].includes(system.state)) {
         throw new AppError(409, 'not_retierable', `an AI system in state '${system.state}' is not re-tiered`);
+      }
+      if (tier === 'prohibited') {
+        throw new AppError(409, 'prohibited_in_service', 'a prohibited practice is not kept in service: request its retirement instead');
       }
       if (system.riskTier === tier) return system;
       await db.query('UPDATE ai_systems SET risk_tier = $2, version = version + 1, updated_at = now() WHERE id = $1', [system.id, tier]);
