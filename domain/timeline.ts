@@ -13,7 +13,11 @@ export function describeAuditEvent(event: { type: string; actorId: string | null
     case 'system.intake_revised':
       return `Intake version ${d.version} (${d.reason})${by}`;
     case 'system.state_changed':
-      return `Moved from ${d.from} to ${d.to}: ${d.reason}`;
+      return d.whileSuspended
+        ? `Moved from ${d.from} to ${d.to} while suspended (the state it resumes to): ${d.reason}`
+        : `Moved from ${d.from} to ${d.to}: ${d.reason}`;
+    case 'system.suspension_held':
+      return `Suspension also held by ${d.holder}: ${d.reason}`;
     case 'system.intake_expired':
       return `Intake expired: ${d.reason}`;
     case 'assessment.submitted':
