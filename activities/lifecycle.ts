@@ -1,11 +1,14 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { appendAuditEvent } from '../db/audit';
+import { sha256Hex } from '../db/hashing';
 import { inTransaction } from '../db/pool';
 import { getSystem, lockSystem, suspensionHolders } from '../db/systems';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { Policy } from '../domain/policy';
-import { platformPrincipalId, scheduleIds, searchAttributes, workflowTypes, type PeriodicReviewInput } from '../workflows/contracts';
+import type { ReviewReason } from '../domain/review';
+import { platformPrincipalId, scheduleIds, searchAttributes, workflowIds, workflowTypes, type PeriodicReviewInput } from '../workflows/contracts';
 import { moveState, stateChange } from './intake';
 import type { ActivityDeps } from '.';
 
@@ -110,11 +113,13 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
       const suspended = await inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
         if (system.state === 'retiring' || system.state === 'retired') return false;
-        const held = await db.query('INSERT INTO suspension_holds (system_id, holder, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-          input.systemId,
-          holder,
-          input.reason,
-        ]);
+        // A holder that let go and suspends again holds again; a retried attempt finds its hold and changes nothing.
+        const held = await db.query(
+          `INSERT INTO suspension_holds (system_id, holder, reason) VALUES ($1, $2, $3)
+           ON CONFLICT (system_id, holder) DO UPDATE SET released_at = NULL, reason = excluded.reason, held_at = now()
+           WHERE suspension_holds.released_at IS NOT NULL`,
+          [input.systemId, holder, input.reason],
+        );
         if (held.rowCount === 0) return true;
         if (system.state === 'suspended') {
           await appendAuditEvent(db, { key: input.eventKey, type: 'system.suspension_held', systemId: input.systemId, actorId: input.actorId ?? null, data: { holder, reason: input.reason } });
@@ -140,22 +145,48 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
      */
     async resumeSystem(input: { systemId: string; reason: string; eventKey: string; actorId?: string }): Promise<{ state: LifecycleState }> {
       const holder = callingWorkflowId();
-      const state = await inTransaction(pool, async (db) => {
+      const { state, pendingReassessment } = await inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
-        await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND holder = $2 AND released_at IS NULL', [input.systemId, holder]);
-        if (system.state !== 'suspended' || (await suspensionHolders(db, input.systemId)).length > 0) return system.state;
+        const released = await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND holder = $2 AND released_at IS NULL', [input.systemId, holder]);
+        const remaining = await suspensionHolders(db, input.systemId);
+        if (system.state !== 'suspended' || remaining.length > 0) {
+          if (released.rowCount === 1) {
+            await appendAuditEvent(db, { key: input.eventKey, type: 'system.suspension_released', systemId: input.systemId, actorId: input.actorId ?? null, data: { holder, reason: input.reason, remaining } });
+          }
+          return { state: system.state, pendingReassessment: null };
+        }
         const to = system.suspendedFrom ?? 'active';
-        await db.query('UPDATE ai_systems SET state = $2, suspended_from = NULL, version = version + 1, updated_at = now() WHERE id = $1', [input.systemId, to]);
+        const { rows } = await db.query<{ reassessment_pending: ReviewReason | null }>('SELECT reassessment_pending FROM ai_systems WHERE id = $1', [input.systemId]);
+        await db.query(
+          'UPDATE ai_systems SET state = $2, suspended_from = NULL, reassessment_pending = NULL, version = version + 1, updated_at = now() WHERE id = $1',
+          [input.systemId, to],
+        );
         await appendAuditEvent(db, {
           key: input.eventKey,
           type: 'system.state_changed',
           systemId: input.systemId,
           actorId: input.actorId ?? null,
-          data: { from: 'suspended', to, reason: input.reason },
+          data: { from: 'suspended', to, reason: input.reason, holder },
         });
-        return to;
+        return { state: to, pendingReassessment: to === 'active' ? rows[0].reassessment_pending : null };
       });
       if (state !== 'suspended') await reviewSchedule(input.systemId).unpause(`resumed: ${input.reason}`.slice(0, 200)).catch(unlessMissing);
+      if (pendingReassessment) {
+        // The re-assessment asked for while suspended starts now; its id makes a retried resumption start it once.
+        await temporal.workflow
+          .start(workflowTypes.periodicReview, {
+            taskQueue,
+            workflowId: workflowIds.review(input.systemId, `resumed-${sha256Hex(input.eventKey).slice(0, 12)}`),
+            args: [{ systemId: input.systemId, reason: pendingReassessment, requesterId: platformPrincipalId, policy: currentPolicy() } satisfies PeriodicReviewInput],
+            typedSearchAttributes: [
+              { key: searchAttributes.systemId, value: input.systemId },
+              { key: searchAttributes.process, value: 'periodic_review' },
+            ],
+          })
+          .catch((error) => {
+            if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          });
+      }
       return { state };
     },
 
@@ -168,6 +199,7 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
       const query = `AimsSystemId = '${input.systemId}' AND ExecutionStatus = 'Running'`;
       const cancelled: string[] = [];
       for await (const execution of temporal.workflow.list({ query })) {
+        heartbeat(execution.workflowId);
         // Tasks close with the process they belong to; the retirement keeps its own.
         if (execution.workflowId === input.exceptWorkflowId || execution.type === workflowTypes.humanTask) continue;
         await temporal.workflow.getHandle(execution.workflowId, execution.runId).cancel().catch((error) => {
@@ -176,12 +208,14 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
         cancelled.push(execution.workflowId);
       }
       for (const workflowId of cancelled) {
-        const closed = temporal.workflow.getHandle(workflowId).result().then(
-          () => true,
-          () => true,
-        );
+        let closed = false;
+        const result = temporal.workflow.getHandle(workflowId).result().finally(() => (closed = true));
+        result.catch(() => undefined);
         // Heartbeats while a process closes, however long its own clean-up takes.
-        while (!(await Promise.race([closed, new Promise<false>((resolve) => setTimeout(() => resolve(false), 10_000))]))) heartbeat(workflowId);
+        while (!closed) {
+          heartbeat(workflowId);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
       }
       return { cancelled };
     },

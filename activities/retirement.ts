@@ -10,7 +10,7 @@ import {
   startChecklistRound,
   upsertChecklistItem,
 } from '../db/retirements';
-import { getSystem, lockSystem } from '../db/systems';
+import { effectiveState, getSystem, lockSystem } from '../db/systems';
 import { canTransition } from '../domain/lifecycle';
 import { canonicalJson } from '../domain/policy';
 import type { RetirementRequest } from '../domain/retirement';
@@ -98,8 +98,8 @@ export function createRetirementActivities({ pool }: ActivityDeps) {
         const retirement = await lockRetirement(db, input.retirementId);
         const system = await lockSystem(db, input.systemId);
         if (retirement.status !== 'requested') return { retiring: retirement.status === 'retiring' };
-        if (!canTransition(system.state, 'retiring')) {
-          const reason = `approved, but an AI system in state '${system.state}' can no longer retire`;
+        if (!canTransition(effectiveState(system), 'retiring')) {
+          const reason = `approved, but an AI system in state '${effectiveState(system)}' can no longer retire`;
           await setRetirementStatus(db, input.retirementId, 'rejected', reason);
           await appendAuditEvent(db, {
             key: `${input.retirementId}:rejected`,

@@ -40,7 +40,11 @@ export function createReviewActivities({ pool }: ActivityDeps) {
           : system.state !== 'active' && !takenUpAgain ? `an AI system in state '${system.state}' is not reviewed`
           : undefined;
         if (why) {
-          await appendAuditEvent(db, { key: `${input.workflowId}:skipped`, type: 'review.skipped', systemId: input.systemId, data: { reason: input.reason, why } });
+          // A re-assessment a process asked for waits out the suspension instead of being dropped.
+          const deferred = !open[0] && system.state === 'suspended' && input.reason !== 'scheduled' && input.reason !== 'requested';
+          if (deferred) await db.query('UPDATE ai_systems SET reassessment_pending = $2 WHERE id = $1', [input.systemId, input.reason]);
+          const data = { reason: input.reason, why: deferred ? `${why}: the re-assessment starts when it resumes` : why };
+          await appendAuditEvent(db, { key: `${input.workflowId}:skipped`, type: 'review.skipped', systemId: input.systemId, data });
           return { status: 'skipped', why, state: system.state };
         }
 
@@ -85,6 +89,7 @@ export function createReviewActivities({ pool }: ActivityDeps) {
         );
         const system = await lockSystem(db, input.systemId);
         if (rowCount === 0) return { state: system.state };
+        if (input.closing === 'deferred') await db.query(`UPDATE ai_systems SET reassessment_pending = 'deferred_reassessment' WHERE id = $1`, [input.systemId]);
         // A system suspended meanwhile stays suspended, and resumes to active.
         if ((input.closing === 'unchanged' || input.closing === 'expired' || input.closing === 'deferred') && effectiveState(system) === 'under_review') {
           await moveState(db, system, 'active');
@@ -103,15 +108,14 @@ export function createReviewActivities({ pool }: ActivityDeps) {
     },
 
     /**
-     * What the review weighs once the owner attested: incidents reported since the last review, accepted
-     * risks of the register in force that lapsed, and the state now.
+     * What the review weighs once the owner attested: incidents reported and risk acceptances lapsed since
+     * the last review, and the state now.
      */
     async reviewFindings(input: { systemId: string }): Promise<{ incidentsSinceLastReview: number; lapsedAcceptances: number; state: LifecycleState }> {
       const system = await getSystem(pool, input.systemId);
       const { rows } = await pool.query<{ incidents: number; lapsed: number }>(
         `SELECT (SELECT count(*) FROM audit_events WHERE system_id = $1 AND type = 'incident.reported' AND occurred_at > $2)::int AS incidents,
-                (SELECT count(*) FROM risk_acceptances WHERE system_id = $1 AND status = 'lapsed'
-                   AND register_version = (SELECT max(version) FROM risk_registers WHERE system_id = $1 AND outcome = 'approved'))::int AS lapsed`,
+                (SELECT count(*) FROM audit_events WHERE system_id = $1 AND type = 'risk.acceptance_lapsed' AND occurred_at > $2)::int AS lapsed`,
         [input.systemId, system!.lastReviewedAt ?? system!.createdAt],
       );
       return { incidentsSinceLastReview: rows[0].incidents, lapsedAcceptances: rows[0].lapsed, state: system!.state };

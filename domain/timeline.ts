@@ -18,6 +18,8 @@ export function describeAuditEvent(event: { type: string; actorId: string | null
         : `Moved from ${d.from} to ${d.to}: ${d.reason}`;
     case 'system.suspension_held':
       return `Suspension also held by ${d.holder}: ${d.reason}`;
+    case 'system.suspension_released':
+      return `Suspension released by ${d.holder} (${d.reason}); still held by ${(d.remaining ?? []).join(', ')}`;
     case 'system.intake_expired':
       return `Intake expired: ${d.reason}`;
     case 'assessment.submitted':

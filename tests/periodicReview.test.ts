@@ -42,6 +42,11 @@ describe('periodic review', () => {
     const body = await reviewsOf(systemId);
     expect(body.reviews[0]).toMatchObject({ reason: 'scheduled', requesterId: 'aims-flow', status: 'unchanged', attestation: { status: 'unchanged' } });
     expect(body.schedule).toMatchObject({ everyMs: 4_000, paused: false });
+    // The schedule's runs fall on the next review date the review set.
+    await eventually(async () => {
+      const interval = (await h.temporal.schedule.getHandle(scheduleIds.review(systemId)).describe()).spec.intervals?.[0];
+      return Number(interval?.offset) === reviewed.next_review_due.getTime() % 4_000 ? true : undefined;
+    });
     expect(await auditTypes(systemId)).toEqual(expect.arrayContaining(['review.opened', 'review.completed']));
 
     // The schedule goes on: the next review opens by itself.
@@ -62,9 +67,13 @@ describe('periodic review', () => {
     await h.decide((await h.openTask(systemId, 'risk_signoff')).id, 'risk', 'approve');
     await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result();
 
-    const asked = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} });
+    const key = { 'idempotency-key': `review-${systemId}` };
+    const asked = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {}, headers: key });
     expect(asked.status).toBe(202);
     const attestation = await h.openTask(systemId, 'review_attestation');
+    const retried = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {}, headers: key });
+    expect(retried).toMatchObject({ status: 202, body: { workflowId: asked.body.workflowId } });
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
     const again = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'owner', body: {} });
     expect(again.status).toBe(409);
     expect(again.body.error).toBe('review_open');
@@ -165,6 +174,8 @@ describe('periodic review', () => {
     expect(retiered.status).toBe(200);
     expect(Number((await handle.describe()).spec.intervals?.[0]?.every)).toBe(preparePolicy(reviewPolicy('365d')).review.intervalByTier.high);
     expect(await auditTypes(systemId)).toContain('system.retiered');
+    const prohibited = await h.api('PUT', `/api/v1/systems/${systemId}/tier`, { as: 'lead', body: { tier: 'prohibited', reason: 'now scores citizens' } });
+    expect(prohibited).toMatchObject({ status: 409, body: { error: 'prohibited_in_service' } });
     // A worker starting with a new policy brings every schedule to its interval.
     const newPolicy = preparePolicy(reviewPolicy('365d'));
     newPolicy.review.intervalByTier.high = 90 * 86_400_000;

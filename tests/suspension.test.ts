@@ -34,7 +34,7 @@ async function closeIncident(systemId: string, workflowId: string) {
 }
 
 describe('when processes meet on one system', () => {
-  it('defers a review an incident suspended, and resumes the system to active, reviewable again', async () => {
+  it('defers the re-assessment of a review an incident suspended until the system resumes, then runs it', async () => {
     h.usePolicy(triageOnlyPolicy);
     const systemId = await h.fileAcceptedSystem('Reviewed during an incident');
     const review = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} });
@@ -45,6 +45,11 @@ describe('when processes meet on one system', () => {
     await h.decide(attestation.id, 'owner', 'submit', { submission: { status: 'unchanged' } });
     expect(await h.temporal.workflow.getHandle(review.body.workflowId).result()).toMatchObject({ outcome: 'deferred', state: 'suspended' });
     await closeIncident(systemId, incident);
+    // Resumed, the system gets the re-assessment the review deferred, and is back in service.
+    await eventually(async () => {
+      const { rows } = await h.pool.query(`SELECT status FROM reviews WHERE system_id = $1 AND reason = 'deferred_reassessment'`, [systemId]);
+      return rows[0]?.status === 'reassessed' ? true : undefined;
+    });
     expect(await stateOf(systemId)).toBe('active');
     expect((await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} })).status).toBe(202);
   });
@@ -82,5 +87,45 @@ describe('when processes meet on one system', () => {
 
     await closeIncident(systemId, incident);
     expect(await stateOf(systemId)).toBe('rejected');
+  });
+
+  it('starts a re-assessment asked for while another incident holds the system once the last hold is released', async () => {
+    h.usePolicy(triageOnlyPolicy);
+    const systemId = await h.fileAcceptedSystem('Re-assessed after two incidents');
+    const first = await suspendingIncident(systemId, 'first failure');
+    await stateIs(systemId, 'suspended');
+    const second = await suspendingIncident(systemId, 'second failure');
+
+    await h.decide((await h.openTask(systemId, 'incident_resolution')).id, 'owner', 'resolve', { submission: { rootCause: 'a bug', actions: 'fixed' } });
+    await h.decide((await h.openTask(systemId, 'incident_closure')).id, 'lead', 'close_and_reassess');
+    await h.temporal.workflow.getHandle(first).result();
+    const closed = await h.pool.query(`SELECT data FROM audit_events WHERE system_id = $1 AND type = 'incident.closed'`, [systemId]);
+    expect(closed.rows[0].data).toMatchObject({ resumed: false });
+    expect(await stateOf(systemId)).toBe('suspended');
+    await eventually(async () => ((await h.pool.query(`SELECT 1 FROM audit_events WHERE system_id = $1 AND type = 'review.skipped'`, [systemId])).rowCount === 1 ? true : undefined));
+
+    await closeIncident(systemId, second);
+    // The deferred re-assessment runs (this policy needs no documents for it) and the system is back in service.
+    const reassessed = await eventually(async () => {
+      const { rows } = await h.pool.query(`SELECT reason, status FROM reviews WHERE system_id = $1`, [systemId]);
+      return rows[0]?.status === 'reassessed' ? rows[0] : undefined;
+    });
+    expect(reassessed.reason).toBe('incident');
+    expect(await stateOf(systemId)).toBe('active');
+  });
+
+  it('retires a suspended system: its hold ends, its incident is cancelled with its open task', async () => {
+    h.usePolicy(triageOnlyPolicy);
+    const systemId = await h.fileAcceptedSystem('Retired while suspended');
+    const incident = await suspendingIncident(systemId, 'unfixable');
+    await stateIs(systemId, 'suspended');
+    const resolution = await h.openTask(systemId, 'incident_resolution');
+    expect((await h.api('POST', `/api/v1/systems/${systemId}/retirement`, { body: { reason: 'not worth fixing', retireOn: new Date().toISOString().slice(0, 10) } })).status).toBe(202);
+    await h.decide((await h.openTask(systemId, 'retirement_approval')).id, 'lead', 'approve');
+    await stateIs(systemId, 'retiring');
+    await expect(h.temporal.workflow.getHandle(incident).result()).rejects.toThrow();
+    expect((await h.api('GET', `/api/v1/tasks/${resolution.id}`, { as: 'lead' })).body.task.status).toBe('cancelled');
+    const holds = await h.pool.query('SELECT released_at FROM suspension_holds WHERE system_id = $1', [systemId]);
+    expect(holds.rows.every((row) => row.released_at !== null)).toBe(true);
   });
 });

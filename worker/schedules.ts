@@ -33,7 +33,8 @@ export async function ensureDigestSchedule(temporal: Client, taskQueue: string, 
 /** Brings every in-service system's review schedule to the policy's interval for its tier. */
 export async function syncAllReviewSchedules(deps: Pick<ActivityDeps, 'pool' | 'temporal' | 'taskQueue'>, policy: Policy): Promise<number> {
   const { rows } = await deps.pool.query<{ id: string }>(
-    `SELECT id FROM ai_systems WHERE state IN ('active', 'under_review', 'suspended') AND risk_tier IS NOT NULL ORDER BY id`,
+    `SELECT id FROM ai_systems WHERE risk_tier IS NOT NULL
+       AND (state IN ('active', 'under_review') OR (state = 'suspended' AND suspended_from IN ('active', 'under_review'))) ORDER BY id`,
   );
   for (const { id } of rows) await syncReviewSchedule(deps, id, policy);
   return rows.length;

@@ -68,7 +68,8 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
     return await runTask(input);
   } catch (error) {
     // The process this task belongs to was cancelled (e.g. its system is retiring): close the task, with audit.
-    if (isCancellation(error)) {
+    // An activity attempt that failed after the cancel request arrives as its own failure, not as a cancellation.
+    if (isCancellation(error) || CancellationScope.current().consideredCancelled) {
       await CancellationScope.nonCancellable(() =>
         closeTask({ taskId: input.taskId, systemId: input.systemId, status: 'cancelled', outcome: null, actorId: null, reason: 'the process it belonged to was cancelled' }),
       );

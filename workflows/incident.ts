@@ -184,9 +184,10 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
       continue;
     }
 
-    if (suspendedByThisIncident) {
-      await resumeSystem({ systemId, reason: `incident ${incidentId} closed`, eventKey: `incident:${incidentId}:resumed`, actorId: closedBy });
-    }
+    // Another hold (a second incident) may keep the system suspended after this one lets go.
+    const resumed = suspendedByThisIncident
+      ? (await resumeSystem({ systemId, reason: `incident ${incidentId} closed`, eventKey: `incident:${incidentId}:resumed`, actorId: closedBy })).state !== 'suspended'
+      : false;
     const reassess = closure.choice === 'close_and_reassess';
     const reviewWorkflowId = reassess ? workflowIds.review(systemId, `incident-${incidentId}`) : null;
     if (reviewWorkflowId) {
@@ -203,7 +204,7 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
       });
     }
     const outcome = reassess ? 'closed_reassessing' : 'closed';
-    await recordIncidentClosed({ incidentId, systemId, taskId: closure.taskId, actorId: closedBy, outcome, resumed: suspendedByThisIncident, reviewWorkflowId });
+    await recordIncidentClosed({ incidentId, systemId, taskId: closure.taskId, actorId: closedBy, outcome, resumed, reviewWorkflowId });
     return { incidentId, outcome, suspended: suspendedByThisIncident };
   }
 }

@@ -42,6 +42,7 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
     opened.fromSuspension ? 'the system was suspended after a failed re-assessment'
     : reason === 'incident' ? 'an incident closed with a re-assessment'
     : reason === 'risk_acceptance_lapsed' ? 'an accepted risk was not re-accepted'
+    : reason === 'deferred_reassessment' ? 'a re-assessment was asked for while the system was suspended'
     : undefined;
   let attestation: ReviewAttestation | undefined;
   if (!reassessBecause) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { sha256Hex } from '../../db/hashing';
 import { incidentsOf } from '../../db/incidents';
-import { getSystem, type AiSystem } from '../../db/systems';
+import { effectiveState, getSystem, type AiSystem } from '../../db/systems';
 import { incidentReportSchema, type IncidentReport } from '../../domain/incident';
 import type { LifecycleState } from '../../domain/lifecycle';
 import { canonicalJson } from '../../domain/policy';
@@ -34,8 +34,10 @@ export async function reportIncident(
   report: IncidentReport,
   key: string | undefined,
 ): Promise<{ incidentId: string; workflowId: string; replayed: boolean }> {
-  if (noIncidentsIn.includes(system.state)) {
-    throw new AppError(409, 'illegal_state', `an AI system in state '${system.state}' is not in service: no incident can be reported against it`);
+  // A suspended system counts as the state it resumes to: one whose onboarding was rejected meanwhile is out.
+  const state = effectiveState(system);
+  if (noIncidentsIn.includes(state)) {
+    throw new AppError(409, 'illegal_state', `an AI system in state '${state}' is not in service: no incident can be reported against it`);
   }
   const incidentId = incidentIdFor(reporter.id, system.id, key);
   const workflowId = workflowIds.incident(incidentId);

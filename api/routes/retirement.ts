@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { Router } from 'express';
 import { sha256Hex } from '../../db/hashing';
 import { latestRetirement } from '../../db/retirements';
-import { getSystem, type AiSystem } from '../../db/systems';
+import { effectiveState, getSystem, type AiSystem } from '../../db/systems';
 import type { LifecycleState } from '../../domain/lifecycle';
 import { canonicalJson } from '../../domain/policy';
 import { hasAnyRole, type Principal } from '../../domain/principal';
@@ -46,7 +46,8 @@ async function requestRetirement(
     });
     if (latest?.memo?.requestKey === requestKey) return sameRequest(latest);
   }
-  if (notRetirable.includes(system.state)) throw new AppError(409, 'not_retirable', `an AI system in state '${system.state}' cannot be retired`);
+  const state = effectiveState(system);
+  if (notRetirable.includes(state)) throw new AppError(409, 'not_retirable', `an AI system in state '${state}' cannot be retired`);
 
   const input: RetirementInput = { systemId: system.id, requesterId: requester.id, request, policy: deps.policy };
   try {

@@ -7,7 +7,7 @@ import { appendAuditEvent } from '../../db/audit';
 import { sha256Hex } from '../../db/hashing';
 import { inTransaction } from '../../db/pool';
 import { reviewsOf } from '../../db/reviews';
-import { getSystem, lockSystem, suspendedOnlyByReviews, type AiSystem } from '../../db/systems';
+import { effectiveState, getSystem, lockSystem, suspendedOnlyByReviews, type AiSystem } from '../../db/systems';
 import { oneOf, text } from '../../domain/fields';
 import { canonicalJson } from '../../domain/policy';
 import { hasAnyRole, type Principal } from '../../domain/principal';
@@ -23,8 +23,8 @@ import { idempotencyKey, parseBody, parseId } from '../validate';
 export const requestReviewBody = z.strictObject({});
 export const retierBody = z.strictObject({ tier: oneOf(riskTiers), reason: text(2000) });
 
-/** States in which a system has a review schedule: in service, being reviewed, or suspended. */
-const scheduledStates = ['active', 'under_review', 'suspended'];
+/** States in which a system has a review schedule: in service or being reviewed (also while suspended). */
+const scheduledStates = ['active', 'under_review'];
 
 async function systemFor(deps: ApiDeps, id: string | undefined, principal: Principal): Promise<AiSystem> {
   const system = id && (await getSystem(deps.pool, id));
@@ -106,10 +106,11 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
       if (!id || !(await getSystem(db, id))) throw notFound('the AI system');
       const system = await lockSystem(db, id);
       if (system.state === 'intake') throw new AppError(409, 'in_triage', 'an intake is tiered by its triage: amend the intake instead');
-      if (['rejected', 'withdrawn', 'retiring', 'retired'].includes(system.state)) {
-        throw new AppError(409, 'not_retierable', `an AI system in state '${system.state}' is not re-tiered`);
+      const state = effectiveState(system);
+      if (['rejected', 'withdrawn', 'retiring', 'retired'].includes(state)) {
+        throw new AppError(409, 'not_retierable', `an AI system in state '${state}' is not re-tiered`);
       }
-      if (tier === 'prohibited') {
+      if (tier === 'prohibited' && scheduledStates.includes(state)) {
         throw new AppError(409, 'prohibited_in_service', 'a prohibited practice is not kept in service: request its retirement instead');
       }
       if (system.riskTier === tier) return system;
@@ -124,7 +125,7 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
       return system;
     });
     // A retried request after a 503 finds the tier set and brings the schedule along.
-    const review = scheduledStates.includes(changed.state)
+    const review = scheduledStates.includes(effectiveState(changed))
       ? await withTemporalDeadline(deps, () => syncReviewSchedule(deps, changed.id, deps.policy))
       : null;
     res.json({ systemId: changed.id, tier, reviewEveryMs: review?.every ?? null });

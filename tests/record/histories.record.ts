@@ -4,9 +4,10 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePolicy } from '../../api/policy';
 import { ensureDigestSchedule } from '../../worker/schedules';
+import { scheduleIds } from '../../workflows/contracts';
 import { eventually, sampleIntake, startHarness, startStandaloneTriageTask, submitActionForm, type Harness } from '../helpers/harness';
 import { sampleAssessment, sampleRiskRegister } from '../helpers/assessments';
-import { calmPolicy, hastyTriagePolicy, noAssessmentPolicy, triageOnlyPolicy, withTriage } from '../helpers/policies';
+import { calmPolicy, hastyTriagePolicy, noAssessmentPolicy, reviewPolicy, triageOnlyPolicy, withTriage } from '../helpers/policies';
 
 /** `npm run record-histories`: runs real scenarios and writes their histories for tests/replay.test.ts. */
 const historiesDir = path.join(__dirname, '../histories');
@@ -186,5 +187,15 @@ describe('recording workflow histories', () => {
     await h.mail.waitFor((m) => m.subject.startsWith('Governance digest'));
     await record('digest', systemId, `WorkflowType = 'governanceDigestWorkflow' AND TaskQueue = '${h.taskQueue}'`);
     await digest.delete();
+  });
+
+  it('records a review its schedule started, under the policy in force', async () => {
+    h.usePolicy(reviewPolicy('3s'));
+    const systemId = await file('Recorded scheduled review');
+    await h.decide((await openTask(systemId, 'intake_triage')).id, 'lead', 'accept');
+    await h.decide((await openTask(systemId, 'review_attestation')).id, 'owner', 'submit', { submission: { status: 'unchanged' } });
+    await eventually(async () => ((await h.pool.query(`SELECT 1 FROM reviews WHERE system_id = $1 AND status = 'unchanged'`, [systemId])).rowCount === 1 ? true : undefined));
+    await h.temporal.schedule.getHandle(scheduleIds.review(systemId)).delete();
+    await record('scheduled-review', systemId, `AimsSystemId = "${systemId}" AND ExecutionStatus != 'Running'`);
   });
 });
