@@ -89,6 +89,57 @@ export async function syncReviewSchedule(
 export function createLifecycleActivities({ pool, temporal, taskQueue, currentPolicy }: ActivityDeps) {
   const reviewSchedule = (systemId: string) => temporal.schedule.getHandle(scheduleIds.review(systemId));
 
+  /**
+   * Releases one workflow's hold. The last hold released returns the system to the state its processes
+   * have moved it to meanwhile, its reviews to their schedule, and starts a re-assessment asked for meanwhile.
+   */
+  async function releaseHold(holder: string, input: { systemId: string; reason: string; eventKey: string; actorId?: string }): Promise<{ state: LifecycleState }> {
+    const { state, pendingReassessment } = await inTransaction(pool, async (db) => {
+      const system = await lockSystem(db, input.systemId);
+      const released = await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND holder = $2 AND released_at IS NULL', [input.systemId, holder]);
+      const remaining = await suspensionHolders(db, input.systemId);
+      // Only a holder resumes: a workflow that held nothing changes nothing.
+      if (system.state !== 'suspended' || remaining.length > 0 || released.rowCount === 0) {
+        if (released.rowCount === 1) {
+          await appendAuditEvent(db, { key: input.eventKey, type: 'system.suspension_released', systemId: input.systemId, actorId: input.actorId ?? null, data: { holder, reason: input.reason, remaining } });
+        }
+        return { state: system.state, pendingReassessment: null };
+      }
+      const to = system.suspendedFrom ?? 'active';
+      const { rows } = await db.query<{ reassessment_pending: ReviewReason | null }>('SELECT reassessment_pending FROM ai_systems WHERE id = $1', [input.systemId]);
+      await db.query(
+        'UPDATE ai_systems SET state = $2, suspended_from = NULL, reassessment_pending = NULL, version = version + 1, updated_at = now() WHERE id = $1',
+        [input.systemId, to],
+      );
+      await appendAuditEvent(db, {
+        key: input.eventKey,
+        type: 'system.state_changed',
+        systemId: input.systemId,
+        actorId: input.actorId ?? null,
+        data: { from: 'suspended', to, reason: input.reason, holder },
+      });
+      return { state: to, pendingReassessment: to === 'active' ? rows[0].reassessment_pending : null };
+    });
+    if (state !== 'suspended') await reviewSchedule(input.systemId).unpause(`resumed: ${input.reason}`.slice(0, 200)).catch(unlessMissing);
+    if (pendingReassessment) {
+      // The re-assessment asked for while suspended starts now; its id makes a retried resumption start it once.
+      await temporal.workflow
+        .start(workflowTypes.periodicReview, {
+          taskQueue,
+          workflowId: workflowIds.review(input.systemId, `resumed-${sha256Hex(input.eventKey).slice(0, 12)}`),
+          args: [{ systemId: input.systemId, reason: pendingReassessment, requesterId: platformPrincipalId, policy: currentPolicy() } satisfies PeriodicReviewInput],
+          typedSearchAttributes: [
+            { key: searchAttributes.systemId, value: input.systemId },
+            { key: searchAttributes.process, value: 'periodic_review' },
+          ],
+        })
+        .catch((error) => {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        });
+    }
+    return { state };
+  }
+
   return {
     /** The policy in force now; recorded in the history like any activity result, so replay sees the same. */
     async currentPolicy(): Promise<Policy> {
@@ -139,55 +190,33 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
       return { suspended };
     },
 
-    /**
-     * Releases the calling workflow's hold. The last hold released returns the system to the state its
-     * processes have moved it to meanwhile, and its reviews to their schedule.
-     */
+    /** Releases the calling workflow's hold (see releaseHold). */
     async resumeSystem(input: { systemId: string; reason: string; eventKey: string; actorId?: string }): Promise<{ state: LifecycleState }> {
-      const holder = callingWorkflowId();
-      const { state, pendingReassessment } = await inTransaction(pool, async (db) => {
-        const system = await lockSystem(db, input.systemId);
-        const released = await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND holder = $2 AND released_at IS NULL', [input.systemId, holder]);
-        const remaining = await suspensionHolders(db, input.systemId);
-        if (system.state !== 'suspended' || remaining.length > 0) {
-          if (released.rowCount === 1) {
-            await appendAuditEvent(db, { key: input.eventKey, type: 'system.suspension_released', systemId: input.systemId, actorId: input.actorId ?? null, data: { holder, reason: input.reason, remaining } });
-          }
-          return { state: system.state, pendingReassessment: null };
-        }
-        const to = system.suspendedFrom ?? 'active';
-        const { rows } = await db.query<{ reassessment_pending: ReviewReason | null }>('SELECT reassessment_pending FROM ai_systems WHERE id = $1', [input.systemId]);
-        await db.query(
-          'UPDATE ai_systems SET state = $2, suspended_from = NULL, reassessment_pending = NULL, version = version + 1, updated_at = now() WHERE id = $1',
-          [input.systemId, to],
-        );
-        await appendAuditEvent(db, {
-          key: input.eventKey,
-          type: 'system.state_changed',
-          systemId: input.systemId,
-          actorId: input.actorId ?? null,
-          data: { from: 'suspended', to, reason: input.reason, holder },
-        });
-        return { state: to, pendingReassessment: to === 'active' ? rows[0].reassessment_pending : null };
-      });
-      if (state !== 'suspended') await reviewSchedule(input.systemId).unpause(`resumed: ${input.reason}`.slice(0, 200)).catch(unlessMissing);
-      if (pendingReassessment) {
-        // The re-assessment asked for while suspended starts now; its id makes a retried resumption start it once.
-        await temporal.workflow
-          .start(workflowTypes.periodicReview, {
-            taskQueue,
-            workflowId: workflowIds.review(input.systemId, `resumed-${sha256Hex(input.eventKey).slice(0, 12)}`),
-            args: [{ systemId: input.systemId, reason: pendingReassessment, requesterId: platformPrincipalId, policy: currentPolicy() } satisfies PeriodicReviewInput],
-            typedSearchAttributes: [
-              { key: searchAttributes.systemId, value: input.systemId },
-              { key: searchAttributes.process, value: 'periodic_review' },
-            ],
-          })
-          .catch((error) => {
-            if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      return releaseHold(callingWorkflowId(), input);
+    },
+
+    /**
+     * Releases the holds of incidents whose workflow ended without letting go (failed, terminated), so
+     * a suspension never outlives the process that took it. A failed re-assessment's hold is meant to.
+     */
+    async releaseEndedHolds(): Promise<{ released: string[] }> {
+      const { rows } = await pool.query<{ system_id: string; holder: string }>(
+        `SELECT system_id, holder FROM suspension_holds WHERE released_at IS NULL AND holder NOT LIKE 'review-%' ORDER BY held_at`,
+      );
+      const released: string[] = [];
+      for (const { system_id: systemId, holder } of rows) {
+        const status = await temporal.workflow
+          .getHandle(holder)
+          .describe()
+          .then((description) => description.status.name, (error) => {
+            if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+            throw error;
           });
+        if (status === 'RUNNING') continue;
+        await releaseHold(holder, { systemId, reason: `the holding workflow ended (${status.toLowerCase()}) without releasing it`, eventKey: `${holder}:hold-ended` });
+        released.push(holder);
       }
-      return { state };
+      return { released };
     },
 
     /**

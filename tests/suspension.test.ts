@@ -128,4 +128,18 @@ describe('when processes meet on one system', () => {
     const holds = await h.pool.query('SELECT released_at FROM suspension_holds WHERE system_id = $1', [systemId]);
     expect(holds.rows.every((row) => row.released_at !== null)).toBe(true);
   });
+
+  it('releases the hold of an incident whose workflow ended without letting go, and resumes the system', async () => {
+    h.usePolicy(triageOnlyPolicy);
+    const systemId = await h.fileAcceptedSystem('Orphaned suspension');
+    const incident = await suspendingIncident(systemId, 'operator terminated the incident');
+    await stateIs(systemId, 'suspended');
+    expect(await h.activities.releaseEndedHolds()).toEqual({ released: [] });
+
+    await h.temporal.workflow.getHandle(incident).terminate('operator mistake');
+    expect(await h.activities.releaseEndedHolds()).toEqual({ released: [incident] });
+    expect(await stateOf(systemId)).toBe('active');
+    const { rows } = await h.pool.query(`SELECT data FROM audit_events WHERE system_id = $1 AND type = 'system.state_changed' ORDER BY seq DESC LIMIT 1`, [systemId]);
+    expect(rows[0].data).toMatchObject({ from: 'suspended', to: 'active', holder: incident, reason: 'the holding workflow ended (terminated) without releasing it' });
+  });
 });
