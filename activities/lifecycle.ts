@@ -4,7 +4,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { appendAuditEvent } from '../db/audit';
 import { sha256Hex } from '../db/hashing';
 import { inTransaction } from '../db/pool';
-import { getSystem, lockSystem, suspensionHolders } from '../db/systems';
+import { effectiveState, getSystem, lockSystem, suspensionHolders } from '../db/systems';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { Policy } from '../domain/policy';
 import type { ReviewReason } from '../domain/review';
@@ -36,6 +36,8 @@ export async function syncReviewSchedule(
   const system = await getSystem(pool, systemId);
   if (!system?.riskTier) throw new Error(`AI system ${systemId} has no tier to schedule reviews by`);
   const every = policy.review.intervalByTier[system.riskTier];
+  // Only a system in service has reviews; one on its way out (or rejected while suspended) gets none.
+  if (!['active', 'under_review'].includes(effectiveState(system))) return { every };
   // Runs fall on the system's next review date, so an off-cycle review moves the cadence with it.
   const offset = (system.nextReviewDue ? Date.parse(system.nextReviewDue) : Date.now() + every) % every;
   const spec = { intervals: [{ every, offset }] };

@@ -40,6 +40,8 @@ const demoCast: readonly DemoCastMember[] = [
   { id: 'alma', name: 'Alma Admin', roles: ['admin'], managerId: null, playsAs: 'manages principals and policy' },
   { id: 'priya', name: 'Priya Privacy', roles: ['privacy_officer'], managerId: null, playsAs: 'reviews impact assessments for privacy' },
   { id: 'rick', name: 'Rick Risk', roles: ['risk_officer'], managerId: null, playsAs: 'reviews impact assessments for risk' },
+  { id: 'leo', name: 'Leo Legal', roles: ['legal_counsel'], managerId: null, playsAs: 'reviews high-tier assessments; reports serious incidents to the authority' },
+  { id: 'sam', name: 'Sam Security', roles: ['security_officer'], managerId: null, playsAs: 'reviews high-tier assessments; revokes access when a system retires' },
 ];
 
 interface CredentialsFile {
