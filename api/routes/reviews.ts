@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ScheduleNotFoundError } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import { syncReviewSchedule } from '../../activities/lifecycle';
@@ -22,6 +22,11 @@ import { idempotencyKey, parseBody, parseId } from '../validate';
 
 export const requestReviewBody = z.strictObject({});
 export const retierBody = z.strictObject({ tier: oneOf(riskTiers), reason: text(2000) });
+
+const unlessNotFound = (error: unknown) => {
+  if (!(error instanceof WorkflowNotFoundError)) throw error;
+  return undefined;
+};
 
 /** States in which a system has a review schedule: in service or being reviewed (also while suspended). */
 const scheduledStates = ['active', 'under_review'];
@@ -48,7 +53,8 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
     const reviewKey = sha256Hex(key ? `${principal.id}\n${key}` : randomUUID()).slice(0, 16);
     const workflowId = workflowIds.review(system.id, reviewKey);
     // A retry of a request that started its review answers as the first did, whatever the review has done since.
-    if (key && (await deps.pool.query('SELECT 1 FROM reviews WHERE workflow_id = $1', [workflowId])).rowCount === 1) {
+    const started = key && (await withTemporalDeadline(deps, () => deps.temporal.workflow.getHandle(workflowId).describe()).catch(unlessNotFound));
+    if (started) {
       return res.status(202).set('Idempotent-Replayed', 'true').json({ systemId: system.id, workflowId, temporalUi: temporalUiLink(deps, workflowId) });
     }
     const { rows: open } = await deps.pool.query('SELECT workflow_id FROM reviews WHERE system_id = $1 AND status = $2', [system.id, 'open']);
