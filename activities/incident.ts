@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { appendAuditEvent } from '../db/audit';
+import { appendAuditEvent, auditEventRecorded } from '../db/audit';
 import { sha256Hex } from '../db/hashing';
 import { insertIncident, type IncidentResolution, type RegulatoryReport } from '../db/incidents';
 import { inTransaction, type Queryable } from '../db/pool';
@@ -28,8 +28,7 @@ const incidentKey = (incidentId: string, event: string) => `incident:${incidentI
 
 /** Only the first attempt writes: a retry finds the event of its first attempt and changes nothing again. */
 async function once(db: Queryable, key: string, write: () => Promise<void>) {
-  const { rowCount } = await db.query('SELECT 1 FROM audit_events WHERE event_key = $1', [key]);
-  if (!rowCount) await write();
+  if (!(await auditEventRecorded(db, key))) await write();
 }
 
 const setIncident = (db: Queryable, incidentId: string, assignments: string, values: unknown[]) =>

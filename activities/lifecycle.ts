@@ -5,10 +5,10 @@ import { appendAuditEvent } from '../db/audit';
 import { sha256Hex } from '../db/hashing';
 import { inTransaction } from '../db/pool';
 import { effectiveState, getSystem, lockSystem, suspensionHolders } from '../db/systems';
-import type { LifecycleState } from '../domain/lifecycle';
+import { inServiceStates, type LifecycleState } from '../domain/lifecycle';
 import type { Policy } from '../domain/policy';
 import type { ReviewReason } from '../domain/review';
-import { platformPrincipalId, scheduleIds, searchAttributes, workflowIds, workflowTypes, type PeriodicReviewInput } from '../workflows/contracts';
+import { platformPrincipalId, scheduleIds, processSearchAttributes, workflowIds, workflowTypes, type PeriodicReviewInput } from '../workflows/contracts';
 import { moveState, stateChange } from './intake';
 import type { ActivityDeps } from '.';
 
@@ -37,7 +37,7 @@ export async function syncReviewSchedule(
   if (!system?.riskTier) throw new Error(`AI system ${systemId} has no tier to schedule reviews by`);
   const every = policy.review.intervalByTier[system.riskTier];
   // Only a system in service has reviews; one on its way out (or rejected while suspended) gets none.
-  if (!['active', 'under_review'].includes(effectiveState(system))) return { every };
+  if (!inServiceStates.includes(effectiveState(system))) return { every };
   // Runs fall on the system's next review date, so an off-cycle review moves the cadence with it.
   const offset = (system.nextReviewDue ? Date.parse(system.nextReviewDue) : Date.now() + every) % every;
   const spec = { intervals: [{ every, offset }] };
@@ -49,11 +49,7 @@ export async function syncReviewSchedule(
     taskQueue,
     // No policy in the arguments: each scheduled review asks for the one in force when it starts.
     args: [{ systemId, reason: 'scheduled', requesterId: platformPrincipalId } satisfies PeriodicReviewInput],
-    typedSearchAttributes: [
-      { key: searchAttributes.systemId, value: systemId },
-      { key: searchAttributes.process, value: 'periodic_review' },
-      { key: searchAttributes.tier, value: system.riskTier },
-    ],
+    typedSearchAttributes: processSearchAttributes(systemId, 'periodic_review', { tier: system.riskTier }),
   };
   const handle = temporal.schedule.getHandle(scheduleIds.review(systemId));
   try {
@@ -130,10 +126,7 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
           taskQueue,
           workflowId: workflowIds.review(input.systemId, `resumed-${sha256Hex(input.eventKey).slice(0, 12)}`),
           args: [{ systemId: input.systemId, reason: pendingReassessment, requesterId: platformPrincipalId, policy: currentPolicy() } satisfies PeriodicReviewInput],
-          typedSearchAttributes: [
-            { key: searchAttributes.systemId, value: input.systemId },
-            { key: searchAttributes.process, value: 'periodic_review' },
-          ],
+          typedSearchAttributes: processSearchAttributes(input.systemId, 'periodic_review'),
         })
         .catch((error) => {
           if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

@@ -1,6 +1,7 @@
 import { appendAuditEvent } from '../db/audit';
 import { inTransaction } from '../db/pool';
-import { effectiveState, getSystem, lockSystem, suspendedOnlyByReviews } from '../db/systems';
+import { reviewability } from '../db/reviews';
+import { effectiveState, getSystem, lockSystem } from '../db/systems';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { ReviewAttestation, ReviewReason } from '../domain/review';
 import type { RiskTier } from '../domain/system';
@@ -33,15 +34,11 @@ export function createReviewActivities({ pool }: ActivityDeps) {
         });
         if (existing[0]) return opened(existing[0].id, existing[0].from_state);
 
-        const { rows: open } = await db.query('SELECT workflow_id FROM reviews WHERE system_id = $1 AND status = $2', [input.systemId, 'open']);
-        const takenUpAgain = system.state === 'suspended' && (await suspendedOnlyByReviews(db, input.systemId));
-        const why =
-          open[0] ? `review ${open[0].workflow_id} is open and weighs the same`
-          : system.state !== 'active' && !takenUpAgain ? `an AI system in state '${system.state}' is not reviewed`
-          : undefined;
-        if (why) {
+        const now = await reviewability(db, system);
+        if (!now.reviewable) {
+          const why = now.openReview ? `review ${now.openReview} is open and weighs the same` : `an AI system in state '${system.state}' is not reviewed`;
           // A re-assessment a process asked for waits out the suspension instead of being dropped.
-          const deferred = !open[0] && system.state === 'suspended' && input.reason !== 'scheduled' && input.reason !== 'requested';
+          const deferred = !now.openReview && system.state === 'suspended' && input.reason !== 'scheduled' && input.reason !== 'requested';
           if (deferred) await db.query('UPDATE ai_systems SET reassessment_pending = $2 WHERE id = $1', [input.systemId, input.reason]);
           const data = { reason: input.reason, why: deferred ? `${why}: the re-assessment starts when it resumes` : why };
           await appendAuditEvent(db, { key: `${input.workflowId}:skipped`, type: 'review.skipped', systemId: input.systemId, data });
@@ -52,7 +49,7 @@ export function createReviewActivities({ pool }: ActivityDeps) {
           'INSERT INTO reviews (id, system_id, workflow_id, reason, requester_id, from_state) VALUES ($1, $2, $3, $4, $5, $6)',
           [input.reviewId, input.systemId, input.workflowId, input.reason, input.requesterId, system.state],
         );
-        if (takenUpAgain) {
+        if (now.takenUpAgain) {
           // The failed re-assessment's hold ends here: this review takes the system up again.
           await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND released_at IS NULL', [input.systemId]);
           await db.query(`UPDATE ai_systems SET state = 'under_review', suspended_from = NULL, version = version + 1, updated_at = now() WHERE id = $1`, [input.systemId]);

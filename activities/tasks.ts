@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { appendAuditEvent } from '../db/audit';
+import { appendAuditEvent, auditEventRecorded } from '../db/audit';
 import { enqueueEmail, messageIdFor } from '../db/outbox';
 import { inTransaction, type Queryable } from '../db/pool';
 import { principalsByIds, principalsWithRole } from '../db/principals';
@@ -92,7 +92,7 @@ interface StepOpening {
 
 async function openStep(db: Queryable, publicBaseUrl: string, input: StepOpening): Promise<{ assignees: TaskAssignee[]; emailKeys: string[] }> {
   const eventKey = `${input.taskId}:step:${input.cycle}`;
-  const { rowCount: alreadyOpened } = await db.query('SELECT 1 FROM audit_events WHERE event_key = $1', [eventKey]);
+  const alreadyOpened = await auditEventRecorded(db, eventKey);
   let assignees: TaskAssignee[];
   let gapKeys: string[] = [];
   if (alreadyOpened) {

@@ -1,8 +1,11 @@
+import type { Request } from 'express';
 import type { Queryable } from '../db/pool';
-import type { AiSystem } from '../db/systems';
+import { getSystem, type AiSystem } from '../db/systems';
 import type { TaskRecord } from '../db/tasks';
 import { hasAnyRole, type Principal } from '../domain/principal';
 import { oversightRoles } from './auth';
+import { forbidden, notFound } from './errors';
+import { parseId } from './validate';
 
 /**
  * Per-object authorisation, one rule for systems and tasks: the owner or requester, oversight roles, and
@@ -22,4 +25,13 @@ export async function canSeeTask(db: Queryable, principal: Principal, task: Task
   if (task.assignees.some((assignee) => assignee.principalId === principal.id)) return true;
   const { rowCount } = await db.query('SELECT 1 FROM task_assignees WHERE task_id = $1 AND principal_id = $2', [task.id, principal.id]);
   return rowCount === 1;
+}
+
+/** The AI system the request's `:id` names, if the signed-in principal may see it: 404 or 403 otherwise. */
+export async function visibleSystem(db: Queryable, req: Request): Promise<AiSystem> {
+  const id = parseId(req);
+  const system = id && (await getSystem(db, id));
+  if (!system) throw notFound('the AI system');
+  if (!(await canSeeSystem(db, req.principal!, system))) throw forbidden('you may not see this AI system');
+  return system;
 }

@@ -3,9 +3,9 @@ import { sha256Hex } from '../db/hashing';
 import { canonicalJson } from '../domain/policy';
 import type { Principal } from '../domain/principal';
 import type { IntakeRequest } from '../domain/system';
-import { workflowIds, workflowTypes, type IntakeWorkflowInput } from '../workflows/contracts';
+import { processSearchAttributes, workflowIds, workflowTypes, type IntakeWorkflowInput } from '../workflows/contracts';
 import type { ApiDeps } from './deps';
-import { processSearchAttributes, startProcessOnce } from './processes';
+import { startProcessOnce } from './processes';
 
 /** The same owner and idempotency key always name the same system, so a retried intake finds it. */
 function systemIdFor(ownerId: string, key: string | undefined): string {

@@ -1,17 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { LifecycleState } from '../domain/lifecycle';
-import type { RiskTier } from '../domain/system';
-import { searchAttributes } from '../workflows/contracts';
+import type { processSearchAttributes } from '../workflows/contracts';
 import { withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError } from './errors';
-
-/** What the Temporal Web UI filters a system's processes by. */
-export const processSearchAttributes = (systemId: string, process: string, more: { tier?: RiskTier | null; state?: LifecycleState } = {}) => [
-  { key: searchAttributes.systemId, value: systemId },
-  { key: searchAttributes.process, value: process },
-  ...(more.tier ? [{ key: searchAttributes.tier, value: more.tier }] : []),
-  ...(more.state ? [{ key: searchAttributes.state, value: more.state }] : []),
-];
 
 /**
  * Starts a process whose workflow id the caller derived from its Idempotency-Key: a retry finds the

@@ -34,10 +34,15 @@ export function chainedHash(prevHash: string, event: Omit<AuditEvent, 'seq'> & {
  * Appends one event to the hash chain inside the caller's transaction. The advisory lock serialises
  * appends so each event links to the one before it.
  */
+/** Whether the event with this business key was appended: how a retried effect finds its first attempt. */
+export async function auditEventRecorded(client: Queryable, key: string): Promise<boolean> {
+  const { rowCount } = await client.query('SELECT 1 FROM audit_events WHERE event_key = $1', [key]);
+  return rowCount === 1;
+}
+
 export async function appendAuditEvent(client: Queryable, input: AuditEventInput): Promise<void> {
   await client.query('SELECT pg_advisory_xact_lock($1)', [chainLock]);
-  const existing = await client.query('SELECT 1 FROM audit_events WHERE event_key = $1', [input.key]);
-  if (existing.rowCount) return;
+  if (await auditEventRecorded(client, input.key)) return;
   const last = await client.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
   const prevHash = last.rows[0]?.hash ?? genesisHash;
   const event = {

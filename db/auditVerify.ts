@@ -32,16 +32,10 @@ interface AuditRow {
 }
 
 /** The hash an event's content links to, recomputed exactly as appendAuditEvent computed it. */
-const recomputedHash = (prevHash: string, row: AuditRow) =>
-  chainedHash(prevHash, {
-    key: row.event_key,
-    type: row.type,
-    systemId: row.system_id,
-    taskId: row.task_id,
-    actorId: row.actor_id,
-    data: row.data,
-    occurredAt: row.occurred_at.toISOString(),
-  });
+function recomputedHash(prevHash: string, row: AuditRow): string {
+  const { seq: _seq, ...event } = toAuditEvent(row);
+  return chainedHash(prevHash, { key: row.event_key, ...event });
+}
 
 /**
  * Recomputes the whole audit chain from genesis in seq order, reading keyset pages so memory stays flat

@@ -1,5 +1,6 @@
 import type { ReviewAttestation, ReviewReason } from '../domain/review';
 import type { Queryable } from './pool';
+import { suspendedOnlyByReviews, type AiSystem } from './systems';
 
 export interface ReviewRecord {
   id: string;
@@ -31,4 +32,19 @@ export async function reviewsOf(db: Queryable, systemId: string, limit = 100): P
     openedAt: row.opened_at.toISOString(),
     closedAt: row.closed_at?.toISOString() ?? null,
   }));
+}
+
+/**
+ * Whether a review may open: `takenUpAgain` when the system is suspended only by failed re-assessments,
+ * which this review takes up; refused with the review that is open, or none when it is not in service.
+ */
+export type Reviewability = { reviewable: true; takenUpAgain: boolean } | { reviewable: false; openReview: string | null };
+
+/** One review at a time, of a system in service or suspended only by failed re-assessments. */
+export async function reviewability(db: Queryable, system: AiSystem): Promise<Reviewability> {
+  const { rows } = await db.query<{ workflow_id: string }>(`SELECT workflow_id FROM reviews WHERE system_id = $1 AND status = 'open'`, [system.id]);
+  if (rows[0]) return { reviewable: false, openReview: rows[0].workflow_id };
+  const takenUpAgain = system.state === 'suspended' && (await suspendedOnlyByReviews(db, system.id));
+  if (system.state !== 'active' && !takenUpAgain) return { reviewable: false, openReview: null };
+  return { reviewable: true, takenUpAgain };
 }

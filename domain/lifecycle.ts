@@ -13,6 +13,9 @@ export const lifecycleStates = [
 ] as const;
 export type LifecycleState = (typeof lifecycleStates)[number];
 
+/** A system in service: it has a review schedule (paused while it is suspended). */
+export const inServiceStates: readonly LifecycleState[] = ['active', 'under_review'];
+
 /**
  * Suspension (an incident's containment, a rejected re-assessment) takes a system out of service from
  * any state after acceptance; resumption returns it to the state it was suspended from.

@@ -14,6 +14,18 @@ afterAll(() => h?.stop());
 
 const activeSystem = (name: string) => h.fileAcceptedSystem(name);
 
+/** An active system whose risk register version 1 was signed off (no impact assessment under this policy). */
+async function signedOffSystem(name: string): Promise<string> {
+  h.usePolicy(reviewPolicy('365d', noAssessmentPolicy));
+  const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name }) });
+  const systemId = filed.body.systemId as string;
+  await h.decide((await h.openTask(systemId, 'intake_triage')).id, 'lead', 'accept');
+  await h.decide((await h.openTask(systemId, 'risk_treatment_plan')).id, 'owner', 'submit', { submission: sampleRiskRegister('low') });
+  await h.decide((await h.openTask(systemId, 'risk_signoff')).id, 'risk', 'approve');
+  await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result();
+  return systemId;
+}
+
 const systemRow = async (systemId: string) =>
   (await h.pool.query('SELECT state, next_review_due, last_reviewed_at, risk_tier FROM ai_systems WHERE id = $1', [systemId])).rows[0];
 const reviewsOf = async (systemId: string) => (await h.api('GET', `/api/v1/systems/${systemId}/reviews`, { as: 'lead' })).body;
@@ -59,13 +71,7 @@ describe('periodic review', () => {
   });
 
   it('starts a re-assessment when the owner attests a change, continuing the version numbering', async () => {
-    h.usePolicy(reviewPolicy('365d', noAssessmentPolicy));
-    const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Changed system' }) });
-    const systemId = filed.body.systemId as string;
-    await h.decide((await h.openTask(systemId, 'intake_triage')).id, 'lead', 'accept');
-    await h.decide((await h.openTask(systemId, 'risk_treatment_plan')).id, 'owner', 'submit', { submission: sampleRiskRegister('low') });
-    await h.decide((await h.openTask(systemId, 'risk_signoff')).id, 'risk', 'approve');
-    await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result();
+    const systemId = await signedOffSystem('Changed system');
 
     const key = { 'idempotency-key': `review-${systemId}` };
     const asked = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {}, headers: key });
@@ -102,13 +108,7 @@ describe('periodic review', () => {
   });
 
   it('suspends the system when the re-assessment fails, until a review takes it up again straight into a re-assessment', async () => {
-    h.usePolicy(reviewPolicy('365d', noAssessmentPolicy));
-    const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Failed re-assessment' }) });
-    const systemId = filed.body.systemId as string;
-    await h.decide((await h.openTask(systemId, 'intake_triage')).id, 'lead', 'accept');
-    await h.decide((await h.openTask(systemId, 'risk_treatment_plan')).id, 'owner', 'submit', { submission: sampleRiskRegister('low') });
-    await h.decide((await h.openTask(systemId, 'risk_signoff')).id, 'risk', 'approve');
-    await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result();
+    const systemId = await signedOffSystem('Failed re-assessment');
     const schedule = h.temporal.schedule.getHandle(scheduleIds.review(systemId));
 
     const first = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} });

@@ -1,6 +1,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { syncReviewSchedule } from '../activities/lifecycle';
 import type { ActivityDeps } from '../activities';
+import { inServiceStates } from '../domain/lifecycle';
 import type { Policy } from '../domain/policy';
 import { scheduleIds, workflowTypes } from '../workflows/contracts';
 
@@ -34,7 +35,8 @@ export async function ensureDigestSchedule(temporal: Client, taskQueue: string, 
 export async function syncAllReviewSchedules(deps: Pick<ActivityDeps, 'pool' | 'temporal' | 'taskQueue'>, policy: Policy): Promise<number> {
   const { rows } = await deps.pool.query<{ id: string }>(
     `SELECT id FROM ai_systems WHERE risk_tier IS NOT NULL
-       AND (state IN ('active', 'under_review') OR (state = 'suspended' AND suspended_from IN ('active', 'under_review'))) ORDER BY id`,
+       AND (state = ANY ($1) OR (state = 'suspended' AND suspended_from = ANY ($1))) ORDER BY id`,
+    [inServiceStates],
   );
   for (const { id } of rows) await syncReviewSchedule(deps, id, policy);
   return rows.length;

@@ -2,7 +2,7 @@ import { executeChild } from '@temporalio/workflow';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { Policy } from '../domain/policy';
 import type { RiskTier } from '../domain/system';
-import { searchAttributes, workflowIds, type ImpactAssessmentInput } from './contracts';
+import { processSearchAttributes, workflowIds, type ImpactAssessmentInput } from './contracts';
 import { impactAssessmentWorkflow } from './impactAssessment';
 import { riskTreatmentWorkflow } from './riskTreatment';
 
@@ -28,11 +28,7 @@ export async function assessAndTreat(params: {
   const child = (process: string, workflowId: string, firstVersion: number) => ({
     workflowId,
     args: [{ systemId, ownerId, requesterId, tier, policy, ...(firstVersion > 1 ? { firstVersion } : {}) }] as [ImpactAssessmentInput],
-    typedSearchAttributes: [
-      { key: searchAttributes.systemId, value: systemId },
-      { key: searchAttributes.process, value: process },
-      { key: searchAttributes.tier, value: tier },
-    ],
+    typedSearchAttributes: processSearchAttributes(systemId, process, { tier }),
   });
 
   let assessedBecause = `the ${tier} tier needs no impact assessment under this policy`;

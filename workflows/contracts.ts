@@ -60,6 +60,14 @@ export const searchAttributes = {
   state: defineSearchAttributeKey('AimsState', 'KEYWORD'),
 };
 
+/** What the Temporal Web UI filters a system's processes by. */
+export const processSearchAttributes = (systemId: string, process: string, more: { tier?: RiskTier | null; state?: LifecycleState } = {}) => [
+  { key: searchAttributes.systemId, value: systemId },
+  { key: searchAttributes.process, value: process },
+  ...(more.tier ? [{ key: searchAttributes.tier, value: more.tier }] : []),
+  ...(more.state ? [{ key: searchAttributes.state, value: more.state }] : []),
+];
+
 export interface IntakeWorkflowInput {
   systemId: string;
   ownerId: string;

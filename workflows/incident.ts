@@ -17,7 +17,7 @@ import type { IncidentTaskStage } from '../activities/incident';
 import { noResultUnlessCancelled, recordingCancellation } from './cancellation';
 import {
   platformPrincipalId,
-  searchAttributes,
+  processSearchAttributes,
   workflowIds,
   workflowTypes,
   type HumanTaskInput,
@@ -196,11 +196,7 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
         args: [{ systemId, reason: 'incident', requesterId: closedBy, policy } satisfies PeriodicReviewInput],
         // The re-assessment outlives the incident that asked for it.
         parentClosePolicy: ParentClosePolicy.ABANDON,
-        typedSearchAttributes: [
-          { key: searchAttributes.systemId, value: systemId },
-          { key: searchAttributes.process, value: 'periodic_review' },
-          { key: searchAttributes.tier, value: tier },
-        ],
+        typedSearchAttributes: processSearchAttributes(systemId, 'periodic_review', { tier }),
       });
     }
     const outcome = reassess ? 'closed_reassessing' : 'closed';

@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import { noResultUnlessCancelled, recordingCancellation } from './cancellation';
 import {
   platformPrincipalId,
-  searchAttributes,
+  processSearchAttributes,
   workflowIds,
   workflowTypes,
   type PeriodicReviewInput,
@@ -58,11 +58,7 @@ async function watchAcceptance(input: RiskAcceptanceInput): Promise<RiskAcceptan
     args: [{ systemId, reason: 'risk_acceptance_lapsed', requesterId: platformPrincipalId, policy } satisfies PeriodicReviewInput],
     // The re-assessment outlives this watch.
     parentClosePolicy: ParentClosePolicy.ABANDON,
-    typedSearchAttributes: [
-      { key: searchAttributes.systemId, value: systemId },
-      { key: searchAttributes.process, value: 'periodic_review' },
-      { key: searchAttributes.tier, value: input.tier },
-    ],
+    typedSearchAttributes: processSearchAttributes(systemId, 'periodic_review', { tier: input.tier }),
   });
   return { outcome: 'lapsed', expiresAt: input.expiresAt };
 }

@@ -2,7 +2,7 @@ import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/work
 import { residualRiskOf, type RiskRegister } from '../domain/risk';
 import type { TaskSubject } from '../domain/task';
 import type { Activities } from '../activities';
-import { searchAttributes, workflowIds, type HumanTaskResult, type RiskTreatmentInput, type RiskTreatmentOutcome } from './contracts';
+import { processSearchAttributes, workflowIds, type HumanTaskResult, type RiskTreatmentInput, type RiskTreatmentOutcome } from './contracts';
 import { riskAcceptanceWorkflow } from './riskAcceptance';
 import { noResultUnlessCancelled, recordingCancellation } from './cancellation';
 import { startHumanTask } from './startHumanTask';
@@ -20,11 +20,7 @@ async function watchAcceptedRisks({ systemId, ownerId, tier, policy }: RiskTreat
       workflowId: workflowIds.riskAcceptance(systemId, risk.riskId, version),
       args: [{ systemId, ownerId, riskId: risk.riskId, registerVersion: version, residual: risk.residual, expiresAt: risk.expiresAt, tier, policy }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [
-        { key: searchAttributes.systemId, value: systemId },
-        { key: searchAttributes.process, value: 'risk_acceptance' },
-        { key: searchAttributes.tier, value: tier },
-      ],
+      typedSearchAttributes: processSearchAttributes(systemId, 'risk_acceptance', { tier }),
     });
   }
 }

@@ -1,5 +1,5 @@
 import { startChild, uuid4 } from '@temporalio/workflow';
-import { searchAttributes, workflowIds, type HumanTaskInput } from './contracts';
+import { processSearchAttributes, workflowIds, type HumanTaskInput } from './contracts';
 import { humanTaskWorkflow } from './humanTask';
 
 /** Starts one human task as a child workflow (`task-<taskId>`), findable by its system in the Web UI. */
@@ -8,11 +8,7 @@ export async function startHumanTask(input: Omit<HumanTaskInput, 'taskId'>) {
   const handle = await startChild(humanTaskWorkflow, {
     workflowId: workflowIds.task(taskId),
     args: [{ taskId, ...input }],
-    typedSearchAttributes: [
-      { key: searchAttributes.systemId, value: input.systemId },
-      { key: searchAttributes.process, value: `task:${input.kind}` },
-      { key: searchAttributes.tier, value: input.tier },
-    ],
+    typedSearchAttributes: processSearchAttributes(input.systemId, `task:${input.kind}`, { tier: input.tier }),
   });
   return { taskId, handle };
 }

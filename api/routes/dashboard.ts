@@ -3,15 +3,14 @@ import { z } from 'zod';
 import { auditTrail } from '../../db/audit';
 import { oversightSummary, overdueTasks, reviewsDue, type OverdueCursor } from '../../db/dashboard';
 import { principalsByIds } from '../../db/principals';
-import { getSystem } from '../../db/systems';
 import { riskTiers } from '../../domain/system';
 import { taskKindNames } from '../../domain/task';
 import { describeAuditEvent } from '../../domain/timeline';
-import { canSeeSystem } from '../access';
+import { visibleSystem } from '../access';
 import { oversightRoles, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
-import { AppError, forbidden, notFound } from '../errors';
-import { parseId, parseQuery } from '../validate';
+import { AppError } from '../errors';
+import { parseQuery } from '../validate';
 
 const businessUnit = z.string().trim().min(1).max(200);
 
@@ -106,10 +105,7 @@ export function timelineRoutes(deps: ApiDeps): Router {
 
   router.get('/:id/timeline', async (req, res) => {
     parseQuery(timelineQuery, req);
-    const id = parseId(req);
-    const system = id && (await getSystem(deps.pool, id));
-    if (!system) throw notFound('the AI system');
-    if (!(await canSeeSystem(deps.pool, req.principal!, system))) throw forbidden('you may not see this AI system');
+    const system = await visibleSystem(deps.pool, req);
     const events = await auditTrail(deps.pool, { systemId: system.id });
     const actorIds = [...new Set(events.map((event) => event.actorId).filter((actorId): actorId is string => actorId !== null))];
     const names = new Map((await principalsByIds(deps.pool, actorIds)).map((principal) => [principal.id, principal.name]));

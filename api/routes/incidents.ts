@@ -7,11 +7,11 @@ import { incidentReportSchema, type IncidentReport } from '../../domain/incident
 import type { LifecycleState } from '../../domain/lifecycle';
 import { canonicalJson } from '../../domain/policy';
 import type { Principal } from '../../domain/principal';
-import { workflowIds, workflowTypes, type IncidentInput } from '../../workflows/contracts';
-import { canSeeSystem } from '../access';
+import { processSearchAttributes, workflowIds, workflowTypes, type IncidentInput } from '../../workflows/contracts';
+import { visibleSystem } from '../access';
 import { temporalUiLink, type ApiDeps } from '../deps';
-import { AppError, forbidden, notFound } from '../errors';
-import { processSearchAttributes, startProcessOnce } from '../processes';
+import { AppError, notFound } from '../errors';
+import { startProcessOnce } from '../processes';
 import { idempotencyKey, parseBody, parseId } from '../validate';
 
 /** States of a system that is out of service for good, or never entered it: nothing left to handle. */
@@ -73,10 +73,7 @@ export function incidentRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/:id/incidents', async (req, res) => {
-    const id = parseId(req);
-    const system = id && (await getSystem(deps.pool, id));
-    if (!system) throw notFound('the AI system');
-    if (!(await canSeeSystem(deps.pool, req.principal!, system))) throw forbidden('you may not see this AI system');
+    const system = await visibleSystem(deps.pool, req);
     res.json({ systemId: system.id, state: system.state, incidents: await incidentsOf(deps.pool, system.id) });
   });
 

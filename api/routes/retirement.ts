@@ -7,11 +7,10 @@ import type { LifecycleState } from '../../domain/lifecycle';
 import { canonicalJson } from '../../domain/policy';
 import { hasAnyRole, type Principal } from '../../domain/principal';
 import { retirementRequestSchema, type RetirementRequest } from '../../domain/retirement';
-import { workflowIds, workflowTypes, type RetirementInput } from '../../workflows/contracts';
-import { canSeeSystem } from '../access';
+import { processSearchAttributes, workflowIds, workflowTypes, type RetirementInput } from '../../workflows/contracts';
+import { visibleSystem } from '../access';
 import { temporalUiLink, withTemporalDeadline, type ApiDeps } from '../deps';
 import { AppError, forbidden, notFound } from '../errors';
-import { processSearchAttributes } from '../processes';
 import { idempotencyKey, parseBody, parseId } from '../validate';
 
 /** States a retirement cannot start from: the system's life already ended, or is ending. */
@@ -95,10 +94,7 @@ export function retirementRoutes(deps: ApiDeps): Router {
 
   /** The system's current or last retirement, with every round of its checklist and the evidence recorded. */
   router.get('/:id/retirement', async (req, res) => {
-    const id = parseId(req);
-    const system = id && (await getSystem(deps.pool, id));
-    if (!system) throw notFound('the AI system');
-    if (!(await canSeeSystem(deps.pool, req.principal!, system))) throw forbidden('you may not see this AI system');
+    const system = await visibleSystem(deps.pool, req);
     const retirement = await latestRetirement(deps.pool, system.id);
     if (!retirement) throw notFound('a retirement of this AI system');
     res.json({ systemId: system.id, state: system.state, retirement, temporalUi: temporalUiLink(deps, retirement.workflowId) });

@@ -6,18 +6,19 @@ import { syncReviewSchedule } from '../../activities/lifecycle';
 import { appendAuditEvent } from '../../db/audit';
 import { sha256Hex } from '../../db/hashing';
 import { inTransaction } from '../../db/pool';
-import { reviewsOf } from '../../db/reviews';
-import { effectiveState, getSystem, lockSystem, suspendedOnlyByReviews, type AiSystem } from '../../db/systems';
+import { reviewability, reviewsOf } from '../../db/reviews';
+import { effectiveState, getSystem, lockSystem } from '../../db/systems';
 import { oneOf, text } from '../../domain/fields';
 import { canonicalJson } from '../../domain/policy';
-import { hasAnyRole, type Principal } from '../../domain/principal';
+import { hasAnyRole } from '../../domain/principal';
+import { inServiceStates } from '../../domain/lifecycle';
 import { riskTiers } from '../../domain/system';
-import { scheduleIds, workflowIds, workflowTypes, type PeriodicReviewInput } from '../../workflows/contracts';
-import { canSeeSystem } from '../access';
+import { processSearchAttributes, scheduleIds, workflowIds, workflowTypes, type PeriodicReviewInput } from '../../workflows/contracts';
+import { visibleSystem } from '../access';
 import { requireRole } from '../auth';
 import { temporalUiLink, withTemporalDeadline, type ApiDeps } from '../deps';
 import { AppError, forbidden, notFound } from '../errors';
-import { processSearchAttributes, startProcessOnce } from '../processes';
+import { startProcessOnce } from '../processes';
 import { idempotencyKey, parseBody, parseId } from '../validate';
 
 export const requestReviewBody = z.strictObject({});
@@ -28,15 +29,6 @@ const unlessNotFound = (error: unknown) => {
   return undefined;
 };
 
-/** States in which a system has a review schedule: in service or being reviewed (also while suspended). */
-const scheduledStates = ['active', 'under_review'];
-
-async function systemFor(deps: ApiDeps, id: string | undefined, principal: Principal): Promise<AiSystem> {
-  const system = id && (await getSystem(deps.pool, id));
-  if (!system) throw notFound('the AI system');
-  if (!(await canSeeSystem(deps.pool, principal, system))) throw forbidden('you may not see this AI system');
-  return system;
-}
 
 /** Periodic reviews of a system: asked for now, listed with the schedule, and the re-tiering that sets the interval. */
 export function systemReviewRoutes(deps: ApiDeps): Router {
@@ -45,7 +37,7 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
   router.post('/:id/reviews', async (req, res) => {
     parseBody(requestReviewBody, req);
     const principal = req.principal!;
-    const system = await systemFor(deps, parseId(req), principal);
+    const system = await visibleSystem(deps.pool, req);
     if (system.ownerId !== principal.id && !hasAnyRole(principal, 'governance_lead')) {
       throw forbidden('only the system owner or a governance lead can ask for a review');
     }
@@ -57,12 +49,9 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
     if (started) {
       return res.status(202).set('Idempotent-Replayed', 'true').json({ systemId: system.id, workflowId, temporalUi: temporalUiLink(deps, workflowId) });
     }
-    const { rows: open } = await deps.pool.query('SELECT workflow_id FROM reviews WHERE system_id = $1 AND status = $2', [system.id, 'open']);
-    if (open[0]) throw new AppError(409, 'review_open', `review ${open[0].workflow_id} is already open`);
-    const takenUpAgain = system.state === 'suspended' && (await suspendedOnlyByReviews(deps.pool, system.id));
-    if (system.state !== 'active' && !takenUpAgain) {
-      throw new AppError(409, 'not_reviewable', `an AI system in state '${system.state}' is not reviewed`);
-    }
+    const now = await reviewability(deps.pool, system);
+    if (!now.reviewable && now.openReview) throw new AppError(409, 'review_open', `review ${now.openReview} is already open`);
+    if (!now.reviewable) throw new AppError(409, 'not_reviewable', `an AI system in state '${system.state}' is not reviewed`);
 
     const input: PeriodicReviewInput = { systemId: system.id, reason: 'requested', requesterId: principal.id, policy: deps.policy };
     const { replayed } = await startProcessOnce(deps, {
@@ -77,7 +66,7 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/:id/reviews', async (req, res) => {
-    const system = await systemFor(deps, parseId(req), req.principal!);
+    const system = await visibleSystem(deps.pool, req);
     let schedule = null;
     try {
       const described = await withTemporalDeadline(deps, () => deps.temporal.schedule.getHandle(scheduleIds.review(system.id)).describe());
@@ -116,7 +105,7 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
       if (['rejected', 'withdrawn', 'retiring', 'retired'].includes(state)) {
         throw new AppError(409, 'not_retierable', `an AI system in state '${state}' is not re-tiered`);
       }
-      if (tier === 'prohibited' && scheduledStates.includes(state)) {
+      if (tier === 'prohibited' && inServiceStates.includes(state)) {
         throw new AppError(409, 'prohibited_in_service', 'a prohibited practice is not kept in service: request its retirement instead');
       }
       if (system.riskTier === tier) return system;
@@ -131,7 +120,7 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
       return system;
     });
     // A retried request after a 503 finds the tier set and brings the schedule along.
-    const review = scheduledStates.includes(effectiveState(changed))
+    const review = inServiceStates.includes(effectiveState(changed))
       ? await withTemporalDeadline(deps, () => syncReviewSchedule(deps, changed.id, deps.policy))
       : null;
     res.json({ systemId: changed.id, tier, reviewEveryMs: review?.every ?? null });

@@ -9,7 +9,7 @@ import { listTasks } from '../../db/tasks';
 import { hasAnyRole } from '../../domain/principal';
 import { intakeRequestSchema } from '../../domain/system';
 import { decisionRefusals } from '../../workflows/contracts';
-import { canSeeSystem } from '../access';
+import { visibleSystem } from '../access';
 import { oversightRoles, requireRole } from '../auth';
 import { temporalUiLink, type ApiDeps } from '../deps';
 import { amendTaskSubject, withdrawIntake } from '../decisions';
@@ -68,18 +68,12 @@ export function systemRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/:id/assessments', async (req, res) => {
-    const id = parseId(req);
-    const system = id && (await getSystem(deps.pool, id));
-    if (!system) throw notFound('the AI system');
-    if (!(await canSeeSystem(deps.pool, req.principal!, system))) throw forbidden('you may not see this AI system');
+    const system = await visibleSystem(deps.pool, req);
     res.json({ systemId: system.id, impactLevel: system.impactLevel, assessments: await impactAssessmentsOf(deps.pool, system.id) });
   });
 
   router.get('/:id', async (req, res) => {
-    const id = parseId(req);
-    const system = id && (await getSystem(deps.pool, id));
-    if (!system) throw notFound('the AI system');
-    if (!(await canSeeSystem(deps.pool, req.principal!, system))) throw forbidden('you may not see this AI system');
+    const system = await visibleSystem(deps.pool, req);
     // Open tasks are asked for on their own: a long-lived system's 200 latest tasks may all be closed ones.
     const [openTasks, tasks, history, processes] = await Promise.all([
       listTasks(deps.pool, { systemId: system.id, status: 'open', limit: 200 }),
