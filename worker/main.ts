@@ -34,11 +34,12 @@ async function main() {
       currentPolicy: () => policy,
     }),
   });
-  await ensureDigestSchedule(temporal, config.TEMPORAL_TASK_QUEUE, policy);
-  // A new policy may set other review intervals: every system's schedule follows it from this start on.
-  await syncAllReviewSchedules({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }, policy);
   // Worker.run() shuts down gracefully on SIGINT and SIGTERM.
-  await worker.run();
+  const running = worker.run();
+  // Beside the running worker, so tasks are served while every system's schedule is brought to this policy.
+  await ensureDigestSchedule(temporal, config.TEMPORAL_TASK_QUEUE, policy);
+  await syncAllReviewSchedules({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }, policy);
+  await running;
   await Promise.all([pool.end(), connection.close(), clientConnection.close()]);
   mailer.close();
 }
