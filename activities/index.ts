@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Pool } from '../db/pool';
@@ -25,9 +26,39 @@ export interface ActivityDeps {
   currentPolicy: () => Policy;
 }
 
+/** The failure type of an activity whose data PostgreSQL refuses as such (SQLSTATE class 22). */
+export const unstorableDataFailure = 'UnstorableData';
+
+/**
+ * A data exception (SQLSTATE class 22: invalid text, a value out of range) fails the same way on every
+ * retry: fail the activity for good, visibly, instead of retrying for ever. The door checks should have
+ * refused such data; this is the defence behind them.
+ */
+function failingForGoodOnDataExceptions<T extends Record<string, (...args: any[]) => Promise<unknown>>>(activities: T): T {
+  const guarded = Object.entries(activities).map(([name, activity]) => [
+    name,
+    async (...args: unknown[]) => {
+      try {
+        return await activity(...args);
+      } catch (error) {
+        const code = (error as { code?: unknown })?.code;
+        if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) {
+          throw ApplicationFailure.create({
+            type: unstorableDataFailure,
+            message: `PostgreSQL refused the data of ${name} (SQLSTATE ${code}): ${String((error as Error).message).replace(/[\u0000\ud800-\udfff]/g, '\ufffd')}`,
+            nonRetryable: true,
+          });
+        }
+        throw error;
+      }
+    },
+  ]);
+  return Object.fromEntries(guarded) as T;
+}
+
 /** All activities, built from their dependencies by the worker (or by a test with its own). */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return failingForGoodOnDataExceptions({
     ...createIntakeActivities(deps),
     ...createLifecycleActivities(deps),
     ...createAssessmentActivities(deps),
@@ -38,7 +69,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTaskActivities(deps),
     ...createNotificationActivities(deps),
     ...createDigestActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

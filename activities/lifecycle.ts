@@ -4,8 +4,9 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { appendAuditEvent } from '../db/audit';
 import { sha256Hex } from '../db/hashing';
 import { inTransaction } from '../db/pool';
+import { closeCancelledProcessRecord } from '../db/processes';
 import { effectiveState, getSystem, lockSystem, suspensionHolders } from '../db/systems';
-import { inServiceStates, type LifecycleState } from '../domain/lifecycle';
+import { inServiceStates, type CancellableProcess, type LifecycleState } from '../domain/lifecycle';
 import type { Policy } from '../domain/policy';
 import type { ReviewReason } from '../domain/review';
 import { platformPrincipalId, scheduleIds, processSearchAttributes, workflowIds, workflowTypes, type PeriodicReviewInput } from '../workflows/contracts';
@@ -136,6 +137,32 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
   }
 
   return {
+    /** A process cancelled under its system: its record closes as cancelled and the timeline says so, at once. */
+    async recordProcessCancelled(input: { systemId: string; process: CancellableProcess; workflowId: string }) {
+      await inTransaction(pool, async (db) => {
+        await closeCancelledProcessRecord(db, input);
+        await appendAuditEvent(db, {
+          key: `${input.workflowId}:cancelled`,
+          type: 'process.cancelled',
+          systemId: input.systemId,
+          data: { process: input.process, workflowId: input.workflowId },
+        });
+      });
+    },
+
+    /** A process that cannot proceed (its data cannot be stored); nothing to record on a system never registered. */
+    async recordProcessFailed(input: { systemId: string; process: CancellableProcess; workflowId: string; reason: string }) {
+      await inTransaction(pool, async (db) => {
+        if (!(await getSystem(db, input.systemId))) return;
+        await appendAuditEvent(db, {
+          key: `${input.workflowId}:failed`,
+          type: 'process.failed',
+          systemId: input.systemId,
+          data: { process: input.process, workflowId: input.workflowId, reason: input.reason },
+        });
+      });
+    },
+
     /** The policy in force now; recorded in the history like any activity result, so replay sees the same. */
     async currentPolicy(): Promise<Policy> {
       return currentPolicy();

@@ -194,6 +194,8 @@ export function createRetirementActivities({ pool }: ActivityDeps) {
         if (retirement.status === 'retired') return;
         const system = await lockSystem(db, input.systemId);
         await moveState(db, system, 'retired');
+        // A retired system is never reviewed again.
+        await db.query('UPDATE ai_systems SET next_review_due = NULL WHERE id = $1', [input.systemId]);
         await appendAuditEvent(db, {
           key: `${input.retirementId}:state:retired`,
           type: 'system.state_changed',

@@ -55,6 +55,11 @@ export function createApp(deps: ApiDeps): express.Express {
 
   const api = express.Router();
   api.use(authenticate(deps.pool));
+  api.use((req, _res, next) => {
+    // A body the JSON parser would skip must not read as "every field missing".
+    if (req.is('application/json') === false) throw new AppError(415, 'unsupported_media_type', 'send the request body as application/json');
+    next();
+  });
   api.use(express.json({ limit: '64kb', strict: true }));
   api.use('/systems', systemRoutes(deps));
   api.use('/systems', evidenceRoutes(deps));
@@ -72,6 +77,9 @@ export function createApp(deps: ApiDeps): express.Express {
   });
   app.use('/api/v1', api);
   app.use(webPages(deps));
+  app.use(() => {
+    throw new AppError(404, 'not_found', 'there is nothing at this address');
+  });
 
   app.use(errorHandler(deps.logger));
   return app;

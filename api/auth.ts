@@ -12,10 +12,13 @@ declare module 'express-serve-static-core' {
 
 /** Every /api route needs `Authorization: Bearer <api key>`; the key is looked up by its hash. */
 export function authenticate(pool: Pool): RequestHandler {
-  return async (req, _res, next) => {
+  return async (req, res, next) => {
     const match = /^Bearer ([\w-]{16,200})$/.exec(req.get('authorization') ?? '');
     const principal = match ? await principalByApiKey(pool, match[1]) : undefined;
-    if (!principal) throw new AppError(401, 'unauthenticated', 'a valid API key is required: Authorization: Bearer <key>');
+    if (!principal) {
+      res.set('WWW-Authenticate', match ? 'Bearer realm="aims-flow", error="invalid_token"' : 'Bearer realm="aims-flow"');
+      throw new AppError(401, 'unauthenticated', 'a valid API key is required: Authorization: Bearer <key>');
+    }
     req.principal = principal;
     next();
   };

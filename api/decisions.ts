@@ -18,6 +18,7 @@ import {
 } from '../workflows/contracts';
 import { withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError, refusedDecision } from './errors';
+import { refuseUnstorableText } from './validate';
 
 const taskClosed = () => new AppError(409, decisionRefusals.taskClosed, 'this task is already closed');
 
@@ -64,6 +65,7 @@ export interface DecisionRequest {
  */
 export async function decideTask(deps: ApiDeps, request: DecisionRequest): Promise<DecideTaskResult> {
   const { task } = request;
+  refuseUnstorableText({ comment: request.comment, submission: request.submission });
   if (task.status !== 'open') return replayRecordedDecision(deps.pool, task, request);
   await refuseApprovalOfSuspendedSystem(deps.pool, task, request.choice);
   try {
@@ -118,8 +120,10 @@ export const reassignTask = (deps: ApiDeps, task: TaskRecord, input: { actorId: 
 export const withdrawTask = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; reason?: string }, updateId: string) =>
   updateWorkflow(deps, task.workflowId, withdrawTaskUpdate, input, updateId);
 
-export const amendTaskSubject = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; submission: unknown }, updateId: string) =>
-  updateWorkflow(deps, task.workflowId, amendSubjectUpdate, input, updateId);
+export function amendTaskSubject(deps: ApiDeps, task: TaskRecord, input: { actorId: string; submission: unknown }, updateId: string) {
+  refuseUnstorableText({ submission: input.submission });
+  return updateWorkflow(deps, task.workflowId, amendSubjectUpdate, input, updateId);
+}
 
 export const withdrawIntake = (deps: ApiDeps, systemId: string, input: { actorId: string; reason?: string }, updateId: string) =>
   updateWorkflow(deps, workflowIds.intake(systemId), withdrawIntakeUpdate, input, updateId);

@@ -25,9 +25,11 @@ export const forbidden = (why: string) => new AppError(403, 'forbidden', why);
 
 export function invalidInput(error: z.ZodError, where: 'body' | 'query' | 'header' = 'body'): AppError {
   const fields: Record<string, string[]> = {};
+  const add = (path: PropertyKey[], message: string) => (fields[path.length ? path.join('.') : where] ??= []).push(message);
   for (const issue of error.issues) {
-    const path = issue.path.length ? issue.path.join('.') : where;
-    (fields[path] ??= []).push(issue.message);
+    // An unknown field is named itself, not its parent object.
+    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) add([...issue.path, key], 'is not a known field');
+    else add(issue.path, issue.message);
   }
   return new AppError(400, 'invalid_input', `the request ${where} is invalid`, fields);
 }

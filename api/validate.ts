@@ -1,14 +1,28 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { invalidInput } from './errors';
+import { findUnstorableText, unstorableTextMessage } from '../domain/fields';
+import { AppError, invalidInput } from './errors';
+
+/**
+ * Text PostgreSQL could not store is refused at the door, wherever it sits in the input, so nothing
+ * is accepted that a later step would have to drop.
+ */
+export function refuseUnstorableText(input: unknown, where: 'body' | 'query' = 'body'): void {
+  const path = findUnstorableText(input);
+  if (!path) return;
+  const field = path.length ? path.join('.') : where;
+  throw new AppError(400, 'invalid_input', `the request ${where} is invalid`, { [field]: [unstorableTextMessage] });
+}
 
 export function parseBody<T extends z.ZodType>(schema: T, req: Request): z.output<T> {
+  refuseUnstorableText(req.body);
   const result = schema.safeParse(req.body ?? {});
   if (!result.success) throw invalidInput(result.error, 'body');
   return result.data;
 }
 
 export function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.output<T> {
+  refuseUnstorableText(req.query, 'query');
   const result = schema.safeParse(req.query);
   if (!result.success) throw invalidInput(result.error, 'query');
   return result.data;

@@ -1,4 +1,5 @@
 import { workflowIds } from '../workflows/contracts';
+import type { CancellableProcess } from '../domain/lifecycle';
 import type { Queryable } from './pool';
 
 export interface ProcessRun {
@@ -20,4 +21,29 @@ export async function processesOf(db: Queryable, system: { id: string; createdAt
     { process: 'intake', workflowId: workflowIds.intake(system.id), startedAt: system.createdAt },
     ...rows.map((row) => ({ process: row.process, workflowId: row.workflow_id, startedAt: row.started_at.toISOString() })),
   ];
+}
+
+/**
+ * One rule for every kind: a cancelled process's record closes as cancelled, keeping whatever was
+ * already decided in it (an attestation, a stage's record). Records that had closed stay as they were.
+ */
+export async function closeCancelledProcessRecord(db: Queryable, run: { systemId: string; process: CancellableProcess; workflowId: string }) {
+  switch (run.process) {
+    case 'periodic_review':
+      await db.query("UPDATE reviews SET status = 'cancelled', closed_at = now() WHERE workflow_id = $1 AND status = 'open'", [run.workflowId]);
+      return;
+    case 'incident':
+      await db.query("UPDATE incidents SET stage = 'cancelled' WHERE workflow_id = $1 AND stage NOT IN ('closed', 'cancelled')", [run.workflowId]);
+      return;
+    case 'impact_assessment':
+      await db.query("UPDATE impact_assessments SET outcome = 'cancelled', decided_at = now() WHERE system_id = $1 AND outcome IS NULL", [run.systemId]);
+      return;
+    case 'risk_treatment':
+      await db.query("UPDATE risk_registers SET outcome = 'cancelled', decided_at = now() WHERE system_id = $1 AND outcome IS NULL", [run.systemId]);
+      return;
+    case 'intake':
+    case 'risk_acceptance':
+      // The intake's record is the system, which the retirement moves; an acceptance stays what it was until it expires.
+      return;
+  }
 }

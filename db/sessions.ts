@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Principal, Role } from '../domain/principal';
 import { sha256Hex } from './hashing';
-import type { Queryable } from './pool';
+import { inTransaction, type Pool, type Queryable } from './pool';
 
 const secret = () => randomBytes(32).toString('base64url');
 
@@ -13,13 +13,24 @@ export async function principalByEmail(db: Queryable, email: string): Promise<Pr
   return rows[0] && { id: rows[0].id, email: rows[0].email, name: rows[0].name, roles: rows[0].roles, managerId: rows[0].manager_id };
 }
 
-/** How many sign-in links a person was sent in the window: the sender refuses a flood of them. */
-export async function signInLinksSentSince(db: Queryable, principalId: string, windowMs: number): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM sign_in_links WHERE principal_id = $1 AND expires_at > now() - $2 * interval '1 millisecond'`,
-    [principalId, windowMs],
-  );
-  return rows[0].n;
+/**
+ * Counts a request for a sign-in link to the address, known or not, and answers whether it is within
+ * `max` requests in the window. Requests over the limit are not counted, so the window ends on time.
+ */
+export async function signInRequestAllowed(pool: Pool, email: string, windowMs: number, max: number): Promise<boolean> {
+  const emailHash = sha256Hex(email.trim().toLowerCase());
+  return inTransaction(pool, async (tx) => {
+    // One address at a time, so parallel requests cannot all pass the count.
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [emailHash]);
+    await tx.query(`DELETE FROM sign_in_requests WHERE requested_at < now() - interval '1 day'`);
+    const { rows } = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sign_in_requests WHERE email_hash = $1 AND requested_at > now() - $2 * interval '1 millisecond'`,
+      [emailHash, windowMs],
+    );
+    if (rows[0].n >= max) return false;
+    await tx.query('INSERT INTO sign_in_requests (email_hash) VALUES ($1)', [emailHash]);
+    return true;
+  });
 }
 
 /** A one-time sign-in link token: 256 random bits, only its hash stored. Links dead for a day are swept. */

@@ -1,7 +1,41 @@
 import { z } from 'zod';
 
+// PostgreSQL stores neither NUL in text nor \u0000 in JSON, and a lone UTF-16 surrogate has no UTF-8
+// form: text holding one would be refused, or silently changed, only after it had been accepted.
+const unstorableCharacter = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const unstorableTextMessage = 'must not contain NUL characters or unpaired UTF-16 surrogates';
+
+/** True when PostgreSQL can store the string as it is, in a text column and in JSON. */
+export const isStorableText = (value: string) => !unstorableCharacter.test(value);
+
+/**
+ * The path of the first string (value or key) in a parsed body that PostgreSQL could not store, or
+ * undefined: the door check for input whose shape is only checked further in (submissions).
+ */
+export function findUnstorableText(value: unknown, path: (string | number)[] = []): (string | number)[] | undefined {
+  if (typeof value === 'string') return isStorableText(value) ? undefined : path;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = findUnstorableText(item, [...path, index]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (!isStorableText(key)) return [...path, key];
+      const found = findUnstorableText(item, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Any text the platform keeps: trimmed, bounded, and storable as it was typed. */
+export const storableText = (max: number) => z.string().trim().max(max).refine(isStorableText, unstorableTextMessage);
+
 /** Required text, trimmed, with a message a person can act on. */
-export const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+export const text = (max: number) => storableText(max).refine((value) => value.length > 0, 'must not be empty');
 
 /** A choice among fixed options, with a message that names them. */
 export const oneOf = <T extends readonly [string, ...string[]]>(options: T) =>

@@ -13,6 +13,9 @@ export const lifecycleStates = [
 ] as const;
 export type LifecycleState = (typeof lifecycleStates)[number];
 
+/** Before a system is first in service, its owner may withdraw it. */
+export const withdrawableStates: readonly LifecycleState[] = ['intake', 'assessment', 'risk_treatment'];
+
 /** A system in service: it has a review schedule (paused while it is suspended). */
 export const inServiceStates: readonly LifecycleState[] = ['active', 'under_review'];
 
@@ -24,8 +27,9 @@ const allowedTransitions: Record<LifecycleState, readonly LifecycleState[]> = {
   intake: ['assessment', 'rejected', 'withdrawn', 'retiring'],
   rejected: [],
   withdrawn: [],
-  assessment: ['risk_treatment', 'rejected', 'suspended', 'retiring'],
-  risk_treatment: ['active', 'assessment', 'rejected', 'suspended', 'retiring'],
+  // Until a system is in service its owner may withdraw it; after that it leaves by retirement.
+  assessment: ['risk_treatment', 'rejected', 'withdrawn', 'suspended', 'retiring'],
+  risk_treatment: ['active', 'assessment', 'rejected', 'withdrawn', 'suspended', 'retiring'],
   active: ['under_review', 'suspended', 'retiring'],
   under_review: ['active', 'assessment', 'suspended', 'retiring'],
   suspended: ['active', 'under_review', 'assessment', 'risk_treatment', 'retiring'],
@@ -50,3 +54,6 @@ export class IllegalTransitionError extends Error {
 export function assertTransition(from: LifecycleState, to: LifecycleState): void {
   if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
 }
+
+/** The processes that run under a system and end as cancelled when it retires. */
+export type CancellableProcess = 'intake' | 'impact_assessment' | 'risk_treatment' | 'risk_acceptance' | 'periodic_review' | 'incident';

@@ -60,6 +60,8 @@ export function describeAuditEvent(event: { type: string; actorId: string | null
       return `Incident closed${by}${d.resumed ? '; system resumed' : ''}${d.outcome === 'closed_reassessing' ? '; re-assessment started' : ''}`;
     case 'process.cancelled':
       return `The ${d.process.replace('_', ' ')} process was cancelled: the system is retiring`;
+    case 'process.failed':
+      return `The ${d.process.replace('_', ' ')} process could not proceed: ${d.reason}`;
     case 'retirement.requested':
       return `Retirement requested${by} from ${d.retireOn}: ${d.reason}`;
     case 'retirement.approved':

@@ -65,7 +65,7 @@ describe('bad input', () => {
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('invalid_input');
     expect(response.body.fields).toEqual({
-      body: [expect.stringContaining('shadowField')],
+      shadowField: ['is not a known field'],
       name: ['must not be empty'],
       provenance: [expect.stringContaining('in_house')],
       affectedParties: ['name at least one affected party'],

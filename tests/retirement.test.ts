@@ -135,6 +135,28 @@ describe('retirement', () => {
     expect(body.retirement).toMatchObject({ status: 'retiring', checklistRound: 1 });
   });
 
+  it('closes an open periodic review as cancelled when the retirement is approved, and a retired system has no next review', async () => {
+    const systemId = await activeSystem('Reviewed, then retired');
+    expect((await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} })).status).toBe(202);
+    const attestation = await h.openTask(systemId, 'review_attestation');
+
+    await requestRetirement(systemId);
+    await approveRetirement(systemId);
+    await completeChecklist(await openChecklist(systemId));
+    await h.decide((await h.openTask(systemId, 'retirement_signoff')).id, 'lead', 'approve');
+    expect(await retirementOf(systemId).result()).toEqual({ systemId, outcome: 'retired' });
+
+    const { body } = await h.api('GET', `/api/v1/systems/${systemId}/reviews`, { as: 'lead' });
+    expect(body.reviews).toHaveLength(1);
+    expect(body.reviews[0]).toMatchObject({ status: 'cancelled', attestation: null, closedAt: expect.any(String) });
+    const { body: task } = await h.api('GET', `/api/v1/tasks/${attestation.id}`, { as: 'lead' });
+    expect(task.task.status).toBe('cancelled');
+    const { body: detail } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
+    expect(detail.system).toMatchObject({ state: 'retired', nextReviewDue: null });
+    const { body: evidence } = await h.api('GET', `/api/v1/systems/${systemId}/evidence`, { as: 'auditor' });
+    expect(JSON.stringify(evidence)).not.toContain('"status":"open"');
+  });
+
   it('leaves the system as it was when the retirement is rejected, and lets it be asked for again', async () => {
     const systemId = await activeSystem('Kept helper');
     await requestRetirement(systemId);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decideTaskUpdate, workflowIds } from '../workflows/contracts';
+import { decideTaskUpdate, taskProgressQuery, workflowIds } from '../workflows/contracts';
 import { eventually, sampleIntake, startHarness, startStandaloneTriageTask, submitActionForm, type CastMember, type Harness } from './helpers/harness';
 import { calmPolicy, withTriage } from './helpers/policies';
 
@@ -211,7 +211,8 @@ describe('long-running tasks', () => {
       policy: withTriage({ steps: [{ role: 'approver', rule: { type: 'all' } }] }),
       historyLimit: 30,
     });
-    await eventually(async () => ((await taskDetail(taskId)).task?.assignees.length === 3 ? true : undefined));
+    // The workflow's own state, not the task row, which is written a moment before the workflow has seated its step.
+    await eventually(async () => ((await handle.query(taskProgressQuery)).assignees.length === 3 ? true : undefined));
 
     // The same update id before and after continue-as-new, as a client retrying a lost answer would send.
     const acceptOnce = () =>
@@ -230,7 +231,11 @@ describe('long-running tasks', () => {
       const moved = await h.api('POST', `/api/v1/tasks/${taskId}/reassign`, { as: 'lead', body: { from: seat, to, reason: 'grow the history' } });
       expect(moved.status).toBe(200);
       seat = to;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Settled once the reassignment's emails are out: a long history has then continued as new.
+      await eventually(async () => {
+        const { runId, raw } = await handle.describe();
+        return runId !== handle.firstExecutionRunId || !raw.pendingActivities?.length ? true : undefined;
+      });
     }
 
     expect(await acceptOnce()).toEqual(first);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntakeRequest } from '../domain/system';
 import { eventually, sampleIntake, startHarness, type CastMember, type Harness } from './helpers/harness';
-import { withTriage } from './helpers/policies';
+import { workflowIds } from '../workflows/contracts';
+import { calmPolicy, triageOnlyPolicy, withTriage } from './helpers/policies';
 
 let h: Harness;
 beforeAll(async () => {
@@ -114,6 +115,32 @@ describe('integrity of the human-task engine', () => {
     expect(detail.tasks.find((task: { id: string }) => task.id === revision.id)).toMatchObject({ status: 'withdrawn' });
     expect(detail.history.at(-1).data).toMatchObject({ to: 'withdrawn', reason: expect.stringContaining('we bought another tool') });
     expect((await h.api('POST', `/api/v1/systems/${systemId}/withdraw`, { body: {} })).status).toBe(409);
+  });
+
+  it('lets the owner withdraw a system accepted at triage but not yet in service, cancelling its impact assessment', async () => {
+    h.usePolicy(calmPolicy);
+    const systemId = await fileIntake('Withdrawn while assessed');
+    await h.decide((await openTriage(systemId)).id, 'lead', 'accept');
+    const assessment = await h.openTask(systemId, 'impact_assessment');
+
+    const withdrawn = await h.api('POST', `/api/v1/systems/${systemId}/withdraw`, { body: { reason: 'the pilot ended' } });
+    expect(withdrawn.status).toBe(200);
+    expect(await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result()).toMatchObject({ state: 'withdrawn' });
+    expect((await h.temporal.workflow.getHandle(workflowIds.assessment(systemId)).describe()).status.name).toBe('CANCELLED');
+    const detail = await systemDetail(systemId);
+    expect(detail.system.state).toBe('withdrawn');
+    expect(detail.tasks.find((task: { id: string }) => task.id === assessment.id)).toMatchObject({ status: 'cancelled' });
+    expect(detail.history.at(-1).data).toMatchObject({ from: 'assessment', to: 'withdrawn', reason: expect.stringContaining('the pilot ended') });
+  });
+
+  it('refuses withdrawal once the system is in service: it leaves by retirement', async () => {
+    h.usePolicy(triageOnlyPolicy);
+    const systemId = await fileIntake('In service, not withdrawable');
+    await h.decide((await openTriage(systemId)).id, 'lead', 'accept');
+    expect(await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result()).toMatchObject({ state: 'active' });
+    const refused = await h.api('POST', `/api/v1/systems/${systemId}/withdraw`, { body: {} });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toContain('retirement');
   });
 
   it('refuses an Idempotency-Key reused for a different decision', async () => {

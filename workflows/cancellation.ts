@@ -1,24 +1,49 @@
-import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { CancellableProcess } from '../domain/lifecycle';
 
-const { recordSystemEvent } = proxyActivities<Activities>({
+const { recordSystemEvent, recordProcessCancelled } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+const { recordProcessFailed } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  // Best effort: the process has already failed for good, and its system may not even be registered.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+
+/** Data PostgreSQL refuses as such (the activities' UnstorableData failure): no retry can carry the process on. */
+function unstorableData(error: unknown): ApplicationFailure | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  return cause instanceof ApplicationFailure && cause.type === 'UnstorableData' ? cause : undefined;
+}
+
+/** Processes started before cancelled records closed only wrote the timeline event. */
+const cancelledRecordsClose = 'cancelled-process-record-closes';
+
 /**
- * Runs a process; when it is cancelled (its system is retiring) says so on the system's timeline
- * before ending as cancelled. Its open tasks record their own cancellation.
+ * Runs a process and records how it ended when it did not end by its own rules. Cancelled (its system
+ * is retiring): its record closes as cancelled and the timeline says so; its open tasks record their
+ * own cancellation. Failed on data PostgreSQL cannot store: the timeline says the process could not
+ * proceed, and the workflow fails visibly instead of retrying for ever.
  */
-export async function recordingCancellation<T>(systemId: string, process: string, run: () => Promise<T>): Promise<T> {
+export async function recordingEnd<T>(systemId: string, process: CancellableProcess, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
     if (isCancellation(error)) {
       const { workflowId } = workflowInfo();
       await CancellationScope.nonCancellable(() =>
-        recordSystemEvent({ systemId, key: `${workflowId}:cancelled`, type: 'process.cancelled', data: { process, workflowId } }),
+        patched(cancelledRecordsClose)
+          ? recordProcessCancelled({ systemId, process, workflowId })
+          : recordSystemEvent({ systemId, key: `${workflowId}:cancelled`, type: 'process.cancelled', data: { process, workflowId } }),
       );
+    }
+    const refused = unstorableData(error);
+    if (refused) {
+      const { workflowId } = workflowInfo();
+      await recordProcessFailed({ systemId, process, workflowId, reason: refused.message }).catch(() => undefined);
     }
     throw error;
   }

@@ -12,6 +12,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { findUnstorableText, unstorableTextMessage } from '../domain/fields';
 import { describeIssues } from '../domain/issues';
 import { approvalChainFor } from '../domain/policy';
 import { settledChoice, taskKinds, type TaskStatus } from '../domain/task';
@@ -57,6 +58,12 @@ function sendInBackground(emailKeys: string[]): void {
 }
 
 const refuse = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+
+/** What the task would record must be storable: a refusal now, not an activity that can never succeed. */
+function refuseUnstorableText(request: object): void {
+  const path = findUnstorableText(request);
+  if (path) throw refuse(decisionRefusals.invalidSubmission, `${path.join('.')}: ${unstorableTextMessage}`);
+}
 
 /**
  * One human step (DESIGN.md §5): opens the task, walks its approval chain step by step, waits for
@@ -172,6 +179,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
       validator: (decision: DecideTaskInput) => {
         if (recorded()) return;
         ensureOpen();
+        refuseUnstorableText(decision);
         if (!(definition.choices as readonly string[]).includes(decision.choice)) {
           throw refuse(decisionRefusals.choiceNotAllowed, `choose one of: ${definition.choices.join(', ')}`);
         }
@@ -219,6 +227,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
     validator: (request) => {
       if (recorded()) return;
       ensureOpen();
+      refuseUnstorableText(request);
       if (!isAssignee(request.actorId)) throw refuse(decisionRefusals.notAssignee, 'only an assignee can delegate their part of this task');
       validateSeatMove(request.actorId, request.toId);
     },
@@ -228,6 +237,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
     validator: (request) => {
       if (recorded()) return;
       ensureOpen();
+      refuseUnstorableText(request);
       if (excludedIds.includes(request.actorId)) {
         throw refuse(decisionRefusals.segregationOfDuties, 'the requester and the system owner cannot reassign their own request');
       }
@@ -260,6 +270,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
       validator: (amendment) => {
         if (recorded()) return;
         ensureOpen();
+        refuseUnstorableText(amendment);
         if (!definition.amendmentSchema || !workflowInfo().parent) throw refuse(decisionRefusals.notAmendable, 'what this task decides on cannot be amended');
         if (amendment.actorId !== input.systemOwnerId) throw refuse(decisionRefusals.notRequester, 'only the system owner can amend this');
         const parsed = definition.amendmentSchema.safeParse(amendment.submission);
@@ -284,6 +295,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
       validator: (request) => {
         if (recorded()) return;
         ensureOpen();
+        refuseUnstorableText(request);
         if (request.actorId !== input.requesterId) throw refuse(decisionRefusals.notRequester, 'only the requester can withdraw this request');
       },
     },

@@ -3,7 +3,7 @@ import { impactLevelOf, type ImpactAssessment } from '../domain/assessment';
 import type { TaskSubject } from '../domain/task';
 import type { Activities } from '../activities';
 import { requestWithdrawnSignal, type HumanTaskResult, type ImpactAssessmentInput, type ImpactAssessmentOutcome } from './contracts';
-import { noResultUnlessCancelled, recordingCancellation } from './cancellation';
+import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
 const { saveImpactAssessment, recordImpactAssessmentOutcome } = proxyActivities<Activities>({
@@ -28,7 +28,7 @@ const authorsOf = (result: HumanTaskResult) => result.votes.flatMap((vote) => [v
  * other reviews are withdrawn. Changes requested: the owner submits a new version, within a round limit.
  */
 export async function impactAssessmentWorkflow(input: ImpactAssessmentInput): Promise<ImpactAssessmentOutcome> {
-  return recordingCancellation(input.systemId, 'impact_assessment', () => assessImpact(input));
+  return recordingEnd(input.systemId, 'impact_assessment', () => assessImpact(input));
 }
 
 async function assessImpact(input: ImpactAssessmentInput): Promise<ImpactAssessmentOutcome> {

@@ -14,7 +14,7 @@ import type { TaskPolicy } from '../domain/policy';
 import type { TaskKind } from '../domain/task';
 import type { Activities } from '../activities';
 import type { IncidentTaskStage } from '../activities/incident';
-import { noResultUnlessCancelled, recordingCancellation } from './cancellation';
+import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import {
   platformPrincipalId,
   processSearchAttributes,
@@ -71,7 +71,7 @@ const refusedTransition = (error: unknown) =>
  * A serious incident runs the regulatory report alongside from the start; closure waits for it.
  */
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentOutcome> {
-  return recordingCancellation(input.systemId, 'incident', async () => {
+  return recordingEnd(input.systemId, 'incident', async () => {
     try {
       return await runIncident(input);
     } catch (error) {

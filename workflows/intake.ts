@@ -1,8 +1,10 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   getExternalWorkflowHandle,
+  isCancellation,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -28,7 +30,7 @@ import {
   withdrawIntakeUpdate,
 } from './contracts';
 import { assessAndTreat } from './assessAndTreat';
-import { recordingCancellation } from './cancellation';
+import { recordingEnd } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
 const { registerSystem, recordTriage, reviseIntake, transitionSystem, recordSystemEvent, activateSystem, syncReviewSchedule } = proxyActivities<Activities>({
@@ -44,7 +46,7 @@ const { registerSystem, recordTriage, reviseIntake, transitionSystem, recordSyst
  * new version.
  */
 export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
-  return recordingCancellation(input.systemId, 'intake', () => runIntake(input));
+  return recordingEnd(input.systemId, 'intake', () => runIntake(input));
 }
 
 async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
@@ -70,14 +72,17 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
   });
 
   let withdrawal: WithdrawTaskInput | undefined;
+  const withdrawnReason = () => `the owner withdrew the intake${withdrawal?.reason ? `: ${withdrawal.reason}` : ''}`;
   let openTaskId: string | undefined;
   let finished = false;
-  let assessing = false;
+  // Onboarding after triage runs in its own scope, so a withdrawal can stop its assessment and sign-off.
+  let onboarding: CancellationScope | undefined;
 
   setHandler(
     withdrawIntakeUpdate,
     async (request) => {
       withdrawal = request;
+      onboarding?.cancel();
       if (openTaskId) await getExternalWorkflowHandle(workflowIds.task(openTaskId)).signal(requestWithdrawnSignal, request);
       return { systemId, state: 'withdrawn' as const };
     },
@@ -86,9 +91,8 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
         if (request.actorId !== ownerId) {
           throw ApplicationFailure.create({ type: decisionRefusals.notRequester, message: 'only the system owner can withdraw the intake', nonRetryable: true });
         }
-        if (finished || withdrawal) throw ApplicationFailure.create({ type: decisionRefusals.taskClosed, message: 'this intake has already ended', nonRetryable: true });
-        if (assessing) {
-          throw ApplicationFailure.create({ type: decisionRefusals.taskClosed, message: 'the intake was accepted; an accepted system leaves by retirement', nonRetryable: true });
+        if (finished || withdrawal) {
+          throw ApplicationFailure.create({ type: decisionRefusals.taskClosed, message: 'this intake has ended; a system in service leaves by retirement', nonRetryable: true });
         }
       },
     },
@@ -123,14 +127,22 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
     move: (state: LifecycleState, reason: string) => Promise<void>,
     finish: (state: LifecycleState, reason: string, stalledEvent?: string) => Promise<IntakeOutcome>,
   ): Promise<IntakeOutcome> {
-    assessing = true;
     const tier = triage.tier;
     await move('assessment', 'triage accepted');
     if (tier === 'prohibited') {
       // A prohibited practice is never put into service, whatever a triage decided.
       return finish('rejected', 'the prohibited tier cannot be put into service (EU AI Act prohibited practice)');
     }
-    const treated = await assessAndTreat({ systemId, ownerId, requesterId: acceptedBy, tier, policy, move });
+    onboarding = new CancellationScope();
+    const treated = await onboarding
+      .run(() => assessAndTreat({ systemId, ownerId, requesterId: acceptedBy, tier, policy, move }))
+      .catch((error: unknown) => {
+        // Withdrawn while being assessed: the assessment and sign-off have closed their records and tasks as cancelled.
+        if (withdrawal && isCancellation(error)) return undefined;
+        throw error;
+      });
+    onboarding = undefined;
+    if (!treated) return finish('withdrawn', withdrawnReason());
     if (treated.result === 'rejected') return finish('rejected', treated.reason);
     if (treated.result === 'expired') return finish(treated.stage, treated.reason, `system.${treated.stage}_expired`);
 
@@ -161,7 +173,7 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
       return { systemId, state, tier: triage.tier, rounds: round };
     };
 
-    const withdrawn = () => finish('withdrawn', `the owner withdrew the intake${withdrawal?.reason ? `: ${withdrawal.reason}` : ''}`);
+    const withdrawn = () => finish('withdrawn', withdrawnReason());
     const decision = await runHumanTask('intake_triage', ownerId);
     if (decision.status === 'withdrawn' || withdrawal) return withdrawn();
     if (decision.status !== 'decided') {

@@ -3,7 +3,7 @@ import type { LifecycleState } from '../domain/lifecycle';
 import type { ReviewAttestation } from '../domain/review';
 import type { Activities } from '../activities';
 import { assessAndTreat } from './assessAndTreat';
-import { recordingCancellation } from './cancellation';
+import { recordingEnd } from './cancellation';
 import { platformPrincipalId, searchAttributes, type PeriodicReviewInput, type PeriodicReviewOutcome } from './contracts';
 import { startHumanTask } from './startHumanTask';
 
@@ -21,7 +21,7 @@ const { currentPolicy, openReview, reviewFindings, closeReview, nextAssessmentVe
  * re-assessment (impact assessment and risk treatment again). A failed re-assessment suspends the system.
  */
 export async function periodicReviewWorkflow(input: PeriodicReviewInput): Promise<PeriodicReviewOutcome> {
-  return recordingCancellation(input.systemId, 'periodic_review', () => review(input));
+  return recordingEnd(input.systemId, 'periodic_review', () => review(input));
 }
 
 async function review({ systemId, reason, requesterId, ...input }: PeriodicReviewInput): Promise<PeriodicReviewOutcome> {

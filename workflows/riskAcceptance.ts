@@ -1,6 +1,6 @@
 import { continueAsNew, ParentClosePolicy, proxyActivities, sleep, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { noResultUnlessCancelled, recordingCancellation } from './cancellation';
+import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import {
   platformPrincipalId,
   processSearchAttributes,
@@ -23,7 +23,7 @@ const { riskAcceptanceDue, recordReacceptance, recordAcceptanceLapsed } = proxyA
  * re-accepted, it lapses and the system goes to a re-assessment. A newer register supersedes it.
  */
 export async function riskAcceptanceWorkflow(input: RiskAcceptanceInput): Promise<RiskAcceptanceOutcome> {
-  return recordingCancellation(input.systemId, 'risk_acceptance', () => watchAcceptance(input));
+  return recordingEnd(input.systemId, 'risk_acceptance', () => watchAcceptance(input));
 }
 
 async function watchAcceptance(input: RiskAcceptanceInput): Promise<RiskAcceptanceOutcome> {

@@ -4,7 +4,7 @@ import type { TaskSubject } from '../domain/task';
 import type { Activities } from '../activities';
 import { processSearchAttributes, workflowIds, type HumanTaskResult, type RiskTreatmentInput, type RiskTreatmentOutcome } from './contracts';
 import { riskAcceptanceWorkflow } from './riskAcceptance';
-import { noResultUnlessCancelled, recordingCancellation } from './cancellation';
+import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
 const { saveRiskRegister, recordRiskTreatmentOutcome, recordRiskAcceptances } = proxyActivities<Activities>({
@@ -33,7 +33,7 @@ const noPlanYet: TaskSubject = { hash: '0'.repeat(64), version: 0 };
  * risk officer, then an executive), decides on that version's hash. Changes requested: a new version.
  */
 export async function riskTreatmentWorkflow(input: RiskTreatmentInput): Promise<RiskTreatmentOutcome> {
-  return recordingCancellation(input.systemId, 'risk_treatment', () => treatRisks(input));
+  return recordingEnd(input.systemId, 'risk_treatment', () => treatRisks(input));
 }
 
 async function treatRisks(input: RiskTreatmentInput): Promise<RiskTreatmentOutcome> {

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { overdueTasks, oversightSummary, reviewsDue, type OverdueTask } from '../../db/dashboard';
 import { hasAnyRole } from '../../domain/principal';
+import { storableText } from '../../domain/fields';
 import { riskTiers } from '../../domain/system';
 import { taskKindNames } from '../../domain/task';
 import { oversightRoles } from '../auth';
@@ -10,7 +11,7 @@ import { html, notice } from '../html';
 import { requireSignIn, sendPage } from './session';
 
 const filters = z.object({
-  businessUnit: z.string().trim().max(200).optional().transform((value) => value || undefined).catch(undefined),
+  businessUnit: storableText(200).optional().transform((value) => value || undefined).catch(undefined),
   tier: z.enum(riskTiers).optional().catch(undefined),
   process: z.enum(taskKindNames).optional().catch(undefined),
 });

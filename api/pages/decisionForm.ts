@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { getSystem } from '../../db/systems';
 import type { TaskRecord } from '../../db/tasks';
+import { storableText } from '../../domain/fields';
 import type { Principal } from '../../domain/principal';
 import { taskKinds, type TaskKind } from '../../domain/task';
 import { decideTask } from '../decisions';
@@ -60,7 +61,7 @@ const submissionFields: Partial<Record<TaskKind, { label: string; draft: (intake
 const decisionFormFields = z.object({
   choice: z.string().min(1),
   snapshotHash: z.string().default(''),
-  comment: z.string().trim().max(4000).optional(),
+  comment: storableText(4000).optional(),
   submission: z.string().max(64_000).optional(),
 });
 
@@ -121,8 +122,10 @@ export async function decideFromForm(
   const form = decisionFormFields.safeParse(body ?? {});
   const choices: readonly string[] = taskKinds[task.kind].choices;
   if (!form.success || !choices.includes(form.data.choice)) {
+    const problems = form.success ? [] : form.error.issues.filter((issue) => issue.path[0] !== 'choice').map((issue) => `${String(issue.path[0])}: ${issue.message}`);
+    const message = problems.length ? `Your decision was not recorded. ${problems.join('; ')}.` : 'Choose one of the options before submitting.';
     const again = await decisionForm(deps, task, hiddenFields);
-    return { status: 400, title: task.title, body: html`${notice('Choose one of the options before submitting.', true)}${again}`, decided: false };
+    return { status: 400, title: task.title, body: html`${notice(message, true)}${again}`, decided: false };
   }
   let submission: unknown;
   if (taskKinds[task.kind].submissionSchema) {

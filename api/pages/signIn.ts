@@ -7,13 +7,14 @@ import {
   endWebSession,
   principalByEmail,
   signInLinkIsUsable,
-  signInLinksSentSince,
+  signInRequestAllowed,
 } from '../../db/sessions';
 import type { ApiDeps } from '../deps';
 import { html } from '../html';
 import { sendPage, sessionLifetimeMs, setSessionCookie, verifyCsrf } from './session';
 
 const linkLifetimeMs = 15 * 60 * 1000;
+/** At most this many links per address per link lifetime, so nobody can flood a mailbox through this form. */
 const maxLinksPerLifetime = 5;
 /** Where to go after signing in: a path on this site only, never another origin (`//host`, `/\\host`). */
 const nextPath = z
@@ -46,9 +47,12 @@ export function signInPages(deps: ApiDeps): Router {
     if (!email.success) {
       return sendPage(req, res, 400, 'Sign in', html`<p class="notice error" role="alert">Enter a valid email address.</p><p><a href="/signin">Try again</a></p>`);
     }
+    // The limit counts requests per address, known or not, so reaching it tells nothing about the address.
+    if (!(await signInRequestAllowed(deps.pool, email.data, linkLifetimeMs, maxLinksPerLifetime))) {
+      return sendPage(req, res, 429, 'Sign in', html`<p class="notice error" role="alert">Too many sign-in links were asked for ${email.data} in the last 15 minutes, so no email was sent. Try again in 15 minutes, or use a link already sent.</p>`);
+    }
     const principal = await principalByEmail(deps.pool, email.data);
-    // At most a few links per person per link lifetime, so nobody can flood a mailbox through this form.
-    if (principal && (await signInLinksSentSince(deps.pool, principal.id, linkLifetimeMs)) < maxLinksPerLifetime) {
+    if (principal) {
       const token = await createSignInLink(deps.pool, principal.id, linkLifetimeMs);
       const link = new URL(`/signin/${token}?next=${encodeURIComponent(next)}`, deps.publicBaseUrl).toString();
       // Sent after the answer, so neither its time nor a mail failure tells a known address from an unknown one.

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { auditTrail } from '../../db/audit';
 import { oversightSummary, overdueTasks, reviewsDue, type OverdueCursor } from '../../db/dashboard';
 import { principalsByIds } from '../../db/principals';
+import { text } from '../../domain/fields';
 import { riskTiers } from '../../domain/system';
 import { taskKindNames } from '../../domain/task';
 import { describeAuditEvent } from '../../domain/timeline';
@@ -12,7 +13,7 @@ import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { parseQuery } from '../validate';
 
-const businessUnit = z.string().trim().min(1).max(200);
+const businessUnit = text(200);
 
 export const overdueQuery = z.strictObject({
   businessUnit: businessUnit.optional(),

@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { appendAuditEvent } from '../../db/audit';
 import { inTransaction } from '../../db/pool';
 import { principalsByIds, setDelegation } from '../../db/principals';
+import { text } from '../../domain/fields';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { parseBody } from '../validate';
 
 export const delegationBody = z.strictObject({
-  to: z.string().trim().min(1).max(200),
+  to: text(200),
   until: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).refine((until) => new Date(until) > new Date(), 'must be in the future'),
 });
 

@@ -4,8 +4,10 @@ import { z } from 'zod';
 import { impactAssessmentsOf } from '../../db/assessments';
 import { auditTrail } from '../../db/audit';
 import { processesOf } from '../../db/processes';
-import { getSystem, listSystems } from '../../db/systems';
+import { effectiveState, getSystem, listSystems } from '../../db/systems';
+import { withdrawableStates } from '../../domain/lifecycle';
 import { listTasks } from '../../db/tasks';
+import { text } from '../../domain/fields';
 import { hasAnyRole } from '../../domain/principal';
 import { intakeRequestSchema } from '../../domain/system';
 import { decisionRefusals } from '../../workflows/contracts';
@@ -18,7 +20,7 @@ import { AppError, forbidden, notFound } from '../errors';
 import { idempotencyKey, parseBody, parseId, parseQuery } from '../validate';
 
 export const systemListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
-export const withdrawIntakeBody = z.strictObject({ reason: z.string().trim().min(1).max(2000).optional() });
+export const withdrawIntakeBody = z.strictObject({ reason: text(2000).optional() });
 
 export function systemRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -49,13 +51,20 @@ export function systemRoutes(deps: ApiDeps): Router {
     res.json({ systemId: system.id, intakeVersion: subject.version, intakeHash: subject.hash, tier: amended?.riskTier });
   });
 
-  /** The owner withdraws the intake at any point before it ends; its open task closes as withdrawn. */
+  /**
+   * The owner withdraws a system until it is in service: from intake, impact assessment or risk
+   * treatment. Its open task closes as withdrawn, its assessment and sign-off as cancelled.
+   */
   router.post('/:id/withdraw', requireRole('system_owner'), async (req, res) => {
     const id = parseId(req);
     const { reason } = parseBody(withdrawIntakeBody, req);
     const system = id && (await getSystem(deps.pool, id));
     if (!system) throw notFound('the AI system');
     if (system.ownerId !== req.principal!.id) throw forbidden('only the system owner can withdraw the intake');
+    // A re-assessment moves a system back to `assessment`, but one that has been in service was reviewed.
+    if (!withdrawableStates.includes(effectiveState(system)) || system.lastReviewedAt) {
+      throw new AppError(409, 'not_withdrawable', `an AI system in state '${system.state}' cannot be withdrawn; a system that has been in service leaves by retirement`);
+    }
     const updateId = `api:withdraw-intake:${req.principal!.id}:${idempotencyKey(req) ?? randomUUID()}`;
     res.json(await withdrawIntake(deps, system.id, { actorId: req.principal!.id, reason }, updateId));
   });

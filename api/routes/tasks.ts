@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { auditTrail } from '../../db/audit';
 import { principalsByIds } from '../../db/principals';
 import { decisionsOf, getTask, listTasks, type TaskRecord } from '../../db/tasks';
+import { storableText, text } from '../../domain/fields';
 import { hasAnyRole } from '../../domain/principal';
 import { allTaskChoices, taskStatuses } from '../../domain/task';
 import { canSeeTask } from '../access';
@@ -22,14 +23,14 @@ export const taskListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-const principalId = z.string().trim().min(1).max(200);
-const reason = z.string().trim().min(1).max(2000);
+const principalId = text(200);
+const reason = text(2000);
 
 export const decisionBody = z.strictObject({
   decision: z.enum(allTaskChoices),
   /** The subjectHash of the task as the decider saw it (GET /api/v1/tasks/:id). */
   snapshotHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-character subjectHash of the task you reviewed'),
-  comment: z.string().trim().max(4000).optional(),
+  comment: storableText(4000).optional(),
   /** The kind's submission, e.g. the revised intake of an intake_revision task. */
   submission: z.unknown().optional(),
 });

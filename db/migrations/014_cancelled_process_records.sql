@@ -1,0 +1,9 @@
+-- A process cancelled under its system (a retirement) closes its record as cancelled, keeping what was decided.
+ALTER TABLE reviews DROP CONSTRAINT reviews_status_check;
+ALTER TABLE reviews ADD CONSTRAINT reviews_status_check
+  CHECK (status IN ('open', 'unchanged', 'reassessed', 'reassessment_failed', 'expired', 'deferred', 'cancelled'));
+
+-- Records that earlier code left open under retired systems.
+UPDATE reviews SET status = 'cancelled', closed_at = now()
+  WHERE status = 'open' AND system_id IN (SELECT id FROM ai_systems WHERE state = 'retired');
+UPDATE ai_systems SET next_review_due = NULL WHERE state = 'retired';
