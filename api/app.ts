@@ -7,6 +7,7 @@ import { AppError, errorHandler } from './errors';
 import { createMetrics } from './metrics';
 import { docsPage, openApiDocument } from './openapi';
 import { webPages } from './pages';
+import { missingSearchAttributes } from '../workflows/contracts';
 import { actionRoutes } from './routes/actions';
 import { dashboardRoutes, reviewRoutes, timelineRoutes } from './routes/dashboard';
 import { auditRoutes } from './routes/audit';
@@ -40,12 +41,19 @@ export function createApp(deps: ApiDeps): express.Express {
 
   app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
-    const checks = await Promise.allSettled([
+    const namespace = deps.temporal.options.namespace;
+    const [postgres, temporal] = await Promise.allSettled([
       deps.pool.query('SELECT 1'),
-      withTemporalDeadline(deps, () => deps.temporal.workflowService.getSystemInfo({})),
+      withTemporalDeadline(deps, () => deps.temporal.connection.operatorService.listSearchAttributes({ namespace })),
     ]);
-    const [postgres, temporal] = checks.map((check) => (check.status === 'fulfilled' ? 'up' : 'down'));
-    res.status(postgres === 'up' && temporal === 'up' ? 200 : 503).json({ postgres, temporal });
+    // Ready only on a namespace with every search attribute the workflows set: a start without one fails.
+    const missing = temporal.status === 'fulfilled' ? missingSearchAttributes(temporal.value.customAttributes ?? {}) : [];
+    const checks = {
+      postgres: postgres.status === 'fulfilled' ? 'up' : 'down',
+      temporal: temporal.status === 'fulfilled' ? 'up' : 'down',
+      namespace: temporal.status === 'rejected' ? 'unknown' : missing.length ? `missing search attributes: ${missing.join(', ')}` : 'ready',
+    };
+    res.status(checks.postgres === 'up' && checks.namespace === 'ready' ? 200 : 503).json(checks);
   });
   app.get('/metrics', metrics.scrape);
   app.get('/openapi.json', (_req, res) => res.json(openApiDocument()));

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import nodemailer from 'nodemailer';
 import pino from 'pino';
 import { createPool } from '../db/pool';
-import { parseConfig } from '../domain/config';
+import { parseConfig, temporalConnectionOptions } from '../domain/config';
+import { missingSearchAttributes } from '../workflows/contracts';
 import { createApp } from './app';
 import { loadPolicy } from './policy';
 
@@ -11,7 +13,7 @@ async function main() {
   const logger = pino({ level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] });
   const policy = await loadPolicy(config.POLICY_FILE);
   // Lazy: the api starts, and answers 503, while Temporal is still coming up.
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const connection = Connection.lazy(temporalConnectionOptions(config, (file) => readFileSync(file)));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const pool = createPool(config.DATABASE_URL);
   const mailer = nodemailer.createTransport({ url: config.SMTP_URL, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
@@ -28,6 +30,14 @@ async function main() {
     publicBaseUrl: config.PUBLIC_BASE_URL,
   });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT, policyVersion: policy.version }, 'api listening'));
+  // Temporal may still be coming up, so the api starts anyway; /readyz stays 503 until the namespace is set up.
+  connection.operatorService
+    .listSearchAttributes({ namespace: config.TEMPORAL_NAMESPACE })
+    .then(({ customAttributes }) => {
+      const missing = missingSearchAttributes(customAttributes ?? {});
+      if (missing.length) logger.error({ namespace: config.TEMPORAL_NAMESPACE, missing }, 'the Temporal namespace lacks search attributes; run scripts/temporalNamespace.ts');
+    })
+    .catch((error: unknown) => logger.warn({ err: error }, 'Temporal is not reachable yet; /readyz answers 503 until it is'));
   const stop = () => {
     server.close(async () => {
       await Promise.all([pool.end(), connection.close()]);

@@ -26,6 +26,7 @@ beforeAll(async () => {
   h.usePolicy(triageOnlyPolicy);
   rawWorker = await Worker.create({
     connection: await NativeConnection.connect({ address: h.temporalAddress }),
+    namespace: h.temporalNamespace,
     taskQueue: rawTaskQueue,
     workflowsPath: path.join(__dirname, 'rawWorkflow.ts'),
   });

@@ -6,12 +6,24 @@ const url = (protocols: string[]) =>
     message: `must use ${protocols.join(' or ')}`,
   });
 
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
 /** Every setting the api, the worker and the scripts read from the environment, checked once at boot. */
-export const configSchema = z.object({
+export const configSchema = z
+  .object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/aims_flow'),
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('aims-flow'),
+  /** TLS to the Temporal frontend: implied by any of the files below or an API key (Temporal Cloud). */
+  TEMPORAL_TLS: flag.optional(),
+  /** PEM file of the CA that signed the frontend's certificate, when it is not a public one. */
+  TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+  /** PEM files of this client's certificate and key, for mTLS. */
+  TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://127.0.0.1:8233'),
   SMTP_URL: url(['smtp:', 'smtps:']).default('smtp://127.0.0.1:1025'),
   MAIL_FROM: z.string().min(3).default('aims-flow <governance@aims-flow.local>'),
@@ -20,7 +32,15 @@ export const configSchema = z.object({
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   POLICY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+  })
+  .refine((config) => !config.TEMPORAL_TLS_CERT_FILE === !config.TEMPORAL_TLS_KEY_FILE, {
+    message: 'set both TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE, or neither',
+    path: ['TEMPORAL_TLS_CERT_FILE'],
+  })
+  .refine((config) => !(config.TEMPORAL_TLS === false && (config.TEMPORAL_TLS_CERT_FILE || config.TEMPORAL_TLS_CA_FILE || config.TEMPORAL_API_KEY)), {
+    message: 'TEMPORAL_TLS=false cannot go with TLS files or an API key',
+    path: ['TEMPORAL_TLS'],
+  });
 export type Config = z.output<typeof configSchema>;
 
 export class ConfigError extends Error {
@@ -32,4 +52,27 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (result.success) return result.data;
   const problems = describeIssues(result.error).map((line) => `  ${line}`);
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+}
+
+/** How to reach Temporal: the one shape the api's client and the worker's native connection both take. */
+export interface TemporalConnectionOptions {
+  address: string;
+  tls?: { serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer }; serverNameOverride?: string } | false;
+  apiKey?: string;
+}
+
+/** The connection options of the configuration; `readFile` reads the PEM files it names. */
+export function temporalConnectionOptions(config: Config, readFile: (path: string) => Buffer): TemporalConnectionOptions {
+  const tlsWanted = config.TEMPORAL_TLS ?? Boolean(config.TEMPORAL_TLS_CA_FILE || config.TEMPORAL_TLS_CERT_FILE || config.TEMPORAL_API_KEY);
+  if (!tlsWanted) return { address: config.TEMPORAL_ADDRESS };
+  return {
+    address: config.TEMPORAL_ADDRESS,
+    tls: {
+      ...(config.TEMPORAL_TLS_CA_FILE && { serverRootCACertificate: readFile(config.TEMPORAL_TLS_CA_FILE) }),
+      ...(config.TEMPORAL_TLS_CERT_FILE &&
+        config.TEMPORAL_TLS_KEY_FILE && { clientCertPair: { crt: readFile(config.TEMPORAL_TLS_CERT_FILE), key: readFile(config.TEMPORAL_TLS_KEY_FILE) } }),
+      ...(config.TEMPORAL_TLS_SERVER_NAME && { serverNameOverride: config.TEMPORAL_TLS_SERVER_NAME }),
+    },
+    ...(config.TEMPORAL_API_KEY && { apiKey: config.TEMPORAL_API_KEY }),
+  };
 }

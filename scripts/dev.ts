@@ -10,12 +10,11 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Connection } from '@temporalio/client';
-import type { SearchAttributeType } from '@temporalio/common';
 import { ensureDatabase, migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { parseConfig, type Config } from '../domain/config';
 import { intakeRequestSchema, type IntakeRequest } from '../domain/system';
-import { searchAttributes } from '../workflows/contracts';
+import { ensureNamespace } from './temporalNamespace';
 import { startMailCatcher, type MailCatcher } from './mailCatcher';
 import { seedDemoPrincipals, type DemoPerson } from './seed';
 
@@ -238,17 +237,7 @@ async function findTemporalCli(platform: Platform): Promise<string> {
   return cli;
 }
 
-const searchAttributeTypeNames: Record<SearchAttributeType, string> = {
-  TEXT: 'Text',
-  KEYWORD: 'Keyword',
-  INT: 'Int',
-  DOUBLE: 'Double',
-  BOOL: 'Bool',
-  DATETIME: 'Datetime',
-  KEYWORD_LIST: 'KeywordList',
-};
-
-function startTemporal(platform: Platform, cli: string, config: Config, temporal: { host: string; port: number }, uiPort: number) {
+function startTemporal(platform: Platform, cli: string, temporal: { host: string; port: number }, uiPort: number) {
   const args = [
     'server', 'start-dev',
     '--db-filename', path.join(localDir, 'temporal.db'),
@@ -257,14 +246,11 @@ function startTemporal(platform: Platform, cli: string, config: Config, temporal
     '--ui-port', String(uiPort),
     '--log-level', 'warn',
   ];
-  // "default" always exists; any other configured namespace is created at launch.
-  if (config.TEMPORAL_NAMESPACE !== 'default') args.push('--namespace', config.TEMPORAL_NAMESPACE);
-  for (const key of Object.values(searchAttributes)) args.push('--search-attribute', `${key.name}=${searchAttributeTypeNames[key.type]}`);
   // Its shutdown logs a screenful of expected warnings (internal pollers losing the connection).
   platform.spawn('temporal', cli, args, { graceMs: 15_000, stopRank: 1, quietWhenStopping: true });
 }
 
-/** Until the server answers for the namespace, so the worker and api connect on their first try. */
+/** Until the server answers, so the namespace set-up, the worker and the api connect on their first try. */
 async function waitForTemporal(config: Config): Promise<Connection> {
   const deadline = Date.now() + startupTimeoutMs.temporal;
   let lastError = '';
@@ -272,7 +258,7 @@ async function waitForTemporal(config: Config): Promise<Connection> {
     let connection: Connection | undefined;
     try {
       connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 2_000 });
-      await connection.workflowService.describeNamespace({ namespace: config.TEMPORAL_NAMESPACE });
+      await connection.workflowService.getSystemInfo({});
       return connection;
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);
@@ -428,9 +414,14 @@ async function main(platform: Platform) {
 
   const cli = await findTemporalCli(platform);
   say(`Temporal CLI: ${cli}`);
-  startTemporal(platform, cli, config, temporal, temporalUiPort);
+  startTemporal(platform, cli, temporal, temporalUiPort);
   // The database is prepared while the Temporal server boots.
-  const [connection, people] = await Promise.all([waitForTemporal(config), prepareDatabase(config)]);
+  // The namespace and its search attributes come from the one set-up the cluster script and compose use too.
+  const temporalReady = waitForTemporal(config).then(async (ready) => {
+    await ensureNamespace({ connection: { address: config.TEMPORAL_ADDRESS }, namespace: config.TEMPORAL_NAMESPACE, timeoutMs: startupTimeoutMs.temporal });
+    return ready;
+  });
+  const [connection, people] = await Promise.all([temporalReady, prepareDatabase(config)]);
   say(`Temporal is ready at ${config.TEMPORAL_ADDRESS}, namespace ${config.TEMPORAL_NAMESPACE}`);
 
   platform.catcher = await startCatcher(mailSmtpPort, mailHttpPort);

@@ -1,4 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { msToTs } from '@temporalio/common/lib/time';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app';
@@ -162,6 +164,29 @@ describe('dependencies down', () => {
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
       const { rows } = await h.pool.query("SELECT count(*)::int AS n FROM ai_systems WHERE name = 'Never written'");
       expect(rows[0].n).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('is ready only on a namespace that has every search attribute the workflows set', async () => {
+    const ready = await fetch(`${h.baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ postgres: 'up', temporal: 'up', namespace: 'ready' });
+
+    const bare = `aims-flow-bare-${randomBytes(4).toString('hex')}`;
+    await h.temporal.connection.workflowService.registerNamespace({ namespace: bare, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    const app = createApp({ ...h.deps, temporal: new Client({ connection: h.temporal.connection, namespace: bare }) });
+    const server = app.listen(0);
+    const port = (server.address() as { port: number }).port;
+    try {
+      // A namespace just registered may take a moment to be found; until then it is not ready either.
+      const body = await eventually(async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+        const checks = (await response.json()) as { namespace: string };
+        return checks.namespace.startsWith('missing') ? { status: response.status, checks } : undefined;
+      });
+      expect(body).toEqual({ status: 503, checks: { postgres: 'up', temporal: 'up', namespace: 'missing search attributes: AimsSystemId, AimsProcess, AimsTier, AimsState' } });
     } finally {
       server.close();
     }

@@ -22,6 +22,7 @@ function startWorkerProcess(): ChildProcess {
       ...process.env,
       DATABASE_URL: h.databaseUrl,
       TEMPORAL_ADDRESS: h.temporalAddress,
+      TEMPORAL_NAMESPACE: h.temporalNamespace,
       TEMPORAL_TASK_QUEUE: h.taskQueue,
       SMTP_URL: `smtp://127.0.0.1:${h.mail.smtpPort}`,
       PUBLIC_BASE_URL: h.baseUrl,

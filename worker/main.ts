@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
@@ -5,7 +6,8 @@ import pino from 'pino';
 import { createActivities } from '../activities';
 import { loadPolicy } from '../api/policy';
 import { createPool } from '../db/pool';
-import { parseConfig } from '../domain/config';
+import { parseConfig, temporalConnectionOptions } from '../domain/config';
+import { missingSearchAttributes } from '../workflows/contracts';
 import { createWorker } from './createWorker';
 import { ensureDigestSchedule, syncAllReviewSchedules } from './schedules';
 import { installRuntimeLogger } from './logging';
@@ -13,9 +15,16 @@ import { installRuntimeLogger } from './logging';
 async function main() {
   const config = parseConfig(process.env);
   installRuntimeLogger(pino({ level: config.LOG_LEVEL }));
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporalOptions = temporalConnectionOptions(config, (file) => readFileSync(file));
+  const connection = await NativeConnection.connect(temporalOptions);
+  const clientConnection = await Connection.connect(temporalOptions);
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  // A start that sets a search attribute the namespace lacks fails: refuse to run on a half-set-up namespace.
+  const { customAttributes } = await clientConnection.operatorService.listSearchAttributes({ namespace: config.TEMPORAL_NAMESPACE });
+  const missing = missingSearchAttributes(customAttributes ?? {});
+  if (missing.length) {
+    throw new Error(`namespace ${config.TEMPORAL_NAMESPACE} lacks the search attributes ${missing.join(', ')}: run \`npx tsx scripts/temporalNamespace.ts\``);
+  }
   const pool = createPool(config.DATABASE_URL);
   const policy = await loadPolicy(config.POLICY_FILE);
   // Bounded so a hung mail server fails the activity attempt, which Temporal retries.

@@ -60,6 +60,15 @@ export const searchAttributes = {
   state: defineSearchAttributeKey('AimsState', 'KEYWORD'),
 };
 
+/**
+ * The search attributes the namespace lacks, given its custom attributes by name (as Temporal's
+ * ListSearchAttributes answers them): a workflow start that sets a missing one fails.
+ */
+export const missingSearchAttributes = (registered: Record<string, unknown>): string[] =>
+  Object.values(searchAttributes)
+    .map((key) => key.name)
+    .filter((name) => !(name in registered));
+
 /** What the Temporal Web UI filters a system's processes by. */
 export const processSearchAttributes = (systemId: string, process: string, more: { tier?: RiskTier | null; state?: LifecycleState } = {}) => [
   { key: searchAttributes.systemId, value: systemId },

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,12 +8,14 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { ensureDatabase, migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
+import { ensureNamespace } from '../../scripts/temporalNamespace';
 import { searchAttributes } from '../../workflows/contracts';
 import { workflowsPath } from '../../worker/createWorker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
+    temporalNamespace: string;
     templateDatabaseUrl: string;
     workflowBundlePath: string;
   }
@@ -20,41 +23,55 @@ declare module 'vitest' {
 
 const postgresUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
-/** One real Temporal dev server, one migrated template database and one workflow bundle per test run. */
+/**
+ * One Temporal server, one migrated template database and one workflow bundle per test run. The
+ * server is a dev server of the run's own, or with TEST_TEMPORAL_ADDRESS (and TEST_TEMPORAL_NAMESPACE)
+ * a running cluster whose namespace the shared set-up prepares. Database names are the run's own, so
+ * two runs on one PostgreSQL never meet.
+ */
 export default async function setup(project: TestProject) {
-  const temporalCli = execFileSync('bash', [path.join(__dirname, '../../scripts/temporal-cli.sh')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-
-  const templateDatabaseUrl = `${postgresUrl}/aims_flow_test_template`;
-  await dropDatabase('aims_flow_test_template');
+  const templateName = `aims_flow_test_template_${randomBytes(4).toString('hex')}`;
+  const templateDatabaseUrl = `${postgresUrl}/${templateName}`;
   await ensureDatabase(templateDatabaseUrl);
   const pool = createPool(templateDatabaseUrl);
   await migrate(pool);
   await pool.end();
 
-  const [environment, bundle] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: temporalCli },
-        ip: '127.0.0.1',
-        searchAttributes: Object.values(searchAttributes),
-        extraArgs: ['--log-level', 'error'],
-      },
-    }),
-    bundleWorkflowCode({ workflowsPath, logger: quietLogger }),
-  ]);
+  const [temporal, bundle] = await Promise.all([temporalServer(), bundleWorkflowCode({ workflowsPath, logger: quietLogger })]);
   const workflowBundlePath = path.join(await mkdtemp(path.join(tmpdir(), 'aims-flow-bundle-')), 'workflows.js');
   await writeFile(workflowBundlePath, bundle.code);
 
-  project.provide('temporalAddress', environment.address);
+  project.provide('temporalAddress', temporal.address);
+  project.provide('temporalNamespace', temporal.namespace);
   project.provide('templateDatabaseUrl', templateDatabaseUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
 
   return async () => {
-    await environment.teardown();
+    await temporal.teardown();
+    await dropDatabase(templateName);
   };
+}
+
+async function temporalServer(): Promise<{ address: string; namespace: string; teardown: () => Promise<void> }> {
+  const existing = process.env.TEST_TEMPORAL_ADDRESS;
+  if (existing) {
+    const namespace = process.env.TEST_TEMPORAL_NAMESPACE ?? 'default';
+    await ensureNamespace({ connection: { address: existing }, namespace, retentionDays: 1 });
+    return { address: existing, namespace, teardown: async () => undefined };
+  }
+  const temporalCli = execFileSync('bash', [path.join(__dirname, '../../scripts/temporal-cli.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+  const environment = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCli },
+      ip: '127.0.0.1',
+      searchAttributes: Object.values(searchAttributes),
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+  return { address: environment.address, namespace: 'default', teardown: () => environment.teardown() };
 }
 
 export async function dropDatabase(name: string) {

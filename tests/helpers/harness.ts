@@ -54,6 +54,7 @@ export interface Harness {
   baseUrl: string;
   databaseUrl: string;
   temporalAddress: string;
+  temporalNamespace: string;
   pool: Pool;
   temporal: Client;
   mail: MailCatcher;
@@ -93,7 +94,7 @@ export async function startHarness(
   const databaseName = `aims_flow_test_${randomBytes(4).toString('hex')}`;
   const templateUrl = new URL(inject('templateDatabaseUrl'));
   const admin = createPool(new URL('/postgres', templateUrl).toString());
-  await admin.query(`CREATE DATABASE ${databaseName} TEMPLATE aims_flow_test_template`);
+  await admin.query(`CREATE DATABASE ${databaseName} TEMPLATE ${templateUrl.pathname.slice(1)}`);
   await admin.end();
   const databaseUrl = new URL(`/${databaseName}`, templateUrl).toString();
   const pool = createPool(databaseUrl);
@@ -120,7 +121,8 @@ export async function startHarness(
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const address = inject('temporalAddress');
-  const temporal = new Client({ connection: await Connection.connect({ address }) });
+  const namespace = inject('temporalNamespace');
+  const temporal = new Client({ connection: await Connection.connect({ address }), namespace });
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
   const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: mail.smtpPort, secure: false, ignoreTLS: true });
@@ -154,6 +156,7 @@ export async function startHarness(
     baseUrl,
     databaseUrl,
     temporalAddress: address,
+    temporalNamespace: namespace,
     pool,
     temporal,
     mail,
@@ -204,7 +207,7 @@ export async function startHarness(
     async startWorker() {
       worker = await createWorker({
         connection: nativeConnection,
-        namespace: 'default',
+        namespace,
         taskQueue,
         activities: options.wrapActivities ? options.wrapActivities(activities) : activities,
         workflowBundle: { codePath: inject('workflowBundlePath') },
@@ -221,6 +224,11 @@ export async function startHarness(
       const { rows } = await pool.query<{ id: string }>('SELECT id FROM ai_systems');
       await Promise.all(rows.map(({ id }) => temporal.schedule.getHandle(scheduleIds.review(id)).delete().catch(() => undefined)));
       await harness.stopWorker();
+      // Nor does any workflow: on a shared cluster it would wait for ever on a task queue nobody polls.
+      const running = temporal.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` });
+      for await (const execution of running) {
+        await temporal.workflow.getHandle(execution.workflowId, execution.runId).terminate('test file finished').catch(() => undefined);
+      }
       await new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
       mailer.close();
