@@ -105,7 +105,7 @@ describe('GET /api/v1/dashboard/overdue', () => {
     expect((await h.api('GET', '/api/v1/dashboard/overdue', { as: null })).status).toBe(401);
     const invalid = await h.api('GET', '/api/v1/dashboard/overdue?limit=501&tier=extreme&sort=asc', { as: 'lead' });
     expect(invalid.status).toBe(400);
-    expect(Object.keys(invalid.body.fields).sort()).toEqual(['limit', 'query', 'tier']);
+    expect(Object.keys(invalid.body.fields).sort()).toEqual(['limit', 'sort', 'tier']);
   });
 });
 

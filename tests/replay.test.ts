@@ -8,7 +8,7 @@ import { workflowTypes } from '../workflows/contracts';
 /**
  * Histories recorded from real runs are replayed against the current workflow code, so a change
  * that is not deterministic (or not guarded with patched()) fails here before it reaches a server
- * with workflows in flight. Record anew (`npm run record-histories`) only when no such workflows exist.
+ * with workflows in flight. `npm run record-histories` only adds histories: every one ever recorded replays here.
  */
 const historiesDir = path.join(__dirname, 'histories');
 

@@ -1,4 +1,4 @@
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,13 +9,17 @@ import { eventually, sampleIntake, startHarness, startStandaloneTriageTask, subm
 import { sampleAssessment, sampleRiskRegister } from '../helpers/assessments';
 import { calmPolicy, hastyTriagePolicy, noAssessmentPolicy, reviewPolicy, triageOnlyPolicy, withTriage } from '../helpers/policies';
 
-/** `npm run record-histories`: runs real scenarios and writes their histories for tests/replay.test.ts. */
+/**
+ * `npm run record-histories`: runs real scenarios and adds their histories for tests/replay.test.ts.
+ * Histories are only ever added, each file named by the day it was recorded and never overwritten: the
+ * histories of the code that ran before must keep replaying against the code that runs now.
+ */
 const historiesDir = path.join(__dirname, '../histories');
+const recordedOn = new Date().toISOString().slice(0, 10);
 
 describe('recording workflow histories', () => {
   let h: Harness;
   beforeAll(async () => {
-    for (const file of await readdir(historiesDir)) if (file.endsWith('.json')) await rm(path.join(historiesDir, file));
     h = await startHarness();
   });
   afterAll(() => h?.stop());
@@ -26,8 +30,9 @@ describe('recording workflow histories', () => {
       // A watch that sleeps until a far date is recorded as far as it got.
       await Promise.race([handle.result().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000))]);
       const history = JSON.parse(historyToJSON(await handle.fetchHistory()));
-      const file = `${scenario}--${execution.type}--${execution.workflowId.slice(0, 15)}-${execution.runId.slice(-6)}.json`;
-      await writeFile(path.join(historiesDir, file), JSON.stringify({ workflowId: execution.workflowId, workflowType: execution.type, history }, null, 1));
+      const file = `${recordedOn}--${scenario}--${execution.type}--${execution.workflowId.slice(0, 15)}-${execution.runId.slice(-6)}.json`;
+      const recording = JSON.stringify({ workflowId: execution.workflowId, workflowType: execution.type, history }, null, 1);
+      await writeFile(path.join(historiesDir, file), recording, { flag: 'wx' });
     }
   }
 
