@@ -31,6 +31,8 @@ export const configSchema = z
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   POLICY_FILE: z.string().min(1).optional(),
+  /** A workflow bundle built ahead (bundleWorkflowCode), so a worker starts in a second instead of bundling. */
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((config) => !config.TEMPORAL_TLS_CERT_FILE === !config.TEMPORAL_TLS_KEY_FILE, {

@@ -4,23 +4,48 @@
 # template through the environment, with aims-flow's namespace and search attributes set up.
 #
 #   scripts/temporal-cluster.sh up           # prints the frontend address on stdout when it is ready
+#   scripts/temporal-cluster.sh restart      # stops and starts the server on the same databases and ports
 #   scripts/temporal-cluster.sh down [--purge]   # stops it; --purge also drops its two databases
 #
-# Settings (environment): TEMPORAL_CLUSTER_PORT (frontend gRPC, 7233; the other services use the ports
-# after it), TEMPORAL_CLUSTER_DB and TEMPORAL_CLUSTER_VISIBILITY_DB (temporal, temporal_visibility),
+# Settings (environment): TEMPORAL_CLUSTER_PORT (frontend gRPC, 7233, or `auto` for a free range, which
+# needs TEMPORAL_CLUSTER_DIR; the other services use the ports after it), TEMPORAL_CLUSTER_DB and TEMPORAL_CLUSTER_VISIBILITY_DB (temporal, temporal_visibility),
 # TEMPORAL_CLUSTER_DIR (where its config, log and pid live), POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER,
 # POSTGRES_PASSWORD (127.0.0.1, 5432, postgres, none), TEMPORAL_NAMESPACE (default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-readonly port="${TEMPORAL_CLUSTER_PORT:-7233}"
+log() { echo "temporal-cluster: $*" >&2; }
+
+# The offsets of the ports the services use from the frontend's (see the environment in up).
+readonly port_offsets=(0 1 2 6 10 13 100 101 102 106)
+
+# A frontend port whose neighbours are free too.
+free_port_range() {
+  local base offset
+  for _ in $(seq 50); do
+    base=$((20000 + (RANDOM % 200) * 100))
+    for offset in "${port_offsets[@]}"; do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$((base + offset))") 2>/dev/null; then continue 2; fi
+    done
+    echo "$base"
+    return
+  done
+  log "no free port range found"
+  return 1
+}
+
+port="${TEMPORAL_CLUSTER_PORT:-7233}"
+if [[ "$port" == auto ]]; then
+  readonly dir="${TEMPORAL_CLUSTER_DIR:?TEMPORAL_CLUSTER_PORT=auto needs TEMPORAL_CLUSTER_DIR}"
+  if [[ -f "$dir/port" ]]; then port="$(cat "$dir/port")"; else port="$(free_port_range)"; fi
+else
+  readonly dir="${TEMPORAL_CLUSTER_DIR:-$PWD/.local/temporal-cluster-$port}"
+fi
+readonly port
 readonly db="${TEMPORAL_CLUSTER_DB:-temporal}"
 readonly visibility_db="${TEMPORAL_CLUSTER_VISIBILITY_DB:-temporal_visibility}"
-readonly dir="${TEMPORAL_CLUSTER_DIR:-$PWD/.local/temporal-cluster-$port}"
 readonly pg_host="${POSTGRES_HOST:-127.0.0.1}" pg_port="${POSTGRES_PORT:-5432}" pg_user="${POSTGRES_USER:-postgres}"
 export SQL_PASSWORD="${POSTGRES_PASSWORD:-}"
-
-log() { echo "temporal-cluster: $*" >&2; }
 
 sql_tool() {
   "$sql_tool_bin" --plugin postgres12 --endpoint "$pg_host" --port "$pg_port" --user "$pg_user" "$@"
@@ -59,8 +84,13 @@ up() {
   local schemas
   schemas="$(schema_dir)"
   mkdir -p "$dir/config"
-  setup_database "$db" "$schemas/temporal/versioned"
-  setup_database "$visibility_db" "$schemas/visibility/versioned"
+  echo "$port" >"$dir/port"
+  # A restart finds its databases as it left them.
+  if [[ ! -f "$dir/schema-ready" ]]; then
+    setup_database "$db" "$schemas/temporal/versioned"
+    setup_database "$visibility_db" "$schemas/visibility/versioned"
+    touch "$dir/schema-ready"
+  fi
 
   cp "$(dirname "$schemas")/../../config/docker.yaml" "$dir/config/docker.yaml"
   # The template's variables (docker.yaml of the server's module), the same the temporalio/server image reads.
@@ -95,6 +125,7 @@ down() {
   fi
   rm -f "$dir/pid"
   if [[ "${1:-}" == "--purge" ]]; then
+    rm -f "$dir/port" "$dir/schema-ready"
     for name in "$db" "$visibility_db"; do
       psql -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres -qc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >&2
     done
@@ -104,6 +135,7 @@ down() {
 
 case "${1:-}" in
   up) up ;;
+  restart) down && up ;;
   down) shift; down "$@" ;;
-  *) echo "usage: $0 up | down [--purge]" >&2; exit 2 ;;
+  *) echo "usage: $0 up | restart | down [--purge]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,194 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
+import { expect, inject } from 'vitest';
+import { createApp } from '../../api/app';
+import { createPool, type Pool } from '../../db/pool';
+import type { PolicyInput } from '../../domain/policy';
+import { workflowIds } from '../../workflows/contracts';
+import { eventually, startHarness, type ApiResponse, type CastMember, type Harness } from '../helpers/harness';
+
+const root = path.join(__dirname, '../..');
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+/**
+ * The platform as it runs in production, with a real fault proxy (toxiproxy) between it and each
+ * dependency: worker processes from worker/main.ts and an api whose PostgreSQL pool, Temporal
+ * connection and mail all pass through a proxy a test can cut. The harness underneath gives the
+ * database, the people, the mail catcher and a direct Temporal client for checking what happened.
+ */
+export interface FaultPlatform {
+  h: Harness;
+  baseUrl: string;
+  proxies: { postgres: Proxy; temporal: Proxy; smtp: Proxy };
+  /** The api's own pool, through the PostgreSQL proxy. */
+  apiPool: Pool;
+  workers: WorkerProcess[];
+  api<T = any>(method: string, path: string, options?: { as?: CastMember; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  startWorker(): WorkerProcess;
+  kill(worker: WorkerProcess, signal?: NodeJS.Signals): Promise<void>;
+  /** Cuts every connection through the proxy and refuses new ones, until restored. */
+  cut(proxy: Proxy): Promise<void>;
+  restore(proxy: Proxy): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startToxiproxy(): Promise<{ toxiproxy: Toxiproxy; process: ChildProcess }> {
+  const binary = execFileSync('bash', [path.join(root, 'scripts/toxiproxy.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const port = await freePort();
+  const child = spawn(binary, ['-host', '127.0.0.1', '-port', String(port)], { stdio: 'ignore' });
+  const toxiproxy = new Toxiproxy(`http://127.0.0.1:${port}`);
+  await eventually(async () => (await toxiproxy.getVersion().then(() => true).catch(() => undefined)));
+  return { toxiproxy, process: child };
+}
+
+export async function startFaultPlatform(options: { policy: PolicyInput; temporalDeadlineMs?: number }): Promise<FaultPlatform> {
+  const h = await startHarness({ extraGovernanceLead: true });
+  await h.stopWorker();
+  h.usePolicy(options.policy);
+  const { toxiproxy, process: toxiproxyProcess } = await startToxiproxy();
+  const proxy = (name: string, upstream: string) => toxiproxy.createProxy({ name, listen: '127.0.0.1:0', upstream });
+  const proxies = {
+    postgres: await proxy('postgres', '127.0.0.1:5432'),
+    temporal: await proxy('temporal', h.temporalAddress),
+    smtp: await proxy('smtp', `127.0.0.1:${h.mail.smtpPort}`),
+  };
+  const databaseUrl = new URL(h.databaseUrl);
+  databaseUrl.host = proxies.postgres.listen;
+
+  // The api under test, in this process: everything it reaches goes through the proxies.
+  const apiPool = createPool(databaseUrl.toString());
+  const apiTemporal = new Client({ connection: Connection.lazy({ address: proxies.temporal.listen }), namespace: h.temporalNamespace });
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.on('request', createApp({ ...h.deps, pool: apiPool, temporal: apiTemporal, publicBaseUrl: baseUrl, temporalDeadlineMs: options.temporalDeadlineMs ?? h.deps.temporalDeadlineMs }));
+
+  const scratch = await mkdtemp(path.join(tmpdir(), 'aims-flow-faults-'));
+  const policyFile = path.join(scratch, 'policy.json');
+  await writeFile(policyFile, JSON.stringify(options.policy));
+  const workerEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl.toString(),
+    TEMPORAL_ADDRESS: proxies.temporal.listen,
+    TEMPORAL_NAMESPACE: h.temporalNamespace,
+    TEMPORAL_TASK_QUEUE: h.taskQueue,
+    SMTP_URL: `smtp://${proxies.smtp.listen}`,
+    PUBLIC_BASE_URL: baseUrl,
+    POLICY_FILE: policyFile,
+    WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+    LOG_LEVEL: 'error',
+  };
+
+  const workers: WorkerProcess[] = [];
+  const platform: FaultPlatform = {
+    h,
+    baseUrl,
+    proxies,
+    apiPool,
+    workers,
+    async api(method, route, { as = 'owner', body, headers = {} } = {}) {
+      const response = await fetch(`${baseUrl}${route}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${h.people[as].apiKey}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // pages and empty bodies stay text
+      }
+      return { status: response.status, body: parsed as any, headers: response.headers };
+    },
+    startWorker() {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker/main.ts')], { env: workerEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+      const worker = { child, exited: new Promise<void>((resolve) => child.once('exit', () => resolve())) };
+      workers.push(worker);
+      return worker;
+    },
+    async kill(worker, signal = 'SIGKILL') {
+      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill(signal);
+      await worker.exited;
+    },
+    async cut(target) {
+      await target.update({ enabled: false, listen: target.listen, upstream: target.upstream });
+    },
+    async restore(target) {
+      await target.update({ enabled: true, listen: target.listen, upstream: target.upstream });
+    },
+    async stop() {
+      await Promise.all(workers.map((worker) => platform.kill(worker)));
+      await new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await Promise.all([apiPool.end(), apiTemporal.connection.close()]);
+      toxiproxyProcess.kill('SIGKILL');
+      await h.stop();
+    },
+  };
+  return platform;
+}
+
+/** A request retried with the same Idempotency-Key while a dependency is down, as a client following the 503 would. */
+export async function untilAccepted(send: (key: string) => Promise<ApiResponse>, isDone: (response: ApiResponse) => boolean, timeoutMs = 180_000): Promise<ApiResponse> {
+  const key = `faults-${randomUUID()}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await send(key).catch((error: unknown) => ({ status: 0, body: String(error), headers: new Headers() }));
+    if (isDone(response)) return response;
+    if (response.status !== 503 && response.status !== 0) throw new Error(`answered ${response.status}, not 503: ${JSON.stringify(response.body)}`);
+    if (Date.now() > deadline) throw new Error(`not accepted within ${timeoutMs} ms; last answer ${response.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * The count check that ends every scenario, in the manner of Temporal's own load tools: every request
+ * accepted has its workflow, its row and its audit events; no email went out twice for one outbox key;
+ * every email marked sent arrived; the audit chain verifies.
+ */
+export async function expectNothingLost(p: FaultPlatform, accepted: { systemIds: string[] }) {
+  const { h } = p;
+  const { rows: systems } = await h.pool.query<{ id: string }>('SELECT id FROM ai_systems ORDER BY id');
+  expect(systems.map((row) => row.id)).toEqual([...accepted.systemIds].sort());
+  for (const systemId of accepted.systemIds) {
+    const { status } = await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).describe();
+    expect(status.name, `intake workflow of ${systemId}`).not.toBe('FAILED');
+  }
+  const { rows: registered } = await h.pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM audit_events WHERE type = 'system.registered' GROUP BY system_id HAVING count(*) <> 1",
+  );
+  expect(registered).toEqual([]);
+
+  const received = new Map<string, number>();
+  for (const mail of h.mail.messages) received.set(mail.messageId, (received.get(mail.messageId) ?? 0) + 1);
+  expect([...received].filter(([, count]) => count > 1)).toEqual([]);
+  const { rows: sent } = await h.pool.query<{ message_id: string }>('SELECT message_id FROM outbox WHERE sent_at IS NOT NULL');
+  expect(sent.filter((row) => !received.has(row.message_id))).toEqual([]);
+
+  const verified = await p.api('GET', '/api/v1/audit/verify', { as: 'lead' });
+  expect(verified.body).toMatchObject({ ok: true });
+}

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowIds } from '../../workflows/contracts';
+import { eventually, sampleIntake, submitActionForm } from '../helpers/harness';
+import { triageOnlyPolicy } from '../helpers/policies';
+import { expectNothingLost, startFaultPlatform, untilAccepted, type FaultPlatform } from './platform';
+
+const intakes = Number(process.env.FAULTS_R1_INTAKES ?? 200);
+const parallel = 20;
+const killEveryMs = 3_000;
+const maxKills = 80;
+
+let p: FaultPlatform;
+beforeAll(async () => {
+  p = await startFaultPlatform({ policy: triageOnlyPolicy });
+});
+afterAll(() => p?.stop());
+
+/** Files one intake and has a governance lead decide its triage: by API, or from the emailed link. */
+async function fileAndDecide(index: number): Promise<{ systemId: string; expected: 'active' | 'rejected' }> {
+  const name = `Fault R1 system ${index}`;
+  const filed = await untilAccepted(
+    (key) => p.api('POST', '/api/v1/systems', { body: sampleIntake({ name }), headers: { 'idempotency-key': key } }),
+    (response) => response.status === 202,
+  );
+  const systemId = filed.body.systemId as string;
+  const task = await eventually(async () => {
+    const detail = await p.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' }).catch(() => undefined);
+    return detail?.body.openTasks?.find((open: { kind: string }) => open.kind === 'intake_triage');
+  }, 180_000);
+
+  if (index % 2 === 0) {
+    await untilAccepted(
+      (key) => p.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept', snapshotHash: task.subjectHash }, headers: { 'idempotency-key': key } }),
+      (response) => response.status === 200,
+    );
+    return { systemId, expected: 'active' };
+  }
+  const email = await p.h.mail.waitFor((mail) => mail.to.includes(p.h.people.lead2.email) && mail.subject.endsWith(`: ${name}`), 180_000);
+  const link = email.links.find((href) => href.includes('/actions/'))!;
+  for (;;) {
+    const answer = await submitActionForm(link, { choice: 'reject' });
+    if (answer.status === 200) break;
+    if (answer.status !== 503) throw new Error(`the action page answered ${answer.status}`);
+  }
+  return { systemId, expected: 'rejected' };
+}
+
+describe('R1: two workers, one SIGKILLed every few seconds', () => {
+  it(`brings ${intakes} intakes through triage decisions, by API and email link, each to its outcome`, async () => {
+    p.startWorker();
+    p.startWorker();
+    let done = false;
+    let kills = 0;
+    const killing = (async () => {
+      while (!done && kills < maxKills) {
+        await new Promise((resolve) => setTimeout(resolve, killEveryMs));
+        if (done) break;
+        const victim = p.workers.find((worker) => worker.child.exitCode === null && worker.child.signalCode === null)!;
+        await p.kill(victim);
+        kills++;
+        p.startWorker();
+      }
+    })();
+
+    const started = Date.now();
+    const outcomes: { systemId: string; expected: 'active' | 'rejected' }[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (next < intakes) outcomes.push(await fileAndDecide(next++));
+      }),
+    );
+    for (const { systemId, expected } of outcomes) {
+      expect(await p.h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result()).toMatchObject({ state: expected });
+    }
+    done = true;
+    await killing;
+    console.info(`R1: ${intakes} intakes decided and ended in ${Math.round((Date.now() - started) / 1000)} s with ${kills} worker kills`);
+
+    expect(kills).toBeGreaterThan(0);
+    await expectNothingLost(p, { systemIds: outcomes.map((outcome) => outcome.systemId) });
+    const { rows } = await p.h.pool.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM ai_systems GROUP BY state ORDER BY state');
+    expect(rows).toEqual([
+      { state: 'active', n: Math.ceil(intakes / 2) },
+      { state: 'rejected', n: Math.floor(intakes / 2) },
+    ]);
+  });
+});
