@@ -2,7 +2,7 @@ import express from 'express';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth';
-import { withTemporalDeadline, type ApiDeps } from './deps';
+import { temporalDeadlinePerRequest, withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError, errorHandler } from './errors';
 import { createMetrics } from './metrics';
 import { docsPage, openApiDocument } from './openapi';
@@ -26,6 +26,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.set('trust proxy', false);
   const metrics = createMetrics(deps.pool);
   app.use(metrics.observeRequests);
+  app.use(temporalDeadlinePerRequest(deps));
   app.use(
     pinoHttp({
       logger: deps.logger,

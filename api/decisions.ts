@@ -16,7 +16,7 @@ import {
   workflowIds,
   type DecideTaskResult,
 } from '../workflows/contracts';
-import { withTemporalDeadline, type ApiDeps } from './deps';
+import { temporalDeadline, withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError, refusedDecision } from './errors';
 import { refuseUnstorableText } from './validate';
 
@@ -30,7 +30,7 @@ async function updateWorkflow<Result, Input>(
   input: Input,
   updateId: string,
 ): Promise<Result> {
-  const giveUpAt = Date.now() + deps.temporalDeadlineMs;
+  const giveUpAt = temporalDeadline(deps);
   for (let pause = 25; ; pause = Math.min(pause * 2, 500)) {
     try {
       return await withTemporalDeadline(deps, () =>

@@ -1,11 +1,52 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Client } from '@temporalio/client';
+import type { RequestHandler } from 'express';
 import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Pool } from '../db/pool';
 import type { Policy } from '../domain/policy';
 
-export const withTemporalDeadline = <T>(deps: ApiDeps, call: () => Promise<T>): Promise<T> =>
-  deps.temporal.withDeadline(Date.now() + deps.temporalDeadlineMs, call);
+const requestDeadlines = new AsyncLocalStorage<number>();
+
+/**
+ * One deadline per request for all the Temporal calls it makes, so a request that makes several (or
+ * asks again while a task is opening) still answers within temporalDeadlineMs when Temporal is down.
+ */
+export const temporalDeadlinePerRequest =
+  (deps: ApiDeps): RequestHandler =>
+  (_req, _res, next) =>
+    requestDeadlines.run(Date.now() + deps.temporalDeadlineMs, next);
+
+/** When the current request gives up on Temporal (or one deadline from now, outside a request). */
+export const temporalDeadline = (deps: ApiDeps): number => requestDeadlines.getStore() ?? Date.now() + deps.temporalDeadlineMs;
+
+/** Answered as 503 like any dependency that is down: the client retries with the same Idempotency-Key. */
+export class TemporalDeadlineExceeded extends Error {
+  readonly code = 'TEMPORAL_DEADLINE_EXCEEDED';
+  override name = 'TemporalDeadlineExceeded';
+}
+
+/**
+ * A Temporal call that answers by the request's deadline. The gRPC deadline alone is not enough: the
+ * client's retries of an unreachable server wait between attempts and can outlast it. At the deadline
+ * the call is given up (and aborted, so it stops retrying).
+ */
+export async function withTemporalDeadline<T>(deps: ApiDeps, call: () => Promise<T>): Promise<T> {
+  const deadline = temporalDeadline(deps);
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const givenUp = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new TemporalDeadlineExceeded('Temporal did not answer before the deadline'));
+    }, Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([deps.temporal.withDeadline(deadline, () => deps.temporal.withAbortSignal(abort.signal, call)), givenUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface ApiDeps {
   pool: Pool;

@@ -56,7 +56,7 @@ export function refusedDecision(error: WorkflowUpdateFailedError): AppError | un
   return new AppError(refusalStatus[type], type, cause.message);
 }
 
-const grpcUnavailableCodes = new Set([4, 14]); // DEADLINE_EXCEEDED, UNAVAILABLE
+const grpcUnavailableCodes = new Set([4, 14, 'TEMPORAL_DEADLINE_EXCEEDED']); // DEADLINE_EXCEEDED, UNAVAILABLE, our own abort at the deadline
 const pgUnavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '08006', '08001']);
 
 /** True when the failure is a dependency being down, which the client may retry later. */

@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowIds } from '../../workflows/contracts';
+import { eventually, sampleIntake } from '../helpers/harness';
+import { triageOnlyPolicy } from '../helpers/policies';
+import { expectNothingLost, startFaultPlatform, untilAccepted, type FaultPlatform } from './platform';
+
+const restartableCluster = Boolean(process.env.TEMPORAL_CLUSTER_DIR);
+
+let p: FaultPlatform;
+const accepted: string[] = [];
+beforeAll(async () => {
+  p = await startFaultPlatform({ policy: triageOnlyPolicy });
+});
+afterAll(() => p?.stop());
+
+async function fileAndAccept(name: string): Promise<string> {
+  const filed = await untilAccepted(
+    (key) => p.api('POST', '/api/v1/systems', { body: sampleIntake({ name }), headers: { 'idempotency-key': key } }),
+    (response) => response.status === 202,
+  );
+  const systemId = filed.body.systemId as string;
+  accepted.push(systemId);
+  const task = await eventually(async () => {
+    const detail = await p.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
+    return detail.body.openTasks?.find((open: { kind: string }) => open.kind === 'intake_triage');
+  }, 180_000);
+  await untilAccepted(
+    (key) => p.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept', snapshotHash: task.subjectHash }, headers: { 'idempotency-key': key } }),
+    (response) => response.status === 200,
+  );
+  expect(await p.h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result()).toMatchObject({ state: 'active' });
+  return systemId;
+}
+
+describe('R2: the Temporal server restarted under load', () => {
+  it.skipIf(!restartableCluster)('loses no accepted intake: accepted = workflows = rows', async () => {
+    const worker = p.startWorker();
+    const intakes = 40;
+    let next = 0;
+    let restarted: Promise<{ stdout: string; tookMs: number }> | undefined;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < intakes) {
+          const index = next++;
+          // A third of the way in, while requests and workflow tasks are in flight.
+          if (index === Math.floor(intakes / 3)) {
+            const restartAt = Date.now();
+            restarted = promisify(execFile)('bash', [path.join(__dirname, '../../scripts/temporal-cluster.sh'), 'restart'], { env: process.env }).then(({ stdout }) => ({
+              stdout,
+              tookMs: Date.now() - restartAt,
+            }));
+          }
+          await fileAndAccept(`Fault R2 ${index}`);
+        }
+      }),
+    );
+    const restart = await restarted!;
+    expect(restart.stdout.trim()).toBe(process.env.TEST_TEMPORAL_ADDRESS);
+    console.info(
+      `R2: ${intakes} intakes accepted and in service ${Math.round((Date.now() - started) / 1000)} s after the first, across a server restart that took ${Math.round(restart.tookMs / 1000)} s`,
+    );
+    await expectNothingLost(p, { systemIds: accepted });
+    await p.kill(worker, 'SIGTERM');
+  });
+});
