@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Pool } from '../db/pool';
+import { unstorableDataFailure } from '../domain/fields';
 import type { Policy } from '../domain/policy';
 import { createAssessmentActivities } from './assessment';
 import { createDigestActivities } from './digest';
@@ -25,9 +26,6 @@ export interface ActivityDeps {
   /** The policy in force now, for processes a schedule starts without one. */
   currentPolicy: () => Policy;
 }
-
-/** The failure type of an activity whose data PostgreSQL refuses as such (SQLSTATE class 22). */
-export const unstorableDataFailure = 'UnstorableData';
 
 /**
  * A data exception (SQLSTATE class 22: invalid text, a value out of range) fails the same way on every

@@ -44,9 +44,11 @@ export function createNotificationActivities({ pool, mailer, mailFrom, publicBas
   return {
     /**
      * Sends one outbox email, once: sent_at marks it done, so a retry after success sends nothing. The
-     * action token is committed before the email leaves, so its link works the moment it arrives. A
-     * crash between SMTP's acceptance and marking it sent re-sends with the same Message-ID, so mail
-     * clients show the message once. An email whose task closed meanwhile is not sent.
+     * action token is committed before the email leaves, so its link works the moment it arrives. The
+     * row stays locked while the email leaves, so a second attempt waits for the first and then finds it
+     * sent, and the SMTP server's acceptance is committed the moment it comes. Only a crash inside that
+     * moment re-sends, with the same Message-ID, so mail clients show the message once. An email whose
+     * task closed meanwhile is not sent.
      */
     async deliverEmail(key: string): Promise<'sent' | 'already_sent' | 'task_closed'> {
       const prepared = await inTransaction(pool, async (db) => {
@@ -79,9 +81,12 @@ export function createNotificationActivities({ pool, mailer, mailFrom, publicBas
         };
       });
       if (typeof prepared === 'string') return prepared;
-      await mailer.sendMail(prepared);
-      await markSent(pool, key);
-      return 'sent';
+      return inTransaction(pool, async (db) => {
+        if ((await lockOutboxEntry(db, key))?.sentAt) return 'already_sent' as const;
+        await mailer.sendMail(prepared);
+        await markSent(db, key);
+        return 'sent' as const;
+      });
     },
   };
 }

@@ -17,7 +17,7 @@ import {
   type DecideTaskResult,
 } from '../workflows/contracts';
 import { temporalDeadline, withTemporalDeadline, type ApiDeps } from './deps';
-import { AppError, refusedDecision } from './errors';
+import { AppError, isUpdateRefusedForNow, refusedDecision } from './errors';
 import { refuseUnstorableText } from './validate';
 
 const taskClosed = () => new AppError(409, decisionRefusals.taskClosed, 'this task is already closed');
@@ -38,6 +38,11 @@ async function updateWorkflow<Result, Input>(
       );
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw taskClosed();
+      // A worker died in the workflow's last task: asked again once another has run it, within the deadline.
+      if (isUpdateRefusedForNow(error) && Date.now() < giveUpAt) {
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        continue;
+      }
       if (!(error instanceof WorkflowUpdateFailedError)) throw error;
       const refusal = refusedDecision(error) ?? error;
       // The task row is visible a moment before its workflow has seated the assignees: ask again shortly.

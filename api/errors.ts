@@ -59,6 +59,15 @@ export function refusedDecision(error: WorkflowUpdateFailedError): AppError | un
 const grpcUnavailableCodes = new Set([4, 14, 'TEMPORAL_DEADLINE_EXCEEDED']); // DEADLINE_EXCEEDED, UNAVAILABLE, our own abort at the deadline
 const pgUnavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '08006', '08001']);
 
+/**
+ * Temporal refuses an Update while the workflow's last task failed and is being retried (a worker died
+ * in it): the same Update succeeds once a worker has run the task again.
+ */
+export function isUpdateRefusedForNow(error: unknown): boolean {
+  const cause = error instanceof ServiceError ? error.cause : undefined;
+  return (cause as { code?: unknown } | undefined)?.code === 9 && /Workflow Task in failed state/i.test((cause as Error).message);
+}
+
 /** True when the failure is a dependency being down, which the client may retry later. */
 export function isDependencyUnavailable(error: unknown): boolean {
   const seen = new Set<unknown>();
@@ -66,7 +75,7 @@ export function isDependencyUnavailable(error: unknown): boolean {
   while (current && typeof current === 'object' && !seen.has(current)) {
     seen.add(current);
     if (grpcUnavailableCodes.has(current.code) || pgUnavailableCodes.has(current.code)) return true;
-    if (current instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+    if (current instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isUpdateRefusedForNow(current)) return true;
     if (current instanceof ServiceError && /unavailable|connect|deadline/i.test(current.message)) return true;
     if (/Connection terminated|timeout exceeded when trying to connect/i.test(current.message ?? '')) return true;
     current = current.cause;

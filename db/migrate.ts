@@ -45,3 +45,25 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
     return pending;
   });
 }
+
+/**
+ * The login the api and the worker connect as: a member of aims_flow_app (migration 004), which owns
+ * nothing and may only append to the audit trail. Created, or given its password again, from the user
+ * and password of `serviceDatabaseUrl`; run by the role that migrates.
+ */
+export async function ensureServiceLogin(pool: pg.Pool, serviceDatabaseUrl: string): Promise<string> {
+  const url = new URL(serviceDatabaseUrl);
+  const login = decodeURIComponent(url.username);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(login)) throw new Error('the service database URL needs a user name of lower-case letters, digits and _');
+  const password = decodeURIComponent(url.password);
+  const role = pg.escapeIdentifier(login);
+  const passwordClause = password ? `PASSWORD ${pg.escapeLiteral(password)}` : 'PASSWORD NULL';
+  await inTransaction(pool, async (client) => {
+    // Roles belong to the whole PostgreSQL server: one migration at a time sets this one up.
+    await client.query('SELECT pg_advisory_xact_lock($1)', [migrationLock]);
+    const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [login])).rowCount === 1;
+    await client.query(exists ? `ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE ${passwordClause}` : `CREATE ROLE ${role} LOGIN ${passwordClause}`);
+    await client.query(`GRANT aims_flow_app TO ${role}`);
+  });
+  return login;
+}

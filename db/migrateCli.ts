@@ -1,5 +1,5 @@
 import { parseConfig } from '../domain/config';
-import { ensureDatabase, migrate } from './migrate';
+import { ensureDatabase, ensureServiceLogin, migrate } from './migrate';
 import { createPool } from './pool';
 
 async function main() {
@@ -9,6 +9,9 @@ async function main() {
   try {
     const applied = await migrate(pool);
     console.log(applied.length ? `applied ${applied.join(', ')}` : 'database schema is up to date');
+    // The api and the worker then connect as this login, which owns nothing (docker-compose.yml does so).
+    const serviceUrl = process.env.SERVICE_DATABASE_URL;
+    if (serviceUrl) console.log(`the services log in as ${await ensureServiceLogin(pool, serviceUrl)}, a member of aims_flow_app`);
   } finally {
     await pool.end();
   }

@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditEvent, chainedHash } from '../db/audit';
 import { verifyAuditChain } from '../db/auditVerify';
-import { inTransaction } from '../db/pool';
+import { ensureServiceLogin } from '../db/migrate';
+import { createPool, inTransaction } from '../db/pool';
 import { annexAControls, controlEvidence } from '../domain/standards';
+import { dropRole } from './helpers/globalSetup';
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
 
 let h: Harness;
@@ -139,6 +141,28 @@ describe('append-only audit events', () => {
     } finally {
       await client.query('ROLLBACK');
       client.release();
+    }
+  });
+});
+
+describe('the login the services connect as', () => {
+  it('is made a member of aims_flow_app by the migration command: it works on the records but owns nothing', async () => {
+    const url = new URL(h.databaseUrl);
+    url.username = `aims_flow_svc_${randomUUID().slice(0, 8)}`;
+    url.password = 'not-used-under-trust-auth';
+    const login = await ensureServiceLogin(h.pool, url.toString());
+    expect(await ensureServiceLogin(h.pool, url.toString())).toBe(login);
+    const service = createPool(url.toString());
+    try {
+      expect((await service.query('SELECT current_user AS who')).rows[0].who).toBe(login);
+      await service.query('SELECT count(*) FROM tasks');
+      await inTransaction(service, (client) => appendAuditEvent(client, { key: `service-login:${randomUUID()}`, type: 'test.service_login' }));
+      await expect(service.query('UPDATE audit_events SET data = $1', [{}])).rejects.toThrow('permission denied for table audit_events');
+      await expect(service.query('CREATE TABLE squatter (id int)')).rejects.toThrow('permission denied for schema public');
+      await expect(service.query('DROP TABLE tasks')).rejects.toThrow('must be owner of table tasks');
+    } finally {
+      await service.end();
+      await dropRole(login);
     }
   });
 });

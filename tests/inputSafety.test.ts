@@ -2,13 +2,28 @@ import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePolicy } from '../api/policy';
+import { unstorableDataFailure } from '../domain/fields';
 import { searchAttributes, workflowIds, workflowTypes } from '../workflows/contracts';
 import { eventually, sampleIntake, startHarness, submitActionForm, type Harness } from './helpers/harness';
 import { triageOnlyPolicy, withTriage } from './helpers/policies';
 
 let h: Harness;
+/** Stands in for PostgreSQL refusing a decision as data the door checks let through (defence in depth). */
+const refusedByTheDatabase = 'this comment is refused by the database';
+
 beforeAll(async () => {
-  h = await startHarness({ extraGovernanceLead: true });
+  h = await startHarness({
+    extraGovernanceLead: true,
+    wrapActivities: (activities) => ({
+      ...activities,
+      async recordDecision(input) {
+        if (input.comment === refusedByTheDatabase) {
+          throw ApplicationFailure.create({ type: unstorableDataFailure, message: 'PostgreSQL refused the data of recordDecision (SQLSTATE 22021)', nonRetryable: true });
+        }
+        return activities.recordDecision(input);
+      },
+    }),
+  });
   h.usePolicy(withTriage({}));
 });
 afterAll(() => h?.stop());
@@ -81,6 +96,16 @@ describe('text PostgreSQL cannot store is refused at the door, naming the field'
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain(unstorable);
     expect((await submitActionForm(link, { choice: 'accept', comment: 'ok' })).status).toBe(200);
+  });
+
+  it('keeps the task open, counting nothing, when the database refuses a decision the door let through', async () => {
+    const { systemId, task } = await openTriage('Refused by the database');
+    const refused = await h.decide(task.id, 'lead', 'accept', { comment: refusedByTheDatabase });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toContain('could not be stored');
+    expect((await h.api('GET', `/api/v1/tasks/${task.id}`, { as: 'lead' })).body.decisions).toEqual([]);
+    expect((await h.decide(task.id, 'lead', 'reject', { comment: 'stored' })).status).toBe(200);
+    expect(await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result()).toMatchObject({ state: 'rejected' });
   });
 
   it('fails a process for good, visibly, when data reaches the database past the door', async () => {

@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { unstorableDataFailure } from '../domain/fields';
 import type { CancellableProcess } from '../domain/lifecycle';
 
 const { recordSystemEvent, recordProcessCancelled } = proxyActivities<Activities>({
@@ -14,9 +15,9 @@ const { recordProcessFailed } = proxyActivities<Activities>({
 });
 
 /** Data PostgreSQL refuses as such (the activities' UnstorableData failure): no retry can carry the process on. */
-function unstorableData(error: unknown): ApplicationFailure | undefined {
+export function unstorableData(error: unknown): ApplicationFailure | undefined {
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
-  return cause instanceof ApplicationFailure && cause.type === 'UnstorableData' ? cause : undefined;
+  return cause instanceof ApplicationFailure && cause.type === unstorableDataFailure ? cause : undefined;
 }
 
 /** Processes started before cancelled records closed only wrote the timeline event. */

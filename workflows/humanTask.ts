@@ -17,6 +17,7 @@ import { describeIssues } from '../domain/issues';
 import { approvalChainFor } from '../domain/policy';
 import { settledChoice, taskKinds, type TaskStatus } from '../domain/task';
 import type { Activities } from '../activities';
+import { unstorableData } from './cancellation';
 import {
   amendSubjectUpdate,
   decideTaskUpdate,
@@ -161,16 +162,27 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
       const chainDone = stepChoice !== undefined && (stepChoice !== definition.approvingChoice || state.step === chain().length - 1);
       if (chainDone) settled = stepChoice;
       if (stepChoice !== undefined) stepDone = true;
+      const submissionBefore = state.submission;
       if (definition.submissionSchema) state.submission = definition.submissionSchema.parse(decision.submission);
-      await recordDecision({
-        taskId,
-        systemId,
-        updateId,
-        ...vote,
-        snapshotHash: decision.snapshotHash,
-        comment: decision.comment ?? null,
-        submission: decision.submission ?? null,
-      });
+      try {
+        await recordDecision({
+          taskId,
+          systemId,
+          updateId,
+          ...vote,
+          snapshotHash: decision.snapshotHash,
+          comment: decision.comment ?? null,
+          submission: decision.submission ?? null,
+        });
+      } catch (error) {
+        if (!unstorableData(error)) throw error;
+        // Never stored, so never counted: the task stays open for a decision that can be.
+        state.votes = state.votes.filter((cast) => cast !== vote);
+        if (chainDone) settled = undefined;
+        if (stepChoice !== undefined) stepDone = false;
+        state.submission = submissionBefore;
+        throw refuse(decisionRefusals.invalidSubmission, 'the decision could not be stored, so it was not recorded; change what you entered and decide again');
+      }
       const result: DecideTaskResult = { taskId, choice: decision.choice, onBehalfOf: seat.onBehalfOf, taskStatus: chainDone ? 'decided' : 'open' };
       state.processedUpdates[updateId] = result;
       return result;

@@ -1,17 +1,21 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import pino from 'pino';
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
 import { expect, inject } from 'vitest';
 import { createApp } from '../../api/app';
+import { ensureServiceLogin } from '../../db/migrate';
 import { createPool, type Pool } from '../../db/pool';
 import type { PolicyInput } from '../../domain/policy';
 import { workflowIds } from '../../workflows/contracts';
+import { dropRole } from '../helpers/globalSetup';
+import type { CaughtMail } from '../../scripts/mailCatcher';
 import { eventually, startHarness, type ApiResponse, type CastMember, type Harness } from '../helpers/harness';
 
 const root = path.join(__dirname, '../..');
@@ -71,8 +75,11 @@ export async function startFaultPlatform(options: { policy: PolicyInput; tempora
     temporal: await proxy('temporal', h.temporalAddress),
     smtp: await proxy('smtp', `127.0.0.1:${h.mail.smtpPort}`),
   };
+  // The api and the workers log in as production's least-privilege role, through the proxy.
   const databaseUrl = new URL(h.databaseUrl);
   databaseUrl.host = proxies.postgres.listen;
+  databaseUrl.username = `aims_flow_svc_${randomBytes(4).toString('hex')}`;
+  const serviceLogin = await ensureServiceLogin(h.pool, databaseUrl.toString());
 
   // The api under test, in this process: everything it reaches goes through the proxies.
   const apiPool = createPool(databaseUrl.toString());
@@ -80,7 +87,12 @@ export async function startFaultPlatform(options: { policy: PolicyInput; tempora
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  server.on('request', createApp({ ...h.deps, pool: apiPool, temporal: apiTemporal, publicBaseUrl: baseUrl, temporalDeadlineMs: options.temporalDeadlineMs ?? h.deps.temporalDeadlineMs }));
+  // What the api logs at error level (every 500, with its error id) is kept beside the run's artifacts.
+  const logger = pino({ level: 'error' }, pino.destination({ dest: path.join(root, 'test-artifacts', `faults-api-${h.taskQueue}.log`), mkdir: true, sync: true }));
+  server.on(
+    'request',
+    createApp({ ...h.deps, logger, pool: apiPool, temporal: apiTemporal, publicBaseUrl: baseUrl, temporalDeadlineMs: options.temporalDeadlineMs ?? h.deps.temporalDeadlineMs }),
+  );
 
   const scratch = await mkdtemp(path.join(tmpdir(), 'aims-flow-faults-'));
   const policyFile = path.join(scratch, 'policy.json');
@@ -147,6 +159,7 @@ export async function startFaultPlatform(options: { policy: PolicyInput; tempora
       await Promise.all([apiPool.end(), apiTemporal.connection.close()]);
       toxiproxyProcess.kill('SIGKILL');
       await h.stop();
+      await dropRole(serviceLogin);
     },
   };
   return platform;
@@ -167,10 +180,15 @@ export async function untilAccepted(send: (key: string) => Promise<ApiResponse>,
 
 /**
  * The count check that ends every scenario, in the manner of Temporal's own load tools: every request
- * accepted has its workflow, its row and its audit events; no email went out twice for one outbox key;
- * every email marked sent arrived; the audit chain verifies.
+ * accepted has its workflow, its row and its audit events; every email marked sent arrived, and none
+ * twice; the audit chain verifies.
+ *
+ * SMTP has no exactly-once: a worker killed between the mail server's acceptance and the commit that
+ * records it (activities/notifications.ts keeps that to one round trip) re-sends the identical message
+ * with the same Message-ID, which mail clients show once. `resendsAtMost` allows that many such keys in a
+ * scenario that kills workers, each received at most twice and identical; elsewhere it is 0.
  */
-export async function expectNothingLost(p: FaultPlatform, accepted: { systemIds: string[] }) {
+export async function expectNothingLost(p: FaultPlatform, accepted: { systemIds: string[]; resendsAtMost?: number }): Promise<{ resent: number }> {
   const { h } = p;
   const { rows: systems } = await h.pool.query<{ id: string }>('SELECT id FROM ai_systems ORDER BY id');
   expect(systems.map((row) => row.id)).toEqual([...accepted.systemIds].sort());
@@ -183,12 +201,20 @@ export async function expectNothingLost(p: FaultPlatform, accepted: { systemIds:
   );
   expect(registered).toEqual([]);
 
-  const received = new Map<string, number>();
-  for (const mail of h.mail.messages) received.set(mail.messageId, (received.get(mail.messageId) ?? 0) + 1);
-  expect([...received].filter(([, count]) => count > 1)).toEqual([]);
+  const received = new Map<string, CaughtMail[]>();
+  for (const mail of h.mail.messages) received.set(mail.messageId, [...(received.get(mail.messageId) ?? []), mail]);
+  const resent = [...received.values()].filter((copies) => copies.length > 1);
+  const describe = (copies: CaughtMail[]) => copies.map((mail) => `${mail.subject} to ${mail.to} at ${mail.receivedAt.toISOString()}`);
+  expect(resent.length <= (accepted.resendsAtMost ?? 0) ? [] : resent.map(describe), 'emails received more than once').toEqual([]);
+  for (const copies of resent) {
+    expect(copies, 'a re-sent email arrives at most twice').toHaveLength(2);
+    expect(copies[1].text, 'a re-sent email is the identical message').toBe(copies[0].text);
+    expect(copies[1].subject).toBe(copies[0].subject);
+  }
   const { rows: sent } = await h.pool.query<{ message_id: string }>('SELECT message_id FROM outbox WHERE sent_at IS NOT NULL');
   expect(sent.filter((row) => !received.has(row.message_id))).toEqual([]);
 
   const verified = await p.api('GET', '/api/v1/audit/verify', { as: 'lead' });
   expect(verified.body).toMatchObject({ ok: true });
+  return { resent: resent.length };
 }

@@ -74,6 +74,13 @@ async function temporalServer(): Promise<{ address: string; namespace: string; t
   return { address: environment.address, namespace: 'default', teardown: () => environment.teardown() };
 }
 
+/** Roles belong to the whole PostgreSQL server: one a test made goes with it. */
+export async function dropRole(name: string) {
+  const pool = createPool(`${postgresUrl}/postgres`);
+  await pool.query(`DROP ROLE IF EXISTS "${name}"`);
+  await pool.end();
+}
+
 export async function dropDatabase(name: string) {
   const pool = createPool(`${postgresUrl}/postgres`);
   await pool.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
