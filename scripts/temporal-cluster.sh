@@ -19,11 +19,11 @@ log() { echo "temporal-cluster: $*" >&2; }
 # The offsets of the ports the services use from the frontend's (see the environment in up).
 readonly port_offsets=(0 1 2 6 10 13 100 101 102 106)
 
-# A frontend port whose neighbours are free too.
+# A frontend port whose neighbours are free too. Below 32768: the cluster records membership ports as smallint.
 free_port_range() {
   local base offset
   for _ in $(seq 50); do
-    base=$((20000 + (RANDOM % 200) * 100))
+    base=$((20000 + (RANDOM % 120) * 100))
     for offset in "${port_offsets[@]}"; do
       if (exec 3<>"/dev/tcp/127.0.0.1/$((base + offset))") 2>/dev/null; then continue 2; fi
     done
@@ -103,8 +103,21 @@ up() {
     MATCHING_MEMBERSHIP_PORT=$((port + 102)) WORKER_MEMBERSHIP_PORT=$((port + 106)) \
     DYNAMIC_CONFIG_FILE_PATH="$PWD/temporal/dynamicconfig.yaml" \
     setsid "$server_bin" --root "$dir" --config config --env docker --allow-no-auth start >"$dir/server.log" 2>&1 &
-  echo $! >"$dir/pid"
-  log "server started (pid $!, log $dir/server.log); setting up namespace ${TEMPORAL_NAMESPACE:-default}"
+  local pid=$!
+  echo "$pid" >"$dir/pid"
+  log "server started (pid $pid, log $dir/server.log)"
+  # Until the frontend listens; a server that exits on a bad config or database says why at once.
+  for _ in $(seq 600); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "the server exited; its log ends:"
+      tail -n 5 "$dir/server.log" | cut -c 1-400 >&2
+      rm -f "$dir/pid"
+      return 1
+    fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  log "setting up namespace ${TEMPORAL_NAMESPACE:-default}"
   if ! TEMPORAL_ADDRESS="127.0.0.1:$port" npx tsx scripts/temporalNamespace.ts >&2; then
     log "the namespace set-up failed; the server log ends:"
     tail -n 30 "$dir/server.log" >&2

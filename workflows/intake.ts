@@ -133,6 +133,8 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
       // A prohibited practice is never put into service, whatever a triage decided.
       return finish('rejected', 'the prohibited tier cannot be put into service (EU AI Act prohibited practice)');
     }
+    // Withdrawn while the system moved to assessment: nothing to cancel yet.
+    if (withdrawal) return finish('withdrawn', withdrawnReason());
     onboarding = new CancellationScope();
     const treated = await onboarding
       .run(() => assessAndTreat({ systemId, ownerId, requesterId: acceptedBy, tier, policy, move }))
