@@ -43,7 +43,8 @@ function failingForGoodOnDataExceptions<T extends Record<string, (...args: any[]
         if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) {
           throw ApplicationFailure.create({
             type: unstorableDataFailure,
-            message: `PostgreSQL refused the data of ${name} (SQLSTATE ${code}): ${String((error as Error).message).replace(/[\u0000\ud800-\udfff]/g, '\ufffd')}`,
+            // Not PostgreSQL's own text: it can quote the refused value, and this message reaches the audit trail.
+            message: `PostgreSQL refused the data of ${name} (SQLSTATE ${code})`,
             nonRetryable: true,
           });
         }

@@ -82,6 +82,9 @@ export function createNotificationActivities({ pool, mailer, mailFrom, publicBas
       });
       if (typeof prepared === 'string') return prepared;
       return inTransaction(pool, async (db) => {
+        // Bounded: a second attempt waits for the lock no longer than a send may take, and a session
+        // whose SMTP conversation hangs past its socket timeouts is ended by the database.
+        await db.query("SET LOCAL lock_timeout = '45s'; SET LOCAL idle_in_transaction_session_timeout = '60s'");
         if ((await lockOutboxEntry(db, key))?.sentAt) return 'already_sent' as const;
         await mailer.sendMail(prepared);
         await markSent(db, key);

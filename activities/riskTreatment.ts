@@ -76,7 +76,7 @@ export function createRiskTreatmentActivities({ pool }: ActivityDeps) {
       const { rows } = await pool.query(
         `SELECT a.reaccepted_count FROM risk_acceptances a JOIN ai_systems s ON s.id = a.system_id
          WHERE a.system_id = $1 AND a.risk_id = $2 AND a.register_version = $3 AND a.status = 'accepted' AND a.expires_at = $4
-           AND s.state NOT IN ('retiring', 'retired')`,
+           AND s.state NOT IN ('retiring', 'retired', 'withdrawn', 'rejected')`,
         [input.systemId, input.riskId, input.registerVersion, input.expiresAt],
       );
       const subject = { hash: sha256Hex(canonicalJson(input)), version: (rows[0]?.reaccepted_count ?? 0) + 1 };

@@ -65,8 +65,9 @@ export function createApp(deps: ApiDeps): express.Express {
   const api = express.Router();
   api.use(authenticate(deps.pool));
   api.use((req, _res, next) => {
-    // A body the JSON parser would skip must not read as "every field missing".
-    if (req.is('application/json') === false) throw new AppError(415, 'unsupported_media_type', 'send the request body as application/json');
+    // A body the JSON parser would skip must not read as "every field missing"; no body needs no type.
+    const hasBody = req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+    if (hasBody && !req.is('application/json')) throw new AppError(415, 'unsupported_media_type', 'send the request body as application/json');
     next();
   });
   api.use(express.json({ limit: '64kb', strict: true }));

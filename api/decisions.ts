@@ -40,7 +40,7 @@ async function updateWorkflow<Result, Input>(
       if (error instanceof WorkflowNotFoundError) throw taskClosed();
       // A worker died in the workflow's last task: asked again once another has run it, within the deadline.
       if (isUpdateRefusedForNow(error) && Date.now() < giveUpAt) {
-        await new Promise((resolve) => setTimeout(resolve, pause));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(giveUpAt - Date.now(), 0))));
         continue;
       }
       if (!(error instanceof WorkflowUpdateFailedError)) throw error;
@@ -48,7 +48,7 @@ async function updateWorkflow<Result, Input>(
       // The task row is visible a moment before its workflow has seated the assignees: ask again shortly.
       const opening = refusal instanceof AppError && refusal.code === decisionRefusals.taskOpening;
       if (!opening || Date.now() > giveUpAt) throw refusal;
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(giveUpAt - Date.now(), 0))));
     }
   }
 }

@@ -61,7 +61,15 @@ export async function ensureServiceLogin(pool: pg.Pool, serviceDatabaseUrl: stri
   await inTransaction(pool, async (client) => {
     // Roles belong to the whole PostgreSQL server: one migration at a time sets this one up.
     await client.query('SELECT pg_advisory_xact_lock($1)', [migrationLock]);
-    const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [login])).rowCount === 1;
+    const { rows } = await client.query<{ rolsuper: boolean; rolcreaterole: boolean; own: boolean }>(
+      'SELECT rolsuper, rolcreaterole, rolname = current_user AS own FROM pg_roles WHERE rolname = $1',
+      [login],
+    );
+    // The services' login is a role of its own: never the migrating role, an administrator or a superuser.
+    if (rows[0] && (rows[0].own || rows[0].rolsuper || rows[0].rolcreaterole)) {
+      throw new Error(`${login} is a superuser, an administrator or the migrating role itself: the services need a login of their own`);
+    }
+    const exists = rows.length === 1;
     await client.query(exists ? `ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE ${passwordClause}` : `CREATE ROLE ${role} LOGIN ${passwordClause}`);
     await client.query(`GRANT aims_flow_app TO ${role}`);
   });

@@ -59,7 +59,7 @@ export function describeAuditEvent(event: { type: string; actorId: string | null
     case 'incident.closed':
       return `Incident closed${by}${d.resumed ? '; system resumed' : ''}${d.outcome === 'closed_reassessing' ? '; re-assessment started' : ''}`;
     case 'process.cancelled':
-      return `The ${d.process.replace('_', ' ')} process was cancelled: the system is retiring`;
+      return `The ${d.process.replace('_', ' ')} process was cancelled: the system is retiring or was withdrawn`;
     case 'process.failed':
       return `The ${d.process.replace('_', ' ')} process could not proceed: ${d.reason}`;
     case 'retirement.requested':

@@ -79,8 +79,8 @@ up() {
     return
   fi
   local binaries
-  mapfile -t binaries < <(scripts/temporal-server.sh)
-  server_bin=${binaries[0]} sql_tool_bin=${binaries[1]}
+  binaries="$(scripts/temporal-server.sh)"
+  server_bin="$(sed -n 1p <<<"$binaries")" sql_tool_bin="$(sed -n 2p <<<"$binaries")"
   local schemas
   schemas="$(schema_dir)"
   mkdir -p "$dir/config"
@@ -117,6 +117,7 @@ up() {
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
     sleep 0.1
   done
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then log "the frontend does not listen on $port after 60 s; trying the namespace set-up anyway"; fi
   log "setting up namespace ${TEMPORAL_NAMESPACE:-default}"
   if ! TEMPORAL_ADDRESS="127.0.0.1:$port" npx tsx scripts/temporalNamespace.ts >&2; then
     log "the namespace set-up failed; the server log ends:"
@@ -139,9 +140,11 @@ down() {
   rm -f "$dir/pid"
   if [[ "${1:-}" == "--purge" ]]; then
     rm -f "$dir/port" "$dir/schema-ready"
+    local failed=0
     for name in "$db" "$visibility_db"; do
-      psql -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres -qc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >&2
+      PGPASSWORD="$SQL_PASSWORD" psql -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres -qc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >&2 || failed=1
     done
+    if ((failed)); then log "a database could not be dropped"; return 1; fi
     log "dropped databases $db and $visibility_db"
   fi
 }

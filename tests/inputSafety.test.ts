@@ -137,6 +137,9 @@ describe('requests the API cannot read', () => {
     const response = await h.api('POST', '/api/v1/systems', { body: JSON.stringify(sampleIntake()), headers: { 'content-type': 'text/plain' } });
     expect(response.status).toBe(415);
     expect(response.body.error).toBe('unsupported_media_type');
+    // A request with no body needs no content type: it is read as an empty body.
+    const bodiless = await fetch(`${h.baseUrl}/api/v1/systems`, { method: 'POST', headers: { authorization: `Bearer ${h.people.owner.apiKey}` } });
+    expect(bodiless.status).toBe(400);
   });
 
   it('sends WWW-Authenticate with a 401', async () => {

@@ -16,8 +16,11 @@ const { recordProcessFailed } = proxyActivities<Activities>({
 
 /** Data PostgreSQL refuses as such (the activities' UnstorableData failure): no retry can carry the process on. */
 export function unstorableData(error: unknown): ApplicationFailure | undefined {
-  const cause = error instanceof ActivityFailure ? error.cause : undefined;
-  return cause instanceof ApplicationFailure && cause.type === unstorableDataFailure ? cause : undefined;
+  // Met by this workflow's activity, or by one of a task (child workflow) it waited on.
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if (current instanceof ActivityFailure && current.cause instanceof ApplicationFailure && current.cause.type === unstorableDataFailure) return current.cause;
+  }
+  return undefined;
 }
 
 /** Processes started before cancelled records closed only wrote the timeline event. */

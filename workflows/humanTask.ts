@@ -388,6 +388,8 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
       sendInBackground(escalated.emailKeys);
     }
     await condition(allHandlersFinished);
+    // A decision taken back because it could not be stored leaves the step waiting, while its ladder lasts.
+    if (!stopWaiting() && policy.escalationLadder[state.escalationLevel]) continue;
 
     const stepChoice = settledChoice(chain()[state.step].rule, definition.approvingChoice, state.assignees.length, stepVotes());
     const moveOn = settled === undefined && stepChoice === definition.approvingChoice && state.step < chain().length - 1;

@@ -144,7 +144,8 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
         throw error;
       });
     onboarding = undefined;
-    if (!treated) return finish('withdrawn', withdrawnReason());
+    // Also when the assessment and sign-off ended in the very activation that took the withdrawal.
+    if (!treated || withdrawal) return finish('withdrawn', withdrawnReason());
     if (treated.result === 'rejected') return finish('rejected', treated.reason);
     if (treated.result === 'expired') return finish(treated.stage, treated.reason, `system.${treated.stage}_expired`);
 

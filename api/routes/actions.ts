@@ -12,14 +12,15 @@ function sendPage(res: Response, status: number, title: string, body: SafeHtml) 
 
 type GrantCheck = { grant: ActionGrant; task: TaskRecord } | { status: number; title: string; message: string };
 
-async function checkGrant(deps: ApiDeps, token: string): Promise<GrantCheck> {
+/** `closed` lets a closed task through: a decision retried after a 503 may have closed it, and is answered from the record. */
+async function checkGrant(deps: ApiDeps, token: string, { closed = false } = {}): Promise<GrantCheck> {
   const grant = await actionGrantFor(deps.pool, token);
   if (!grant) return { status: 404, title: 'Link not valid', message: 'This link is not valid. Use the most recent email about the task.' };
   if (grant.usedAt) return { status: 410, title: 'Link already used', message: 'This link has already been used to decide.' };
   if (new Date(grant.expiresAt).getTime() < Date.now()) return { status: 410, title: 'Link expired', message: 'This link has expired.' };
   const task = await getTask(deps.pool, grant.taskId);
   if (!task) return { status: 404, title: 'Link not valid', message: 'The task of this link no longer exists.' };
-  if (task.status !== 'open') return { status: 409, title: 'Task closed', message: `This task is closed (${task.status}${task.outcome ? `: ${task.outcome}` : ''}).` };
+  if (task.status !== 'open' && !closed) return { status: 409, title: 'Task closed', message: `This task is closed (${task.status}${task.outcome ? `: ${task.outcome}` : ''}).` };
   return { grant, task };
 }
 
@@ -35,7 +36,7 @@ export function actionRoutes(deps: ApiDeps): Router {
   });
 
   router.post('/:token', async (req, res) => {
-    const checked = await checkGrant(deps, req.params.token);
+    const checked = await checkGrant(deps, req.params.token, { closed: true });
     if ('status' in checked) return sendPage(res, checked.status, checked.title, notice(checked.message, true));
     const { grant, task } = checked;
     const [actor] = await principalsByIds(deps.pool, [grant.principalId]);

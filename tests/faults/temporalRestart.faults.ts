@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIds } from '../../workflows/contracts';
 import { eventually, sampleIntake } from '../helpers/harness';
 import { triageOnlyPolicy } from '../helpers/policies';
-import { expectNothingLost, startFaultPlatform, untilAccepted, type FaultPlatform } from './platform';
+import { expectNothingLost, resultThroughOutages, startFaultPlatform, untilAccepted, type FaultPlatform } from './platform';
 
 const restartableCluster = Boolean(process.env.TEMPORAL_CLUSTER_DIR);
 
@@ -31,7 +31,7 @@ async function fileAndAccept(name: string): Promise<string> {
     (key) => p.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept', snapshotHash: task.subjectHash }, headers: { 'idempotency-key': key } }),
     (response) => response.status === 200,
   );
-  expect(await p.h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result()).toMatchObject({ state: 'active' });
+  expect(await resultThroughOutages(p, workflowIds.intake(systemId))).toMatchObject({ state: 'active' });
   return systemId;
 }
 

@@ -37,10 +37,14 @@ async function fileAndDecide(index: number): Promise<{ systemId: string; expecte
   }
   const email = await p.h.mail.waitFor((mail) => mail.to.includes(p.h.people.lead2.email) && mail.subject.endsWith(`: ${name}`), 180_000);
   const link = email.links.find((href) => href.includes('/actions/'))!;
+  // As a person would: submit again after a 503 ("retry later"), a few seconds at a time, for a while.
+  const giveUpAt = Date.now() + 180_000;
   for (;;) {
     const answer = await submitActionForm(link, { choice: 'reject' });
     if (answer.status === 200) break;
-    if (answer.status !== 503) throw new Error(`the action page answered ${answer.status}`);
+    if (answer.status !== 503) throw new Error(`the action page answered ${answer.status}: ${await answer.text()}`);
+    if (Date.now() > giveUpAt) throw new Error('the action page answered 503 for three minutes');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   return { systemId, expected: 'rejected' };
 }
@@ -56,8 +60,10 @@ describe('R1: two workers, one SIGKILLed every few seconds', () => {
         await new Promise((resolve) => setTimeout(resolve, killEveryMs));
         if (done) break;
         const victim = p.workers.find((worker) => worker.child.exitCode === null && worker.child.signalCode === null);
-        if (victim) await p.kill(victim);
-        kills++;
+        if (victim) {
+          await p.kill(victim);
+          kills++;
+        }
         p.startWorker();
       }
     })();
