@@ -86,6 +86,16 @@ describe('recording workflow histories', () => {
     await record('delegated-rejected', delegated);
   });
 
+  it('records a withdrawal while the impact assessment is open, which cancels the assessment', async () => {
+    h.usePolicy(calmPolicy);
+    const systemId = await file('Recorded withdrawal in assessment');
+    await h.decide((await openTask(systemId, 'intake_triage')).id, 'lead', 'accept');
+    await openTask(systemId, 'impact_assessment');
+    await h.api('POST', `/api/v1/systems/${systemId}/withdraw`, { body: { reason: 'the pilot ended' } });
+    await stateIs(systemId, 'withdrawn');
+    await record('withdrawn-in-assessment', systemId);
+  });
+
   it('records a quorum task that continues as new while its seats are reassigned', async () => {
     h.usePolicy(triageOnlyPolicy);
     const systemId = await file('Recorded continue-as-new');
