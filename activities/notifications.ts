@@ -58,7 +58,7 @@ export function createNotificationActivities({ pool, mailer, mailFrom, publicBas
         const task = entry.taskId ? await getTask(db, entry.taskId) : undefined;
         if (!task) throw new Error(`outbox entry ${key} has no task`);
         if (task.status !== 'open') {
-          await markSent(db, key);
+          await markSent(db, key, 'moot');
           return 'task_closed' as const;
         }
         const [recipient] = await principalsByIds(db, [entry.recipientId]);

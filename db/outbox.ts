@@ -41,8 +41,9 @@ export async function lockOutboxEntry(db: Queryable, key: string): Promise<Outbo
   );
 }
 
-export async function markSent(db: Queryable, key: string) {
-  await db.query('UPDATE outbox SET sent_at = now() WHERE key = $1', [key]);
+/** Done with an outbox email: it left (`sent`), or its task closed before it could (`moot`). */
+export async function markSent(db: Queryable, key: string, delivery: 'sent' | 'moot' = 'sent') {
+  await db.query('UPDATE outbox SET sent_at = now(), delivery = $2 WHERE key = $1', [key, delivery]);
 }
 
 /**
