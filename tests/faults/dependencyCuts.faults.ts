@@ -1,48 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIds } from '../../workflows/contracts';
 import { eventually, sampleIntake, type CastMember } from '../helpers/harness';
 import { triageOnlyPolicy } from '../helpers/policies';
-import { expectNothingLost, startFaultPlatform, untilAccepted, type FaultPlatform } from './platform';
+import { acceptIntoService, expectNothingLost, fileIntake, openTriage, startFaultPlatform, type FaultPlatform } from './platform';
 
 const postgresCutSeconds = Number(process.env.FAULTS_POSTGRES_CUT_SECONDS ?? 60);
 const temporalDeadlineMs = 2_000;
 
 let p: FaultPlatform;
 const accepted: string[] = [];
+const file = async (name: string) => {
+  const systemId = await fileIntake(p, name);
+  accepted.push(systemId);
+  return systemId;
+};
+const accept = (systemId: string) => acceptIntoService(p, systemId);
 beforeAll(async () => {
   p = await startFaultPlatform({ policy: triageOnlyPolicy, temporalDeadlineMs });
   p.startWorker();
 });
 afterAll(() => p?.stop());
 
-async function file(name: string): Promise<string> {
-  const filed = await untilAccepted(
-    (key) => p.api('POST', '/api/v1/systems', { body: sampleIntake({ name }), headers: { 'idempotency-key': key } }),
-    (response) => response.status === 202,
-  );
-  accepted.push(filed.body.systemId);
-  return filed.body.systemId;
-}
-
-const openTriage = (systemId: string) =>
-  eventually(async () => {
-    const detail = await p.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
-    return detail.body.openTasks?.find((task: { kind: string }) => task.kind === 'intake_triage');
-  }, 120_000);
-
-async function accept(systemId: string) {
-  const task = await openTriage(systemId);
-  await untilAccepted(
-    (key) => p.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept', snapshotHash: task.subjectHash }, headers: { 'idempotency-key': key } }),
-    (response) => response.status === 200,
-  );
-  expect(await p.h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result()).toMatchObject({ state: 'active' });
-}
-
 describe('R3: PostgreSQL cut mid-flight', () => {
   it(`answers 503 and never 500 for ${postgresCutSeconds} s, writes nothing half, and the workflows resume by themselves`, async () => {
     const before = await Promise.all(Array.from({ length: 6 }, (_, index) => file(`Fault R3 before ${index}`)));
-    await Promise.all(before.slice(0, 3).map(openTriage));
+    await Promise.all(before.slice(0, 3).map((systemId) => openTriage(p, systemId)));
 
     await p.cut(p.proxies.postgres);
     const cutUntil = Date.now() + postgresCutSeconds * 1000;
@@ -80,7 +61,7 @@ describe('R4: SMTP cut, then back', () => {
   it('delivers each message exactly once per key after the mail server returns', async () => {
     await p.cut(p.proxies.smtp);
     const systems = await Promise.all(Array.from({ length: 4 }, (_, index) => file(`Fault R4 ${index}`)));
-    await Promise.all(systems.map(openTriage));
+    await Promise.all(systems.map((systemId) => openTriage(p, systemId)));
     const { rows: waiting } = await p.h.pool.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM outbox o JOIN tasks t ON t.id = o.task_id WHERE t.system_id = ANY($1) AND o.sent_at IS NULL',
       [systems],
@@ -104,7 +85,7 @@ describe('R6: Temporal unreachable', () => {
     const systemId = await file('Fault R6 active');
     await accept(systemId);
     const inTriage = await file('Fault R6 in triage');
-    const task = await openTriage(inTriage);
+    const task = await openTriage(p, inTriage);
 
     await p.cut(p.proxies.temporal);
     const today = new Date().toISOString().slice(0, 10);

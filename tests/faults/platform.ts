@@ -17,7 +17,7 @@ import type { PolicyInput } from '../../domain/policy';
 import { workflowIds } from '../../workflows/contracts';
 import { dropRole } from '../helpers/globalSetup';
 import type { CaughtMail } from '../../scripts/mailCatcher';
-import { eventually, startHarness, type ApiResponse, type CastMember, type Harness } from '../helpers/harness';
+import { callApi, eventually, sampleIntake, startHarness, type ApiResponse, type CastMember, type Harness } from '../helpers/harness';
 
 const root = path.join(__dirname, '../..');
 
@@ -118,25 +118,7 @@ export async function startFaultPlatform(options: { policy: PolicyInput; tempora
     proxies,
     apiPool,
     workers,
-    async api(method, route, { as = 'owner', body, headers = {} } = {}) {
-      const response = await fetch(`${baseUrl}${route}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${h.people[as].apiKey}`,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...headers,
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // pages and empty bodies stay text
-      }
-      return { status: response.status, body: parsed as any, headers: response.headers };
-    },
+    api: (method, route, options) => callApi(baseUrl, h.people, method, route, options),
     startWorker() {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker/main.ts')], { env: workerEnv, stdio: ['ignore', 'ignore', 'inherit'] });
       const worker = { child, exited: new Promise<void>((resolve) => child.once('exit', () => resolve())) };
@@ -233,4 +215,30 @@ export async function resultThroughOutages<T = any>(p: FaultPlatform, workflowId
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   }
+}
+
+/** Files an intake as the owner, retrying with its key while a dependency is down; answers the system id. */
+export async function fileIntake(p: FaultPlatform, name: string): Promise<string> {
+  const filed = await untilAccepted(
+    (key) => p.api('POST', '/api/v1/systems', { body: sampleIntake({ name }), headers: { 'idempotency-key': key } }),
+    (response) => response.status === 202,
+  );
+  return filed.body.systemId as string;
+}
+
+/** The system's open triage task, once the intake has opened it. */
+export const openTriage = (p: FaultPlatform, systemId: string) =>
+  eventually(async () => {
+    const detail = await p.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
+    return detail.body.openTasks?.find((task: { kind: string }) => task.kind === 'intake_triage');
+  }, 180_000);
+
+/** A governance lead accepts the triage by API (retrying with its key), and the intake ends in service. */
+export async function acceptIntoService(p: FaultPlatform, systemId: string): Promise<void> {
+  const task = await openTriage(p, systemId);
+  await untilAccepted(
+    (key) => p.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept', snapshotHash: task.subjectHash }, headers: { 'idempotency-key': key } }),
+    (response) => response.status === 200,
+  );
+  expect(await resultThroughOutages(p, workflowIds.intake(systemId))).toMatchObject({ state: 'active' });
 }

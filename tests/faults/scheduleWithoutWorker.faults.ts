@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scheduleIds, workflowIds, workflowTypes } from '../../workflows/contracts';
-import { eventually, sampleIntake } from '../helpers/harness';
+import { scheduleIds, workflowTypes } from '../../workflows/contracts';
+import { eventually } from '../helpers/harness';
 import { reviewPolicy } from '../helpers/policies';
-import { startFaultPlatform, untilAccepted, type FaultPlatform } from './platform';
+import { acceptIntoService, fileIntake, startFaultPlatform, type FaultPlatform } from './platform';
 
 const reviewEvery = '20s';
 
@@ -12,28 +12,11 @@ beforeAll(async () => {
 });
 afterAll(() => p?.stop());
 
-async function fileAndAccept(name: string): Promise<string> {
-  const filed = await untilAccepted(
-    (key) => p.api('POST', '/api/v1/systems', { body: sampleIntake({ name }), headers: { 'idempotency-key': key } }),
-    (response) => response.status === 202,
-  );
-  const systemId = filed.body.systemId as string;
-  const task = await eventually(async () => {
-    const detail = await p.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
-    return detail.body.openTasks?.find((open: { kind: string }) => open.kind === 'intake_triage');
-  }, 180_000);
-  await untilAccepted(
-    (key) => p.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept', snapshotHash: task.subjectHash }, headers: { 'idempotency-key': key } }),
-    (response) => response.status === 200,
-  );
-  expect(await p.h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result()).toMatchObject({ state: 'active' });
-  return systemId;
-}
-
 describe('R5: a Temporal Schedule fires while no worker runs', () => {
   it('runs the review late, once, when a worker is back', async () => {
     const worker = p.startWorker();
-    const systemId = await fileAndAccept('Fault R5 reviewed while the workers are away');
+    const systemId = await fileIntake(p, 'Fault R5 reviewed while the workers are away');
+    await acceptIntoService(p, systemId);
     await p.kill(worker, 'SIGTERM');
     const schedule = p.h.temporal.schedule.getHandle(scheduleIds.review(systemId));
 

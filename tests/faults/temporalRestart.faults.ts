@@ -2,10 +2,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIds } from '../../workflows/contracts';
-import { eventually, sampleIntake } from '../helpers/harness';
 import { triageOnlyPolicy } from '../helpers/policies';
-import { expectNothingLost, resultThroughOutages, startFaultPlatform, untilAccepted, type FaultPlatform } from './platform';
+import { acceptIntoService, expectNothingLost, fileIntake, startFaultPlatform, type FaultPlatform } from './platform';
 
 const restartableCluster = Boolean(process.env.TEMPORAL_CLUSTER_DIR);
 
@@ -15,25 +13,6 @@ beforeAll(async () => {
   p = await startFaultPlatform({ policy: triageOnlyPolicy });
 });
 afterAll(() => p?.stop());
-
-async function fileAndAccept(name: string): Promise<string> {
-  const filed = await untilAccepted(
-    (key) => p.api('POST', '/api/v1/systems', { body: sampleIntake({ name }), headers: { 'idempotency-key': key } }),
-    (response) => response.status === 202,
-  );
-  const systemId = filed.body.systemId as string;
-  accepted.push(systemId);
-  const task = await eventually(async () => {
-    const detail = await p.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
-    return detail.body.openTasks?.find((open: { kind: string }) => open.kind === 'intake_triage');
-  }, 180_000);
-  await untilAccepted(
-    (key) => p.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept', snapshotHash: task.subjectHash }, headers: { 'idempotency-key': key } }),
-    (response) => response.status === 200,
-  );
-  expect(await resultThroughOutages(p, workflowIds.intake(systemId))).toMatchObject({ state: 'active' });
-  return systemId;
-}
 
 describe('R2: the Temporal server restarted under load', () => {
   it.skipIf(!restartableCluster)('loses no accepted intake: accepted = workflows = rows', async () => {
@@ -54,7 +33,9 @@ describe('R2: the Temporal server restarted under load', () => {
               tookMs: Date.now() - restartAt,
             }));
           }
-          await fileAndAccept(`Fault R2 ${index}`);
+          const systemId = await fileIntake(p, `Fault R2 ${index}`);
+          accepted.push(systemId);
+          await acceptIntoService(p, systemId);
         }
       }),
     );

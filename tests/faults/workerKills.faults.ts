@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIds } from '../../workflows/contracts';
-import { eventually, sampleIntake, submitActionForm } from '../helpers/harness';
+import { submitActionForm } from '../helpers/harness';
 import { triageOnlyPolicy } from '../helpers/policies';
-import { expectNothingLost, startFaultPlatform, untilAccepted, type FaultPlatform } from './platform';
+import { expectNothingLost, fileIntake, openTriage, startFaultPlatform, untilAccepted, type FaultPlatform } from './platform';
 
 const intakes = Number(process.env.FAULTS_R1_INTAKES ?? 200);
 const parallel = 20;
@@ -18,15 +18,8 @@ afterAll(() => p?.stop());
 /** Files one intake and has a governance lead decide its triage: by API, or from the emailed link. */
 async function fileAndDecide(index: number): Promise<{ systemId: string; expected: 'active' | 'rejected' }> {
   const name = `Fault R1 system ${index}`;
-  const filed = await untilAccepted(
-    (key) => p.api('POST', '/api/v1/systems', { body: sampleIntake({ name }), headers: { 'idempotency-key': key } }),
-    (response) => response.status === 202,
-  );
-  const systemId = filed.body.systemId as string;
-  const task = await eventually(async () => {
-    const detail = await p.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' }).catch(() => undefined);
-    return detail?.body.openTasks?.find((open: { kind: string }) => open.kind === 'intake_triage');
-  }, 180_000);
+  const systemId = await fileIntake(p, name);
+  const task = await openTriage(p, systemId);
 
   if (index % 2 === 0) {
     await untilAccepted(

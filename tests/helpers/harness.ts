@@ -164,25 +164,7 @@ export async function startHarness(
     deps,
     activities,
     taskQueue,
-    async api(method, path, { as = 'owner', body, headers = {} } = {}) {
-      const response = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: {
-          ...(as ? { authorization: `Bearer ${people[as].apiKey}` } : {}),
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...headers,
-        },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // pages and empty bodies stay text
-      }
-      return { status: response.status, body: parsed as any, headers: response.headers };
-    },
+    api: (method, path, options) => callApi(baseUrl, people, method, path, options),
     async decide(taskId, as, decision, { headers, ...extra } = {}) {
       const { body } = await harness.api('GET', `/api/v1/tasks/${taskId}`, { as });
       const snapshotHash = body.task?.subjectHash ?? '0'.repeat(64);
@@ -238,6 +220,33 @@ export async function startHarness(
   };
   await harness.startWorker();
   return harness;
+}
+
+/** A request to an api as one of the cast, JSON in and out (pages and empty bodies stay text). */
+export async function callApi<T = any>(
+  baseUrl: string,
+  people: Record<CastMember, Person>,
+  method: string,
+  path: string,
+  { as = 'owner', body, headers = {} }: { as?: CastMember | null; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(as ? { authorization: `Bearer ${people[as].apiKey}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // pages and empty bodies stay text
+  }
+  return { status: response.status, body: parsed as T, headers: response.headers };
 }
 
 export const sampleIntake = (overrides: Partial<IntakeRequest> = {}): IntakeRequest => ({
