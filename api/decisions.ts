@@ -22,6 +22,9 @@ import { refuseUnstorableText } from './validate';
 
 const taskClosed = () => new AppError(409, decisionRefusals.taskClosed, 'this task is already closed');
 
+/** Waits `pause` before asking again, never past the request's deadline. */
+const pauseWithin = (pause: number, giveUpAt: number) => new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(giveUpAt - Date.now(), 0))));
+
 /** Sends an Update to a process or task workflow, mapping the workflow's refusals to HTTP errors. */
 async function updateWorkflow<Result, Input>(
   deps: ApiDeps,
@@ -40,7 +43,7 @@ async function updateWorkflow<Result, Input>(
       if (error instanceof WorkflowNotFoundError) throw taskClosed();
       // A worker died in the workflow's last task: asked again once another has run it, within the deadline.
       if (isUpdateRefusedForNow(error) && Date.now() < giveUpAt) {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(giveUpAt - Date.now(), 0))));
+        await pauseWithin(pause, giveUpAt);
         continue;
       }
       if (!(error instanceof WorkflowUpdateFailedError)) throw error;
@@ -48,7 +51,7 @@ async function updateWorkflow<Result, Input>(
       // The task row is visible a moment before its workflow has seated the assignees: ask again shortly.
       const opening = refusal instanceof AppError && refusal.code === decisionRefusals.taskOpening;
       if (!opening || Date.now() > giveUpAt) throw refusal;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(giveUpAt - Date.now(), 0))));
+      await pauseWithin(pause, giveUpAt);
     }
   }
 }
