@@ -1,6 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import type { Pool } from '../db/pool';
+import type { CommandProof, SignedCommandName } from '../domain/commandSignature';
 import { getSystem } from '../db/systems';
 import { decisionsOf, getTask, type TaskRecord } from '../db/tasks';
 import type { Principal } from '../domain/principal';
@@ -26,18 +27,20 @@ const taskClosed = () => new AppError(409, decisionRefusals.taskClosed, 'this ta
 const pauseWithin = (pause: number, giveUpAt: number) => new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(giveUpAt - Date.now(), 0))));
 
 /** Sends an Update to a process or task workflow, mapping the workflow's refusals to HTTP errors. */
-async function updateWorkflow<Result, Input>(
+async function updateWorkflow<Result, Input extends { signed?: CommandProof }>(
   deps: ApiDeps,
   workflowId: string,
-  update: UpdateDefinition<Result, [Input]>,
-  input: Input,
+  update: UpdateDefinition<Result, [Input], SignedCommandName>,
+  input: Omit<Input, 'signed'>,
   updateId: string,
 ): Promise<Result> {
   const giveUpAt = temporalDeadline(deps);
   for (let pause = 25; ; pause = Math.min(pause * 2, 500)) {
+    // Signed afresh for every attempt, so a long retry never sends an expired command.
+    const signed = deps.commandSigner.sign({ name: update.name, workflowId, updateId, args: input });
     try {
       return await withTemporalDeadline(deps, () =>
-        deps.temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [input], updateId }),
+        deps.temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [{ ...input, signed } as Input], updateId }),
       );
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw taskClosed();

@@ -5,6 +5,7 @@ import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Pool } from '../db/pool';
 import type { Policy } from '../domain/policy';
+import type { CommandSigner } from './commandSigner';
 
 const requestDeadlines = new AsyncLocalStorage<number>();
 
@@ -52,7 +53,9 @@ export interface ApiDeps {
   pool: Pool;
   temporal: Client;
   taskQueue: string;
+  /** The policy new processes start under, carrying the signer's public key. */
   policy: Policy;
+  commandSigner: CommandSigner;
   logger: Logger;
   temporalUiUrl: string;
   /** How long one call to Temporal may take before the api answers 503 (the client retries with its key). */

@@ -46,6 +46,10 @@ const refusalStatus: Record<DecisionRefusal, number> = {
   [decisionRefusals.notRequester]: 403,
   [decisionRefusals.taskOpening]: 503,
   [decisionRefusals.notAmendable]: 409,
+  // The api signs every command: a refused signature means its key is not the one the workflow holds.
+  [decisionRefusals.commandNotSigned]: 500,
+  // Signed, then held up past its lifetime (a long retry): sent again, it is signed afresh.
+  [decisionRefusals.commandExpired]: 503,
 };
 
 /** A decision the task workflow refused in its validator, as the HTTP error the client sees. */

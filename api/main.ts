@@ -6,12 +6,14 @@ import { createPool } from '../db/pool';
 import { parseConfig, temporalConnectionOptions } from '../domain/config';
 import { missingSearchAttributes } from '../workflows/contracts';
 import { createApp } from './app';
+import { commandSignerFrom } from './commandSigner';
 import { loadPolicy } from './policy';
 
 async function main() {
   const config = parseConfig(process.env);
   const logger = pino({ level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] });
-  const policy = await loadPolicy(config.POLICY_FILE);
+  const commandSigner = commandSignerFrom(config, (file) => readFileSync(file));
+  const policy = { ...(await loadPolicy(config.POLICY_FILE)), commandKey: commandSigner.publicKey };
   // Lazy: the api starts, and answers 503, while Temporal is still coming up.
   const connection = Connection.lazy(temporalConnectionOptions(config, (file) => readFileSync(file)));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
@@ -22,6 +24,7 @@ async function main() {
     temporal,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     policy,
+    commandSigner,
     logger,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     temporalDeadlineMs: config.TEMPORAL_CALL_TIMEOUT_MS,

@@ -31,6 +31,15 @@ export const configSchema = z
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   POLICY_FILE: z.string().min(1).optional(),
+  /** PEM Ed25519 private key with which the api signs people's commands to workflows (`openssl genpkey -algorithm ed25519`). */
+  COMMAND_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** The key before a rotation: it keeps signing until the processes started under it have ended. */
+  COMMAND_PREVIOUS_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** Hex Ed25519 public key of the signing key, for a worker that holds no private key. */
+  COMMAND_PUBLIC_KEY: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { message: 'must be 64 lowercase hex digits (a raw Ed25519 public key)' })
+    .optional(),
   /** A workflow bundle built ahead (bundleWorkflowCode), so a worker starts in a second instead of bundling. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -117,7 +117,15 @@ export const policySchema = z.strictObject({
   ),
 });
 export type PolicyInput = z.input<typeof policySchema>;
-export type Policy = z.output<typeof policySchema> & { version: string };
+export type Policy = z.output<typeof policySchema> & {
+  version: string;
+  /**
+   * Hex Ed25519 public key that people's commands to the processes started under this policy are
+   * verified with. Not a rule of the organisation: it rides with the policy because the policy is what
+   * every process, child and scheduled run is started with.
+   */
+  commandKey?: string;
+};
 
 export const defaultTriageRules: PolicyInput['triage']['rules'] = [
   {

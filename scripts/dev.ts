@@ -4,12 +4,14 @@
  * then a banner that says how to try it. Ctrl-C stops everything; the next start reuses the data.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Connection } from '@temporalio/client';
+import { createCommandSigner } from '../api/commandSigner';
 import { ensureDatabase, migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { parseConfig, type Config } from '../domain/config';
@@ -395,6 +397,21 @@ function banner(options: { apiUrl: string; temporalUiUrl: string; mailUrl: strin
   return lines.join('\n');
 }
 
+/**
+ * The api's command-signing key, made once and kept with the local data: tasks left open by an
+ * earlier start verify their commands with it.
+ */
+async function localCommandKey(): Promise<{ file: string; publicKey: string }> {
+  const file = path.join(localDir, 'command-signing-key.pem');
+  const pem = await readFile(file, 'utf8').catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    const made = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+    await writeFile(file, made, { mode: 0o600, flag: 'wx' });
+    return made;
+  });
+  return { file, publicKey: createCommandSigner(pem).publicKey };
+}
+
 // ---- main ----
 
 async function main(platform: Platform) {
@@ -428,8 +445,10 @@ async function main(platform: Platform) {
   const smtpUrl = `smtp://127.0.0.1:${platform.catcher.smtpPort}`;
   const mailUrl = `http://127.0.0.1:${platform.catcher.httpPort}`;
 
+  const commandKey = config.COMMAND_SIGNING_KEY_FILE ? undefined : await localCommandKey();
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
+    ...(commandKey && { COMMAND_SIGNING_KEY_FILE: commandKey.file, COMMAND_PUBLIC_KEY: commandKey.publicKey }),
     DATABASE_URL: config.DATABASE_URL,
     TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
     TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,

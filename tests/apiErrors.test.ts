@@ -4,7 +4,6 @@ import { msToTs } from '@temporalio/common/lib/time';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app';
-import { preparePolicy } from '../api/policy';
 import { createPool } from '../db/pool';
 import { calmPolicy } from './helpers/policies';
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
@@ -148,7 +147,7 @@ describe('idempotent retries', () => {
 describe('dependencies down', () => {
   it('answers 503 when Temporal is unreachable, having written nothing', async () => {
     const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });
-    const app = createApp({ ...h.deps, temporal, policy: preparePolicy(calmPolicy), temporalDeadlineMs: 1_500 });
+    const app = createApp({ ...h.deps, temporal, policy: h.preparePolicy(calmPolicy), temporalDeadlineMs: 1_500 });
     const server = app.listen(0);
     const port = (server.address() as { port: number }).port;
     try {

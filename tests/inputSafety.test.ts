@@ -1,7 +1,6 @@
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preparePolicy } from '../api/policy';
 import { unstorableDataFailure } from '../domain/fields';
 import { searchAttributes, workflowIds, workflowTypes } from '../workflows/contracts';
 import { eventually, sampleIntake, startHarness, submitActionForm, type Harness } from './helpers/harness';
@@ -110,7 +109,7 @@ describe('text PostgreSQL cannot store is refused at the door, naming the field'
 
   it('fails a process for good, visibly, when data reaches the database past the door', async () => {
     const systemId = randomUUID();
-    const policy = preparePolicy(triageOnlyPolicy);
+    const policy = h.preparePolicy(triageOnlyPolicy);
     const handle = await h.temporal.workflow.start(workflowTypes.intake, {
       taskQueue: h.taskQueue,
       workflowId: workflowIds.intake(systemId),

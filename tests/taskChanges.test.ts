@@ -217,7 +217,7 @@ describe('long-running tasks', () => {
     // The same update id before and after continue-as-new, as a client retrying a lost answer would send.
     const acceptOnce = () =>
       h.temporal.workflow.getHandle(workflowIds.task(taskId)).executeUpdate(decideTaskUpdate, {
-        args: [{ actorId: 'approver', choice: 'accept', snapshotHash: subjectHash }],
+        args: [h.signCommand('decideTask', workflowIds.task(taskId), 'approver-accepts-once', { actorId: 'approver', choice: 'accept', snapshotHash: subjectHash })],
         updateId: 'approver-accepts-once',
       });
     const first = await acceptOnce();

@@ -26,6 +26,7 @@ function startWorkerProcess(): ChildProcess {
       TEMPORAL_TASK_QUEUE: h.taskQueue,
       SMTP_URL: `smtp://127.0.0.1:${h.mail.smtpPort}`,
       PUBLIC_BASE_URL: h.baseUrl,
+      COMMAND_PUBLIC_KEY: h.deps.commandSigner.publicKey,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'ignore', 'inherit'],

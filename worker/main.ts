@@ -6,7 +6,7 @@ import pino from 'pino';
 import { createActivities } from '../activities';
 import { loadPolicy } from '../api/policy';
 import { createPool } from '../db/pool';
-import { parseConfig, temporalConnectionOptions } from '../domain/config';
+import { ConfigError, parseConfig, temporalConnectionOptions } from '../domain/config';
 import { missingSearchAttributes } from '../workflows/contracts';
 import { createWorker } from './createWorker';
 import { ensureDigestSchedule, syncAllReviewSchedules } from './schedules';
@@ -14,6 +14,7 @@ import { installRuntimeLogger } from './logging';
 
 async function main() {
   const config = parseConfig(process.env);
+  if (!config.COMMAND_PUBLIC_KEY) throw new ConfigError("COMMAND_PUBLIC_KEY is required: the processes the worker starts verify people's commands with it");
   installRuntimeLogger(pino({ level: config.LOG_LEVEL }));
   const temporalOptions = temporalConnectionOptions(config, (file) => readFileSync(file));
   const connection = await NativeConnection.connect(temporalOptions);
@@ -26,7 +27,7 @@ async function main() {
     throw new Error(`namespace ${config.TEMPORAL_NAMESPACE} lacks the search attributes ${missing.join(', ')}: run \`npx tsx scripts/temporalNamespace.ts\``);
   }
   const pool = createPool(config.DATABASE_URL);
-  const policy = await loadPolicy(config.POLICY_FILE);
+  const policy = { ...(await loadPolicy(config.POLICY_FILE)), commandKey: config.COMMAND_PUBLIC_KEY };
   // Bounded so a hung mail server fails the activity attempt, which Temporal retries.
   const mailer = nodemailer.createTransport({ url: config.SMTP_URL, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
   const worker = await createWorker({

@@ -4,6 +4,7 @@
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CommandProof, SignedCommandName } from '../domain/commandSignature';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { ImpactLevel } from '../domain/assessment';
 import type { Policy, TaskPolicy } from '../domain/policy';
@@ -188,6 +189,10 @@ export interface HumanTaskInput {
   policy: TaskPolicy;
   policyVersion: string;
   subject: TaskSubject;
+  /** Hex Ed25519 public key the api's commands to this task are verified with (absent only on tasks older than signed commands). */
+  commandKey?: string;
+  /** The parent process may withdraw this task in the platform's name (a sibling review already refused the version). */
+  withdrawableByPlatform?: boolean;
   /** Continue as new once the history reaches this many events (tests set it low). */
   historyLimit?: number;
   /** State carried into a continued run. */
@@ -224,6 +229,7 @@ export interface DecideTaskInput {
   comment?: string;
   /** The kind's submission, e.g. the revised intake of an intake_revision task. */
   submission?: unknown;
+  signed?: CommandProof;
 }
 
 export interface DecideTaskResult {
@@ -239,6 +245,7 @@ export interface DelegateTaskInput {
   actorId: string;
   toId: string;
   reason?: string;
+  signed?: CommandProof;
 }
 
 export interface ReassignTaskInput {
@@ -247,12 +254,25 @@ export interface ReassignTaskInput {
   fromId: string;
   toId: string;
   reason: string;
+  signed?: CommandProof;
 }
 
 export interface WithdrawTaskInput {
   actorId: string;
   reason?: string;
+  signed?: CommandProof;
 }
+
+/** A person's signed command that one workflow accepted and passes on to another by a signal. */
+export interface ForwardedCommand {
+  name: SignedCommandName;
+  /** The workflow the api addressed it to, and the Update id it came under. */
+  workflowId: string;
+  updateId: string;
+}
+
+/** A withdrawal passed on to a task: the owner's signed command, or the platform's own (only where the task allows it). */
+export type ForwardedWithdrawal = WithdrawTaskInput & { forwarded?: ForwardedCommand };
 
 export interface TaskChangeResult {
   taskId: string;
@@ -271,18 +291,20 @@ export interface TaskProgress {
   dueAt: string;
 }
 
-export const decideTaskUpdate = defineUpdate<DecideTaskResult, [DecideTaskInput]>('decideTask');
-export const delegateTaskUpdate = defineUpdate<TaskChangeResult, [DelegateTaskInput]>('delegateTask');
-export const reassignTaskUpdate = defineUpdate<TaskChangeResult, [ReassignTaskInput]>('reassignTask');
-export const withdrawTaskUpdate = defineUpdate<TaskChangeResult, [WithdrawTaskInput]>('withdrawTask');
+export const decideTaskUpdate = defineUpdate<DecideTaskResult, [DecideTaskInput], 'decideTask'>('decideTask');
+export const delegateTaskUpdate = defineUpdate<TaskChangeResult, [DelegateTaskInput], 'delegateTask'>('delegateTask');
+export const reassignTaskUpdate = defineUpdate<TaskChangeResult, [ReassignTaskInput], 'reassignTask'>('reassignTask');
+export const withdrawTaskUpdate = defineUpdate<TaskChangeResult, [WithdrawTaskInput], 'withdrawTask'>('withdrawTask');
 /** From a process to its open task: the requester withdrew the whole request. */
-export const requestWithdrawnSignal = defineSignal<[WithdrawTaskInput]>('requestWithdrawn');
+export const requestWithdrawnSignal = defineSignal<[ForwardedWithdrawal]>('requestWithdrawn');
 /** The owner withdraws the intake, whichever of its tasks is open; each closes as withdrawn. */
-export const withdrawIntakeUpdate = defineUpdate<{ systemId: string; state: LifecycleState }, [WithdrawTaskInput]>('withdrawIntake');
+export const withdrawIntakeUpdate = defineUpdate<{ systemId: string; state: LifecycleState }, [WithdrawTaskInput], 'withdrawIntake'>('withdrawIntake');
 export interface SubjectChange {
   subject: TaskSubject;
   /** The tier of the new version, which sets the task's chain, SLA and timeout outcome from now on. */
   tier: RiskTier;
+  /** The Update id of the amendment this answers: the task takes no change it did not ask for. */
+  answering?: string;
 }
 /** The subject changed while the task was open: pending approvals restart against the new version. */
 export const subjectChangedSignal = defineSignal<[SubjectChange]>('subjectChanged');
@@ -291,14 +313,15 @@ export const taskProgressQuery = defineQuery<TaskProgress>('taskProgress');
 export interface AmendSubjectInput {
   actorId: string;
   submission: unknown;
+  signed?: CommandProof;
 }
 /**
  * The owner amends what an open task decides on (the intake under triage). The task takes it only
  * while nothing is settled, then has its parent record the new version and waits for it.
  */
-export const amendSubjectUpdate = defineUpdate<TaskSubject, [AmendSubjectInput]>('amendSubject');
+export const amendSubjectUpdate = defineUpdate<TaskSubject, [AmendSubjectInput], 'amendSubject'>('amendSubject');
 /** From a task to its parent: an amendment the task accepted, for the parent to record, triage and answer. */
-export const subjectAmendedSignal = defineSignal<[AmendSubjectInput & { taskId: string }]>('subjectAmended');
+export const subjectAmendedSignal = defineSignal<[AmendSubjectInput & { taskId: string; forwarded?: ForwardedCommand }]>('subjectAmended');
 
 /** ApplicationFailure types with which a task refuses a decision; the api maps them to HTTP statuses. */
 export const decisionRefusals = {
@@ -314,5 +337,8 @@ export const decisionRefusals = {
   /** The step's assignees are being seated; the same update a moment later will be judged. */
   taskOpening: 'TaskOpening',
   notAmendable: 'NotAmendable',
+  /** The command carries no valid signature of the api for this workflow and update id. */
+  commandNotSigned: 'CommandNotSigned',
+  commandExpired: 'CommandExpired',
 } as const;
 export type DecisionRefusal = (typeof decisionRefusals)[keyof typeof decisionRefusals];

@@ -18,11 +18,13 @@ import { approvalChainFor } from '../domain/policy';
 import { settledChoice, taskKinds, type TaskStatus } from '../domain/task';
 import type { Activities } from '../activities';
 import { unstorableData } from './cancellation';
+import { forwardedCommand, isSignedForward, refuseUnsignedCommand } from './signedCommands';
 import {
   amendSubjectUpdate,
   decideTaskUpdate,
   decisionRefusals,
   delegateTaskUpdate,
+  platformPrincipalId,
   reassignTaskUpdate,
   requestWithdrawnSignal,
   subjectAmendedSignal,
@@ -32,6 +34,7 @@ import {
   type CarriedTaskState,
   type DecideTaskInput,
   type DecideTaskResult,
+  type ForwardedWithdrawal,
   type HumanTaskInput,
   type HumanTaskResult,
   type TaskChangeResult,
@@ -113,7 +116,8 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
   let settled: string | undefined;
   let subjectChanged = false;
   let stepDone = false;
-  let amendmentPending = false;
+  // The Update id of the amendment the parent is recording, whose answer alone may change the subject.
+  let amendmentPending: string | undefined;
   // The tier can rise while the task is open (an amended intake): chain, SLA and timeout follow it.
   const chain = () => approvalChainFor(policy, state.tier);
   const sla = () => policy.slaByTier[state.tier];
@@ -125,7 +129,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
   const recorded = <T>() => state.processedUpdates[currentUpdateInfo()!.id] as T | undefined;
   const ensureOpen = () => {
     if (!state.stepOpened && status === 'open') throw refuse(decisionRefusals.taskOpening, 'this task is still opening; try again in a moment');
-    if (amendmentPending || subjectChanged) throw refuse(decisionRefusals.taskOpening, 'what this task decides on is being amended; try again in a moment');
+    if (amendmentPending !== undefined || subjectChanged) throw refuse(decisionRefusals.taskOpening, 'what this task decides on is being amended; try again in a moment');
     if (status !== 'open' || stepDone || settled !== undefined || state.withdrawal) throw refuse(decisionRefusals.taskClosed, 'this task is already closed');
   };
   const changeResult = (): TaskChangeResult => ({ taskId, assignees: state.assignees, taskStatus: status });
@@ -141,7 +145,8 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
     dueAt: new Date(state.dueAt).toISOString(),
   }));
 
-  setHandler(subjectChangedSignal, ({ subject, tier }) => {
+  setHandler(subjectChangedSignal, ({ subject, tier, answering }) => {
+    if (input.commandKey && (amendmentPending === undefined || answering !== amendmentPending)) return;
     if (subject.version <= state.subject.version) return;
     state.subject = subject;
     state.tier = tier;
@@ -189,6 +194,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
     },
     {
       validator: (decision: DecideTaskInput) => {
+        refuseUnsignedCommand(input.commandKey, 'decideTask', decision);
         if (recorded()) return;
         ensureOpen();
         refuseUnstorableText(decision);
@@ -237,6 +243,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
 
   setHandler(delegateTaskUpdate, (request) => moveSeat('delegated', request.actorId, request.actorId, request.toId, request.reason ?? null), {
     validator: (request) => {
+      refuseUnsignedCommand(input.commandKey, 'delegateTask', request);
       if (recorded()) return;
       ensureOpen();
       refuseUnstorableText(request);
@@ -247,6 +254,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
 
   setHandler(reassignTaskUpdate, (request) => moveSeat('reassigned', request.actorId, request.fromId, request.toId, request.reason), {
     validator: (request) => {
+      refuseUnsignedCommand(input.commandKey, 'reassignTask', request);
       if (recorded()) return;
       ensureOpen();
       refuseUnstorableText(request);
@@ -260,8 +268,16 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
   });
 
   setHandler(requestWithdrawnSignal, (request) => {
+    if (!isAuthorisedWithdrawal(request)) return;
     if (status === 'open' && settled === undefined && !state.withdrawal) state.withdrawal = { actorId: request.actorId, reason: request.reason ?? null };
   });
+  /** The owner's signed withdrawal of the parent's request, or the platform's where the parent may withdraw it. */
+  function isAuthorisedWithdrawal(request: ForwardedWithdrawal): boolean {
+    if (request.actorId === platformPrincipalId) return input.withdrawableByPlatform === true;
+    const { forwarded } = request;
+    if (input.commandKey && (forwarded?.name !== 'withdrawIntake' || forwarded.workflowId !== workflowInfo().parent?.workflowId)) return false;
+    return isSignedForward(input.commandKey, request);
+  }
 
   setHandler(
     amendSubjectUpdate,
@@ -270,16 +286,17 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
       if (earlier) return earlier;
       const updateId = currentUpdateInfo()!.id;
       // Decisions wait while the parent records the new version, then meet the new hash.
-      amendmentPending = true;
+      amendmentPending = updateId;
       const before = state.subject.version;
-      await getExternalWorkflowHandle(workflowInfo().parent!.workflowId).signal(subjectAmendedSignal, { ...amendment, taskId });
+      await getExternalWorkflowHandle(workflowInfo().parent!.workflowId).signal(subjectAmendedSignal, { ...amendment, taskId, forwarded: forwardedCommand('amendSubject') });
       await condition(() => state.subject.version > before);
-      amendmentPending = false;
+      amendmentPending = undefined;
       state.processedUpdates[updateId] = state.subject;
       return state.subject;
     },
     {
       validator: (amendment) => {
+        refuseUnsignedCommand(input.commandKey, 'amendSubject', amendment);
         if (recorded()) return;
         ensureOpen();
         refuseUnstorableText(amendment);
@@ -305,6 +322,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
     },
     {
       validator: (request) => {
+        refuseUnsignedCommand(input.commandKey, 'withdrawTask', request);
         if (recorded()) return;
         ensureOpen();
         refuseUnstorableText(request);

@@ -2,7 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import { impactLevelOf, type ImpactAssessment } from '../domain/assessment';
 import type { TaskSubject } from '../domain/task';
 import type { Activities } from '../activities';
-import { requestWithdrawnSignal, type HumanTaskResult, type ImpactAssessmentInput, type ImpactAssessmentOutcome } from './contracts';
+import { platformPrincipalId, requestWithdrawnSignal, type HumanTaskResult, type ImpactAssessmentInput, type ImpactAssessmentOutcome } from './contracts';
 import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
@@ -33,7 +33,7 @@ export async function impactAssessmentWorkflow(input: ImpactAssessmentInput): Pr
 
 async function assessImpact(input: ImpactAssessmentInput): Promise<ImpactAssessmentOutcome> {
   const { systemId, ownerId, tier, policy } = input;
-  const common = { systemId, systemOwnerId: ownerId, tier, policyVersion: policy.version };
+  const common = { systemId, systemOwnerId: ownerId, tier, policyVersion: policy.version, commandKey: policy.commandKey };
   let previous = noAssessmentYet;
 
   for (let round = 1, version = input.firstVersion ?? 1; ; round++, version++) {
@@ -57,6 +57,8 @@ async function assessImpact(input: ImpactAssessmentInput): Promise<ImpactAssessm
           // The lead who accepted the intake asked for the assessment; owner and authors never review it.
           requesterId: input.requesterId,
           alsoExcludedIds: authorsOf(submission),
+          // A sibling's refusal withdraws it, in the platform's name.
+          withdrawableByPlatform: true,
           policy: { ...policy.tasks.impact_review, steps: [{ role, rule: { type: 'any' } }], stepsByTier: {} },
           subject,
         }).then((review) => ({ role, ...review })),
@@ -67,10 +69,11 @@ async function assessImpact(input: ImpactAssessmentInput): Promise<ImpactAssessm
         // A review task that failed (e.g. nobody at all could be seated) gives no verdict, like one that expired.
         const result: HumanTaskResult = await review.handle.result().catch((error) => noResultUnlessCancelled(error) ?? ({ taskId: review.taskId, status: 'expired' as const, votes: [] }));
         if (blocksApproval(result)) {
-          const decider = result.votes[0]?.actorId ?? input.requesterId;
+          const decider = result.votes[0]?.actorId;
+          const reason = `the ${review.role} review${decider ? ` (${decider})` : ''} did not approve this version`;
           for (const other of reviews) {
             if (other !== review) {
-              other.handle.signal(requestWithdrawnSignal, { actorId: decider, reason: `the ${review.role} review did not approve this version` }).catch(() => undefined);
+              other.handle.signal(requestWithdrawnSignal, { actorId: platformPrincipalId, reason }).catch(() => undefined);
             }
           }
         }

@@ -96,7 +96,7 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
     regulatoryReportDue,
   });
   const tier = reported.tier ?? policy.triage.defaultTier;
-  const common = { systemId, systemOwnerId: reported.ownerId, tier, policyVersion: policy.version };
+  const common = { systemId, systemOwnerId: reported.ownerId, tier, policyVersion: policy.version, commandKey: policy.commandKey };
 
   /** A stage of the owner's, with its severity's SLA on every tier and its severity's ladder. */
   const stagePolicy = (kind: IncidentTaskKind, sla: number): TaskPolicy => ({

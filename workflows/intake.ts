@@ -25,12 +25,15 @@ import {
   type HumanTaskResult,
   type IntakeOutcome,
   type IntakeWorkflowInput,
+  type AmendSubjectInput,
+  type ForwardedCommand,
+  type ForwardedWithdrawal,
   type TaskSubject,
-  type WithdrawTaskInput,
   withdrawIntakeUpdate,
 } from './contracts';
 import { assessAndTreat } from './assessAndTreat';
 import { recordingEnd } from './cancellation';
+import { forwardedCommand, isSignedForward, refuseUnsignedCommand } from './signedCommands';
 import { startHumanTask } from './startHumanTask';
 
 const { registerSystem, recordTriage, reviseIntake, transitionSystem, recordSystemEvent, activateSystem, syncReviewSchedule } = proxyActivities<Activities>({
@@ -63,15 +66,22 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
   }
 
   // The triage task accepted the owner's amendment; record the new version and hand it back to the task.
-  setHandler(subjectAmendedSignal, async ({ taskId, actorId, submission }) => {
+  setHandler(subjectAmendedSignal, async ({ taskId, actorId, submission, signed, forwarded }) => {
+    if (!isOwnersAmendment(taskId, { actorId, submission, signed, forwarded })) return;
     intake = intakeRequestSchema.parse(submission);
     subject = await reviseIntake({ systemId, version: subject.version + 1, intake, actorId, reason: 'amendment' });
     triage = await triageVersion(subject.version);
     // Answered by id, not through the child handle: the task waits for this answer whatever the parent's state.
-    await getExternalWorkflowHandle(workflowIds.task(taskId)).signal(subjectChangedSignal, { subject, tier: triage.tier });
+    await getExternalWorkflowHandle(workflowIds.task(taskId)).signal(subjectChangedSignal, { subject, tier: triage.tier, answering: forwarded?.updateId });
   });
+  /** An amendment the owner signed for the open task, which that task accepted and passed on. */
+  function isOwnersAmendment(taskId: string, amendment: AmendSubjectInput & { forwarded?: ForwardedCommand }): boolean {
+    if (!policy.commandKey) return true;
+    const { forwarded } = amendment;
+    return forwarded?.name === 'amendSubject' && taskId === openTaskId && forwarded.workflowId === workflowIds.task(taskId) && isSignedForward(policy.commandKey, amendment);
+  }
 
-  let withdrawal: WithdrawTaskInput | undefined;
+  let withdrawal: ForwardedWithdrawal | undefined;
   const withdrawnReason = () => `the owner withdrew the intake${withdrawal?.reason ? `: ${withdrawal.reason}` : ''}`;
   let openTaskId: string | undefined;
   let finished = false;
@@ -81,13 +91,14 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
   setHandler(
     withdrawIntakeUpdate,
     async (request) => {
-      withdrawal = request;
+      withdrawal = { ...request, forwarded: forwardedCommand('withdrawIntake') };
       onboarding?.cancel();
-      if (openTaskId) await getExternalWorkflowHandle(workflowIds.task(openTaskId)).signal(requestWithdrawnSignal, request);
+      if (openTaskId) await getExternalWorkflowHandle(workflowIds.task(openTaskId)).signal(requestWithdrawnSignal, withdrawal);
       return { systemId, state: 'withdrawn' as const };
     },
     {
       validator: (request) => {
+        refuseUnsignedCommand(policy.commandKey, 'withdrawIntake', request);
         if (request.actorId !== ownerId) {
           throw ApplicationFailure.create({ type: decisionRefusals.notRequester, message: 'only the system owner can withdraw the intake', nonRetryable: true });
         }
@@ -107,6 +118,7 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
       requesterId,
       policy: policy.tasks[kind],
       policyVersion: policy.version,
+      commandKey: policy.commandKey,
       subject,
     });
     openTaskId = taskId;

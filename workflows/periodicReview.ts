@@ -54,7 +54,7 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
       tier,
       requesterId: platformPrincipalId,
       policy: policy.tasks.review_attestation,
-      policyVersion: policy.version,
+      policyVersion: policy.version, commandKey: policy.commandKey,
       subject: { hash: '0'.repeat(64), version: 0 },
     });
     const attested = await task.handle.result();

@@ -82,7 +82,7 @@ export async function retirementWorkflow(input: RetirementInput): Promise<Retire
     return { ownerId, tier: known };
   }
   const runTask = (kind: TaskKind, taskPolicy: TaskPolicy, subject: TaskSubject, asker = requesterId) =>
-    startHumanTask({ systemId, systemOwnerId: system.ownerId, tier: system.tier, policyVersion: policy.version, kind, requesterId: asker, policy: taskPolicy, subject });
+    startHumanTask({ systemId, systemOwnerId: system.ownerId, tier: system.tier, policyVersion: policy.version, commandKey: policy.commandKey, kind, requesterId: asker, policy: taskPolicy, subject });
   /** Nobody could be seated: try again once the task's SLA has passed, rather than at once and forever. */
   const afterFailure = (outcome: TaskOutcome, taskPolicy: TaskPolicy) => (outcome.status === 'failed' ? sleep(taskPolicy.slaByTier[system.tier]) : undefined);
 

@@ -38,7 +38,7 @@ export async function riskTreatmentWorkflow(input: RiskTreatmentInput): Promise<
 
 async function treatRisks(input: RiskTreatmentInput): Promise<RiskTreatmentOutcome> {
   const { systemId, ownerId, tier, policy } = input;
-  const common = { systemId, systemOwnerId: ownerId, tier, policyVersion: policy.version };
+  const common = { systemId, systemOwnerId: ownerId, tier, policyVersion: policy.version, commandKey: policy.commandKey };
   let previous = noPlanYet;
 
   for (let round = 1, version = input.firstVersion ?? 1; ; round++, version++) {

@@ -107,6 +107,7 @@ export async function startFaultPlatform(options: { policy: PolicyInput; tempora
     SMTP_URL: `smtp://${proxies.smtp.listen}`,
     PUBLIC_BASE_URL: baseUrl,
     POLICY_FILE: policyFile,
+    COMMAND_PUBLIC_KEY: h.deps.commandSigner.publicKey,
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
     LOG_LEVEL: 'error',
   };

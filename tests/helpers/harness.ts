@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
@@ -8,11 +8,13 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities';
 import { createApp } from '../../api/app';
+import { createCommandSigner } from '../../api/commandSigner';
 import type { ApiDeps } from '../../api/deps';
 import { preparePolicy } from '../../api/policy';
 import { createPool, type Pool } from '../../db/pool';
 import { newApiKey, upsertPrincipal } from '../../db/principals';
-import type { PolicyInput } from '../../domain/policy';
+import type { CommandProof, SignedCommandName } from '../../domain/commandSignature';
+import type { Policy, PolicyInput } from '../../domain/policy';
 import type { Role } from '../../domain/principal';
 import type { IntakeRequest } from '../../domain/system';
 import { startMailCatcher, type MailCatcher } from '../../scripts/mailCatcher';
@@ -64,6 +66,12 @@ export interface Harness {
   taskQueue: string;
   api<T = any>(method: string, path: string, options?: { as?: CastMember | null; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   usePolicy(policy: PolicyInput): void;
+  /** The policy as the api would start processes under it: validated, versioned and carrying the command key. */
+  preparePolicy(policy: PolicyInput): Policy;
+  /** A command's input signed as the api signs it, for tests that send an Update to Temporal themselves. */
+  /** The PEM private key the harness's api signs with, for tests that sign as it did at another time. */
+  commandSigningKey: string;
+  signCommand<Args extends object>(name: SignedCommandName, workflowId: string, updateId: string, args: Args): Args & { signed: CommandProof };
   /** Waits until the system has an open task of the kind (and matching `where`), as a governance lead sees it. */
   openTask(systemId: string, kind: string, where?: (task: any) => boolean): Promise<any>;
   /** Files a low-tier intake under the current policy, has a lead accept it, and waits for the intake to end. */
@@ -136,11 +144,16 @@ export async function startHarness(
     currentPolicy: () => deps.policy,
   });
 
+  // A signing key of this harness's own, as an api holds one.
+  const commandSigningKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+  const commandSigner = createCommandSigner(commandSigningKey);
+  const withCommandKey = (policy: PolicyInput): Policy => ({ ...preparePolicy(policy), commandKey: commandSigner.publicKey });
   const deps: ApiDeps = {
     pool,
     temporal,
     taskQueue,
-    policy: preparePolicy(calmPolicy),
+    policy: withCommandKey(calmPolicy),
+    commandSigner,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     temporalUiUrl: 'http://127.0.0.1:8233',
     temporalDeadlineMs: 10_000,
@@ -184,8 +197,11 @@ export async function startHarness(
       return systemId;
     },
     usePolicy(policy) {
-      deps.policy = preparePolicy(policy);
+      deps.policy = withCommandKey(policy);
     },
+    preparePolicy: withCommandKey,
+    commandSigningKey,
+    signCommand: (name, workflowId, updateId, args) => ({ ...args, signed: commandSigner.sign({ name, workflowId, updateId, args }) }),
     async startWorker() {
       worker = await createWorker({
         connection: nativeConnection,
@@ -299,7 +315,7 @@ export async function startStandaloneTriageTask(
   h: Harness,
   options: { systemId: string; subjectHash: string; policy: PolicyInput; historyLimit: number },
 ) {
-  const policy = preparePolicy(options.policy);
+  const policy = h.preparePolicy(options.policy);
   const taskId = randomUUID();
   const handle = await h.temporal.workflow.start<typeof humanTaskWorkflow>(workflowTypes.humanTask, {
     taskQueue: h.taskQueue,
@@ -315,6 +331,7 @@ export async function startStandaloneTriageTask(
         requesterId: 'owner',
         policy: policy.tasks.intake_triage,
         policyVersion: policy.version,
+        commandKey: policy.commandKey,
         subject: { hash: options.subjectHash, version: 1 },
         historyLimit: options.historyLimit,
       },
