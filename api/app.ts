@@ -1,9 +1,8 @@
 import express from 'express';
-import { randomUUID } from 'node:crypto';
-import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth';
 import { temporalDeadlinePerRequest, withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError, errorHandler } from './errors';
+import { requestLogging } from './logging';
 import { createMetrics } from './metrics';
 import { docsPage, openApiDocument } from './openapi';
 import { webPages } from './pages';
@@ -27,18 +26,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const metrics = createMetrics(deps.pool);
   app.use(metrics.observeRequests);
   app.use(temporalDeadlinePerRequest(deps));
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (_req, res) => {
-        const id = randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Action and sign-in links carry their token in the path: log the route, not the secret.
-      serializers: { req: (req) => ({ id: req.id, method: req.method, url: String(req.url).replace(/^\/(actions|signin)\/[^/?]+/, '/$1/[token]') }) },
-    }),
-  );
+  app.use(requestLogging(deps.logger));
 
   app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {

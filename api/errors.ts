@@ -87,6 +87,9 @@ export function isDependencyUnavailable(error: unknown): boolean {
   return false;
 }
 
+/** Unauthenticated, forbidden (segregation of duties among them), over a rate limit. */
+const securityStatuses = new Set([401, 403, 429]);
+
 /** The one error handler: every failure becomes a JSON error with an id that matches the log line. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
@@ -109,8 +112,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       status = 503;
       body = { error: 'unavailable', message: 'a service aims-flow depends on is unavailable; retry later' };
     }
-    const log = status >= 500 ? logger.error.bind(logger) : logger.info.bind(logger);
-    log({ errorId, status, err: error, reqId: req.id }, 'request failed');
+    // Refusals of who someone is or what they may do are security events, named so that alerts can match them.
+    const securityEvent = securityStatuses.has(status) ? { securityEvent: String(body.error) } : {};
+    const log = status >= 500 ? logger.error.bind(logger) : securityStatuses.has(status) ? logger.warn.bind(logger) : logger.info.bind(logger);
+    log({ errorId, status, err: error, reqId: req.id, ...securityEvent }, 'request failed');
     if (!req.originalUrl.startsWith('/api/') && req.accepts(['json', 'html']) === 'html') {
       // A person on a page gets a page, with the id that matches the log line.
       const page = layout('Something went wrong', html`${notice(String(body.message), true)}<p>Error id: <code>${errorId}</code></p>`);

@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import nodemailer from 'nodemailer';
-import pino from 'pino';
 import { createPool } from '../db/pool';
 import { parseConfig, temporalConnectionOptions } from '../domain/config';
 import { missingSearchAttributes } from '../workflows/contracts';
 import { createApp } from './app';
 import { commandSignerFrom } from './commandSigner';
+import { createApiLogger } from './logging';
 import { loadPolicy } from './policy';
 
 async function main() {
   const config = parseConfig(process.env);
-  const logger = pino({ level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+  const logger = createApiLogger(config.LOG_LEVEL);
   const commandSigner = commandSignerFrom(config, (file) => readFileSync(file));
   const policy = { ...(await loadPolicy(config.POLICY_FILE)), commandKey: commandSigner.publicKey };
   // Lazy: the api starts, and answers 503, while Temporal is still coming up.

@@ -6,6 +6,9 @@ const url = (protocols: string[]) =>
     message: `must use ${protocols.join(' or ')}`,
   });
 
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 /** Every setting the api, the worker and the scripts read from the environment, checked once at boot. */
@@ -42,7 +45,7 @@ export const configSchema = z
     .optional(),
   /** A workflow bundle built ahead (bundleWorkflowCode), so a worker starts in a second instead of bundling. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
   })
   .refine((config) => !config.TEMPORAL_TLS_CERT_FILE === !config.TEMPORAL_TLS_KEY_FILE, {
     message: 'set both TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE, or neither',

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
+import { eventually, sampleIntake, spawnWorkerProcess, startHarness, type Harness } from './helpers/harness';
 
 let h: Harness;
 const spawned: ChildProcess[] = [];
@@ -15,22 +14,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** The real worker entry point as its own process, configured like production through the environment. */
 function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../worker/main.ts')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: h.databaseUrl,
-      TEMPORAL_ADDRESS: h.temporalAddress,
-      TEMPORAL_NAMESPACE: h.temporalNamespace,
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-      SMTP_URL: `smtp://127.0.0.1:${h.mail.smtpPort}`,
-      PUBLIC_BASE_URL: h.baseUrl,
-      COMMAND_PUBLIC_KEY: h.deps.commandSigner.publicKey,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawnWorkerProcess(h, 'warn', ['ignore', 'ignore', 'inherit']);
   spawned.push(child);
   return child;
 }

@@ -1,10 +1,13 @@
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import nodemailer, { type Transporter } from 'nodemailer';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities';
 import { createApp } from '../../api/app';
@@ -96,6 +99,8 @@ export async function startHarness(
     wrapActivities?: (activities: Activities) => Activities;
     /** Lets a test stand between the activities and the SMTP connection. */
     wrapMailer?: (mailer: Transporter) => Transporter;
+    /** The api's logger; silent unless TEST_LOG_LEVEL says otherwise. */
+    logger?: Logger;
   } = {},
 ): Promise<Harness> {
   Runtime.install({ logger: new DefaultLogger(process.env.TEST_WORKER_LOG_LEVEL === 'WARN' ? 'WARN' : 'ERROR') });
@@ -154,7 +159,7 @@ export async function startHarness(
     taskQueue,
     policy: withCommandKey(calmPolicy),
     commandSigner,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     temporalUiUrl: 'http://127.0.0.1:8233',
     temporalDeadlineMs: 10_000,
     mailer,
@@ -236,6 +241,37 @@ export async function startHarness(
   };
   await harness.startWorker();
   return harness;
+}
+
+/** The real worker entry point (worker/main.ts) as its own process, configured through the environment as in production. */
+export function spawnWorkerProcess(h: Harness, logLevel: string, stdio: StdioOptions): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../worker/main.ts')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: h.databaseUrl,
+      TEMPORAL_ADDRESS: h.temporalAddress,
+      TEMPORAL_NAMESPACE: h.temporalNamespace,
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      SMTP_URL: `smtp://127.0.0.1:${h.mail.smtpPort}`,
+      PUBLIC_BASE_URL: h.baseUrl,
+      COMMAND_PUBLIC_KEY: h.deps.commandSigner.publicKey,
+      WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+      LOG_LEVEL: logLevel,
+    },
+    stdio,
+  });
+}
+
+/** Waits until the worker process polls the harness's task queue for workflow tasks (its default identity starts with its pid). */
+export async function workerPolling(h: Harness, worker: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  await eventually(async () => {
+    const { pollers } = await h.temporal.workflowService.describeTaskQueue({
+      namespace: h.temporalNamespace,
+      taskQueue: { name: h.taskQueue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    return pollers?.some((poller) => poller.identity?.startsWith(`${worker.pid}@`)) ? true : undefined;
+  }, timeoutMs);
 }
 
 /** A request to an api as one of the cast, JSON in and out (pages and empty bodies stay text). */
