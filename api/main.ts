@@ -7,6 +7,7 @@ import { missingSearchAttributes } from '../workflows/contracts';
 import { createApp } from './app';
 import { commandSignerFrom } from './commandSigner';
 import { createApiLogger } from './logging';
+import { payloadDataConverter } from './payloadCodec';
 import { loadPolicy } from './policy';
 
 async function main() {
@@ -16,7 +17,7 @@ async function main() {
   const policy = { ...(await loadPolicy(config.POLICY_FILE)), commandKey: commandSigner.publicKey };
   // Lazy: the api starts, and answers 503, while Temporal is still coming up.
   const connection = Connection.lazy(temporalConnectionOptions(config, (file) => readFileSync(file)));
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config, (file) => readFileSync(file)) });
   const pool = createPool(config.DATABASE_URL);
   const mailer = nodemailer.createTransport({ url: config.SMTP_URL, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
   const app = createApp({

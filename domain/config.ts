@@ -34,6 +34,10 @@ export const configSchema = z
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   POLICY_FILE: z.string().min(1).optional(),
+  /** 32 random bytes in base64 (`openssl rand -base64 32`): every Temporal payload is sealed with it (AES-256-GCM). */
+  PAYLOAD_ENCRYPTION_KEY_FILE: z.string().min(1).optional(),
+  /** The key before a rotation: it still opens what was sealed with it. */
+  PAYLOAD_ENCRYPTION_PREVIOUS_KEY_FILE: z.string().min(1).optional(),
   /** PEM Ed25519 private key with which the api signs people's commands to workflows (`openssl genpkey -algorithm ed25519`). */
   COMMAND_SIGNING_KEY_FILE: z.string().min(1).optional(),
   /** The key before a rotation: it keeps signing until the processes started under it have ended. */

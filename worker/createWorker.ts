@@ -10,6 +10,8 @@ export function createWorker(options: {
   namespace: string;
   taskQueue: string;
   activities: Activities;
+  /** The clients' data converter: payloads sealed by one are opened by the other. */
+  dataConverter?: WorkerOptions['dataConverter'];
   workflowBundle?: WorkerOptions['workflowBundle'];
 }): Promise<Worker> {
   const { workflowBundle, ...rest } = options;

@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import pino from 'pino';
 import { createActivities } from '../activities';
+import { payloadDataConverter } from '../api/payloadCodec';
 import { loadPolicy } from '../api/policy';
 import { createPool } from '../db/pool';
 import { ConfigError, parseConfig, temporalConnectionOptions } from '../domain/config';
@@ -19,7 +20,8 @@ async function main() {
   const temporalOptions = temporalConnectionOptions(config, (file) => readFileSync(file));
   const connection = await NativeConnection.connect(temporalOptions);
   const clientConnection = await Connection.connect(temporalOptions);
-  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const dataConverter = payloadDataConverter(config, (file) => readFileSync(file));
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
   // A start that sets a search attribute the namespace lacks fails: refuse to run on a half-set-up namespace.
   const { customAttributes } = await clientConnection.operatorService.listSearchAttributes({ namespace: config.TEMPORAL_NAMESPACE });
   const missing = missingSearchAttributes(customAttributes ?? {});
@@ -34,6 +36,7 @@ async function main() {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    dataConverter,
     ...(config.WORKFLOW_BUNDLE_PATH && { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }),
     activities: createActivities({
       pool,

@@ -84,7 +84,7 @@ export async function startFaultPlatform(options: { policy: PolicyInput; tempora
 
   // The api under test, in this process: everything it reaches goes through the proxies.
   const apiPool = createPool(databaseUrl.toString());
-  const apiTemporal = new Client({ connection: Connection.lazy({ address: proxies.temporal.listen }), namespace: h.temporalNamespace });
+  const apiTemporal = new Client({ connection: Connection.lazy({ address: proxies.temporal.listen }), namespace: h.temporalNamespace, dataConverter: h.temporal.options.dataConverter });
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -108,6 +108,7 @@ export async function startFaultPlatform(options: { policy: PolicyInput; tempora
     PUBLIC_BASE_URL: baseUrl,
     POLICY_FILE: policyFile,
     COMMAND_PUBLIC_KEY: h.deps.commandSigner.publicKey,
+    ...(h.payloadKeyFile && { PAYLOAD_ENCRYPTION_KEY_FILE: h.payloadKeyFile }),
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
     LOG_LEVEL: 'error',
   };

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -12,6 +14,7 @@ import { inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities';
 import { createApp } from '../../api/app';
 import { createCommandSigner } from '../../api/commandSigner';
+import { encryptingDataConverter } from '../../api/payloadCodec';
 import type { ApiDeps } from '../../api/deps';
 import { preparePolicy } from '../../api/policy';
 import { createPool, type Pool } from '../../db/pool';
@@ -72,6 +75,8 @@ export interface Harness {
   /** The policy as the api would start processes under it: validated, versioned and carrying the command key. */
   preparePolicy(policy: PolicyInput): Policy;
   /** A command's input signed as the api signs it, for tests that send an Update to Temporal themselves. */
+  /** The base64 key file the harness seals Temporal payloads with (absent when it keeps them clear), for worker processes. */
+  payloadKeyFile: string | undefined;
   /** The PEM private key the harness's api signs with, for tests that sign as it did at another time. */
   commandSigningKey: string;
   signCommand<Args extends object>(name: SignedCommandName, workflowId: string, updateId: string, args: Args): Args & { signed: CommandProof };
@@ -101,6 +106,8 @@ export async function startHarness(
     wrapMailer?: (mailer: Transporter) => Transporter;
     /** The api's logger; silent unless TEST_LOG_LEVEL says otherwise. */
     logger?: Logger;
+    /** Payloads are sealed with a key of the harness's own, as in production; the history recorder keeps them clear. */
+    encryptPayloads?: boolean;
   } = {},
 ): Promise<Harness> {
   Runtime.install({ logger: new DefaultLogger(process.env.TEST_WORKER_LOG_LEVEL === 'WARN' ? 'WARN' : 'ERROR') });
@@ -135,7 +142,11 @@ export async function startHarness(
 
   const address = inject('temporalAddress');
   const namespace = inject('temporalNamespace');
-  const temporal = new Client({ connection: await Connection.connect({ address }), namespace });
+  const payloadKey = randomBytes(32);
+  const payloadKeyFile = path.join(await mkdtemp(path.join(tmpdir(), 'aims-flow-harness-')), 'payload-key');
+  await writeFile(payloadKeyFile, payloadKey.toString('base64'), { mode: 0o600 });
+  const dataConverter = options.encryptPayloads === false ? {} : encryptingDataConverter([payloadKey]);
+  const temporal = new Client({ connection: await Connection.connect({ address }), namespace, dataConverter });
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
   const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: mail.smtpPort, secure: false, ignoreTLS: true });
@@ -206,12 +217,14 @@ export async function startHarness(
     },
     preparePolicy: withCommandKey,
     commandSigningKey,
+    payloadKeyFile: options.encryptPayloads === false ? undefined : payloadKeyFile,
     signCommand: (name, workflowId, updateId, args) => ({ ...args, signed: commandSigner.sign({ name, workflowId, updateId, args }) }),
     async startWorker() {
       worker = await createWorker({
         connection: nativeConnection,
         namespace,
         taskQueue,
+        dataConverter,
         activities: options.wrapActivities ? options.wrapActivities(activities) : activities,
         workflowBundle: { codePath: inject('workflowBundlePath') },
       });
@@ -256,6 +269,7 @@ export function spawnWorkerProcess(h: Harness, logLevel: string, stdio: StdioOpt
       PUBLIC_BASE_URL: h.baseUrl,
       COMMAND_PUBLIC_KEY: h.deps.commandSigner.publicKey,
       WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+      ...(h.payloadKeyFile && { PAYLOAD_ENCRYPTION_KEY_FILE: h.payloadKeyFile }),
       LOG_LEVEL: logLevel,
     },
     stdio,
