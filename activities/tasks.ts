@@ -7,6 +7,7 @@ import { lockSystem } from '../db/systems';
 import { activeAssignees, closeTask, insertDecision, insertTask, seatAssignees, unseatAll, updateTaskProgress } from '../db/tasks';
 import type { EscalationLevel } from '../domain/policy';
 import type { Role } from '../domain/principal';
+import { holdsSeatRole, mayHoldSeats } from '../domain/seatRules';
 import { taskKinds, type ApprovalRule, type TaskAssignee, type TaskKind, type TaskStatus, type TaskSubject } from '../domain/task';
 import type { ActivityDeps } from '.';
 
@@ -42,22 +43,26 @@ const governanceLeads = async (db: Queryable, excludedIds: readonly string[]) =>
   (await principalsWithRole(db, 'governance_lead')).map((p) => p.id).filter((id) => !excludedIds.includes(id));
 
 /**
- * The principals who hold a role when a step opens (a system's own owner for system_owner), each
- * replaced by their delegate while they are out of office. Recorded in history by the caller.
+ * The principals who hold a role when a step opens (a system's own owner for system_owner), never an
+ * auditor, each replaced by their out-of-office delegate where that delegate could hold the seat
+ * (DESIGN.md §10). One who could not keeps the seat with its holder, rather than the seat being lost.
+ * Recorded in history by the caller.
  */
-async function resolveSeats(db: Queryable, role: Role, ownerId: string, excludedIds: readonly string[]): Promise<TaskAssignee[]> {
-  const holders = role === 'system_owner' ? [ownerId] : (await principalsWithRole(db, role)).map((p) => p.id);
+async function resolveSeats(db: Queryable, role: Role, ownerId: string, excludedIds: readonly string[], delegateRoles: readonly Role[] = []): Promise<TaskAssignee[]> {
+  const holders = role === 'system_owner' ? await principalsByIds(db, [ownerId]) : await principalsWithRole(db, role);
   const seats: TaskAssignee[] = [];
   for (const holder of holders) {
     // An excluded person never gets a seat, not even through their delegate.
-    if (excludedIds.includes(holder)) continue;
-    const { rows } = await db.query<{ delegate_id: string | null }>(
-      'SELECT delegate_id FROM principals WHERE id = $1 AND delegate_until > now()',
-      [holder],
+    if (excludedIds.includes(holder.id) || !mayHoldSeats(holder.roles)) continue;
+    const { rows } = await db.query<{ id: string; roles: Role[] }>(
+      `SELECT d.id, d.roles FROM principals p JOIN principals d ON d.id = p.delegate_id WHERE p.id = $1 AND p.delegate_until > now()`,
+      [holder.id],
     );
-    const delegate = rows[0]?.delegate_id;
-    const seat = delegate ? { principalId: delegate, onBehalfOf: holder } : { principalId: holder, onBehalfOf: null };
-    if (!excludedIds.includes(seat.principalId) && !seats.some((s) => s.principalId === seat.principalId)) seats.push(seat);
+    const delegate = rows[0];
+    const delegateMaySit = delegate && !excludedIds.includes(delegate.id) && holdsSeatRole(delegate.roles, role, delegateRoles);
+    const seat = delegateMaySit ? { principalId: delegate.id, onBehalfOf: holder.id } : { principalId: holder.id, onBehalfOf: null };
+    // Under `all` or a quorum nobody holds two votes: one seat per person.
+    if (!seats.some((s) => s.principalId === seat.principalId)) seats.push(seat);
   }
   return seats;
 }
@@ -72,8 +77,9 @@ async function resolveEscalationTargets(
   if (target !== 'manager') return (await resolveSeats(db, target, ownerId, excludedIds)).map((seat) => seat.principalId);
   // The manager of the person the seat belongs to: for a delegate, of the one they stand in for.
   const owners = assignees.map((assignee) => assignee.onBehalfOf ?? assignee.principalId);
-  const managers = (await principalsByIds(db, owners)).map((principal) => principal.managerId);
-  return [...new Set(managers.filter((id): id is string => id !== null))];
+  const managerIds = (await principalsByIds(db, owners)).map((principal) => principal.managerId).filter((id): id is string => id !== null);
+  const managers = await principalsByIds(db, [...new Set(managerIds)]);
+  return managers.filter((manager) => mayHoldSeats(manager.roles) && !excludedIds.includes(manager.id)).map((manager) => manager.id);
 }
 
 interface StepOpening {
@@ -84,6 +90,8 @@ interface StepOpening {
   stepCount: number;
   role: Role;
   rule: ApprovalRule;
+  /** The task policy's other roles that may stand in for a seat (absent on steps opened before they existed). */
+  delegateRoles?: Role[];
   excludedIds: string[];
   dueAt: string;
   subject: TaskSubject;
@@ -101,7 +109,7 @@ async function openStep(db: Queryable, publicBaseUrl: string, input: StepOpening
     gapKeys = await queuedKeys(db, input.taskId, 'assignment_gap', input.cycle);
   } else {
     const system = await lockSystem(db, input.systemId);
-    assignees = await resolveSeats(db, input.role, system.ownerId, input.excludedIds);
+    assignees = await resolveSeats(db, input.role, system.ownerId, input.excludedIds, input.delegateRoles);
     if (assignees.length === 0) {
       // Nobody holds the role: the governance leads take the step and are told why, rather than the task stalling.
       const leads = await governanceLeads(db, input.excludedIds);

@@ -8,13 +8,18 @@ import { forbidden, notFound } from './errors';
 import { parseId } from './validate';
 
 /**
- * Per-object authorisation, one rule for systems and tasks: the owner or requester, oversight roles, and
- * whoever holds or ever held a seat on a task (a decider keeps sight of what they decided).
+ * Per-object authorisation, one rule for systems and tasks: the owner or requester, oversight roles,
+ * whoever holds a seat on an open task now, and whoever decided or was decided for (a decider keeps
+ * sight of what they decided). A seat once held and moved on, or left undecided when its task closed, gives nothing.
  */
 export async function canSeeSystem(db: Queryable, principal: Principal, system: AiSystem): Promise<boolean> {
   if (system.ownerId === principal.id || hasAnyRole(principal, ...oversightRoles)) return true;
   const { rowCount } = await db.query(
-    'SELECT 1 FROM tasks t JOIN task_assignees a ON a.task_id = t.id WHERE t.system_id = $1 AND a.principal_id = $2 LIMIT 1',
+    `SELECT 1 FROM tasks t JOIN task_assignees a ON a.task_id = t.id
+      WHERE t.system_id = $1 AND a.principal_id = $2 AND a.active AND t.status = 'open'
+     UNION ALL
+     SELECT 1 FROM tasks t JOIN decisions d ON d.task_id = t.id WHERE t.system_id = $1 AND $2 IN (d.actor_id, d.on_behalf_of)
+     LIMIT 1`,
     [system.id, principal.id],
   );
   return rowCount === 1;
@@ -22,8 +27,8 @@ export async function canSeeSystem(db: Queryable, principal: Principal, system: 
 
 export async function canSeeTask(db: Queryable, principal: Principal, task: TaskRecord): Promise<boolean> {
   if (task.requesterId === principal.id || hasAnyRole(principal, ...oversightRoles)) return true;
-  if (task.assignees.some((assignee) => assignee.principalId === principal.id)) return true;
-  const { rowCount } = await db.query('SELECT 1 FROM task_assignees WHERE task_id = $1 AND principal_id = $2', [task.id, principal.id]);
+  if (task.status === 'open' && task.assignees.some((assignee) => assignee.principalId === principal.id)) return true;
+  const { rowCount } = await db.query('SELECT 1 FROM decisions WHERE task_id = $1 AND $2 IN (actor_id, on_behalf_of) LIMIT 1', [task.id, principal.id]);
   return rowCount === 1;
 }
 

@@ -16,6 +16,8 @@ import {
   withdrawTaskUpdate,
   workflowIds,
   type DecideTaskResult,
+  type DelegateTaskInput,
+  type ReassignTaskInput,
 } from '../workflows/contracts';
 import { temporalDeadline, withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError, isUpdateRefusedForNow, refusedDecision } from './errors';
@@ -122,10 +124,10 @@ async function replayRecordedDecision(pool: Pool, task: TaskRecord, request: Dec
   return sameChoiceOrConflict(result, request.choice);
 }
 
-export const delegateTask = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; toId: string; reason?: string }, updateId: string) =>
+export const delegateTask = (deps: ApiDeps, task: TaskRecord, input: Omit<DelegateTaskInput, 'signed'>, updateId: string) =>
   updateWorkflow(deps, task.workflowId, delegateTaskUpdate, input, updateId);
 
-export const reassignTask = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; fromId: string; toId: string; reason: string }, updateId: string) =>
+export const reassignTask = (deps: ApiDeps, task: TaskRecord, input: Omit<ReassignTaskInput, 'signed'>, updateId: string) =>
   updateWorkflow(deps, task.workflowId, reassignTaskUpdate, input, updateId);
 
 export const withdrawTask = (deps: ApiDeps, task: TaskRecord, input: { actorId: string; reason?: string }, updateId: string) =>

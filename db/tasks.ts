@@ -209,3 +209,19 @@ export async function closeTask(db: Queryable, taskId: string, status: Exclude<T
   );
   return result.rowCount === 1;
 }
+
+/**
+ * An open task on which `holderId` holds a seat that `otherId` may not take, being its requester or
+ * its system's owner; undefined when there is none.
+ */
+export async function openSeatExcluding(db: Queryable, holderId: string, otherId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT t.id FROM tasks t
+       JOIN task_assignees a ON a.task_id = t.id AND a.active AND a.principal_id = $1
+       JOIN ai_systems s ON s.id = t.system_id
+      WHERE t.status = 'open' AND (t.requester_id = $2 OR s.owner_id = $2)
+      ORDER BY t.id LIMIT 1`,
+    [holderId, otherId],
+  );
+  return rows[0]?.id;
+}

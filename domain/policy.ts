@@ -1,7 +1,7 @@
 import ms from 'ms';
 import { z } from 'zod';
 import { incidentSeverities } from './incident';
-import { roles } from './principal';
+import { roles, type Role } from './principal';
 import { dataCategories, decisionRoles, humanOversightModes, impactAreas, riskTiers, useCategories, type RiskTier } from './system';
 import { approvalRuleSchema, taskKindNames, type TaskKind } from './task';
 
@@ -63,6 +63,8 @@ const taskPolicySchema = z.strictObject({
   /** Fractions of the SLA at which assignees are reminded. */
   reminderPoints: z.array(z.number().gt(0).lt(1)).max(5).default([]),
   escalationLadder: z.array(escalationLevelSchema).max(6).default([]),
+  /** Roles besides each step's own that may stand in for a seat, by delegation or out of office. */
+  delegateRoles: z.array(z.enum(roles)).max(roles.length).default([]),
   /** What happens when no ladder level is left. Approval is never an option. */
   timeoutOutcomeByTier: tierMap(z.enum(['expire', 'reject'])),
 });
@@ -72,6 +74,10 @@ export function approvalChainFor(policy: TaskPolicy, tier: RiskTier): ApprovalSt
   return policy.stepsByTier[tier] ?? policy.steps;
 }
 
+/** The roles the ladder brings into a task: a governance lead may also reassign a seat to one of them. */
+export const escalationRoles = (policy: TaskPolicy): Role[] =>
+  policy.escalationLadder.flatMap((level) => (level.target === 'manager' ? [] : [level.target]));
+
 export const policySchema = z.strictObject({
   name: z.string().min(1),
   triage: z.strictObject({
@@ -79,6 +85,8 @@ export const policySchema = z.strictObject({
     defaultTier: z.enum(riskTiers),
   }),
   intake: z.strictObject({ maxRevisionRounds: z.number().int().min(0).max(10) }),
+  /** The longest out-of-office delegation one may set: a seat is not handed away indefinitely. */
+  outOfOffice: z.strictObject({ maxLength: durationSchema }).default({ maxLength: 90 * 86_400_000 }),
   /** Impact assessment (ISO/IEC 42005): which tiers need one, and which specialists review it, in parallel. */
   assessment: z.strictObject({
     requiredForTiers: z.array(z.enum(riskTiers)).max(riskTiers.length),

@@ -84,7 +84,7 @@ describe('escalation and assignment', () => {
 });
 
 describe('out-of-office delegation', () => {
-  it('sends tasks opened while the lead is away to their delegate, who decides on their behalf, until the delegation ends', async () => {
+  it('sends tasks opened while the lead is away to their delegate, where the policy lets the delegate sit, until the delegation ends', async () => {
     h.usePolicy(calmPolicy);
     const until = new Date(Date.now() + 3600_000).toISOString();
     const put = (body: unknown) => h.api('PUT', '/api/v1/me/delegation', { as: 'lead', body });
@@ -93,12 +93,27 @@ describe('out-of-office delegation', () => {
     const past = await put({ to: 'approver', until: new Date(Date.now() - 60_000).toISOString() });
     expect(past.status).toBe(400);
     expect(past.body.fields.until).toEqual(['must be in the future']);
+    const tooLong = await put({ to: 'approver', until: new Date(Date.now() + 200 * 86_400_000).toISOString() });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.fields.until).toEqual(['an out-of-office lasts at most 90 days']);
+    const toAuditor = await put({ to: 'auditor', until });
+    expect(toAuditor.status).toBe(400);
+    expect(toAuditor.body.fields.to[0]).toContain('auditors never hold a seat');
 
     try {
       const set = await put({ to: 'approver', until });
       expect(set.status).toBe(200);
       expect((await h.api('GET', '/api/v1/me', { as: 'lead' })).body.delegation).toEqual({ to: 'approver', until });
 
+      // The approver holds no governance_lead role: the lead keeps the triage seat, rather than it being lost.
+      const kept = await openTriage(await fileIntake('Holiday model, kept'));
+      expect(kept.assignees).toEqual([expect.objectContaining({ principalId: 'lead', onBehalfOf: null })]);
+      // Nor can the lead hand their seats to the owner of a system they triage.
+      const toOwner = await put({ to: 'owner', until });
+      expect(toOwner.status).toBe(400);
+      expect(toOwner.body.fields.to).toEqual([`owner is the requester or the owner of a task you hold (${kept.id}), which they may not decide`]);
+
+      h.usePolicy(withTriage({ delegateRoles: ['approver'] }));
       const systemId = await fileIntake('Holiday model');
       const task = await openTriage(systemId);
       expect(task.assignees).toEqual([expect.objectContaining({ principalId: 'approver', onBehalfOf: 'lead' })]);
@@ -123,8 +138,8 @@ describe('out-of-office delegation', () => {
 });
 
 describe('changing who decides an open task', () => {
-  it('lets the assignee delegate the task, whose delegate decides from the emailed link on their behalf', async () => {
-    h.usePolicy(calmPolicy);
+  it('lets the assignee delegate the task to one who may sit, whose delegate decides from the emailed link on their behalf', async () => {
+    h.usePolicy(withTriage({ delegateRoles: ['approver'] }));
     const systemId = await fileIntake('Delegated model');
     const task = await openTriage(systemId);
     const leadEmail = await h.mail.waitFor(actionNeeded('Delegated model', h.people.lead.email));
@@ -134,6 +149,10 @@ describe('changing who decides an open task', () => {
     expect(toOwner.status).toBe(403);
     expect(toOwner.body.error).toBe('SegregationOfDuties');
     expect((await delegate('nobody-here')).status).toBe(400);
+    expect((await delegate('auditor')).body.error).toBe('SegregationOfDuties');
+    const noRole = await delegate('executive');
+    expect(noRole.status).toBe(409);
+    expect(noRole.body.message).toBe('executive does not hold the role governance_lead this step asks for');
 
     const delegated = await delegate('approver');
     expect(delegated.status).toBe(200);
@@ -145,6 +164,9 @@ describe('changing who decides an open task', () => {
     expect(byLead.status).toBe(409);
     expect(byLead.body.error).toBe('NotAssignee');
     expect((await submitActionForm(leadEmail.links[0], { choice: 'accept' })).status).toBe(409);
+    // A delegate hands the seat back, never on.
+    const onwards = await h.api('POST', `/api/v1/tasks/${task.id}/delegate`, { as: 'approver', body: { to: 'ownerManager' } });
+    expect(onwards.body).toMatchObject({ error: 'InvalidDelegate', message: 'a delegate cannot delegate further; hand the seat back to lead' });
 
     const decided = await submitActionForm(approverEmail.links[0], { choice: 'reject', comment: 'not ready' });
     expect(decided.status).toBe(200);
@@ -156,15 +178,19 @@ describe('changing who decides an open task', () => {
     ]);
   });
 
-  it('lets only a governance lead reassign the task, recording who, from whom, to whom and why', async () => {
-    h.usePolicy(calmPolicy);
+  it('lets only a governance lead reassign the task, to one who may sit but never to themselves, recording who, from whom, to whom and why', async () => {
+    // The ladder brings approvers into triage, so a lead may hand a triage seat to one.
+    h.usePolicy(withTriage({ escalationLadder: [{ action: 'add', target: 'approver', window: '1h' }] }));
     const systemId = await fileIntake('Reassigned model');
     const task = await openTriage(systemId);
-    const reassign = (as: 'lead' | 'owner' | 'approver') =>
-      h.api('POST', `/api/v1/tasks/${task.id}/reassign`, { as, body: { from: 'lead', to: 'leadManager', reason: 'Grace is on leave' } });
+    const reassign = (as: 'lead' | 'owner' | 'approver', to = 'leadManager') =>
+      h.api('POST', `/api/v1/tasks/${task.id}/reassign`, { as, body: { from: 'lead', to, reason: 'Grace is on leave' } });
 
     expect((await reassign('owner')).status).toBe(403);
     expect((await reassign('approver')).status).toBe(403);
+    expect((await reassign('lead', 'lead')).body).toMatchObject({ error: 'SegregationOfDuties', message: 'a seat cannot be reassigned to the person reassigning it' });
+    expect((await reassign('lead', 'executive')).body.error).toBe('InvalidDelegate');
+    expect((await reassign('lead', 'auditor')).body.error).toBe('SegregationOfDuties');
     const reassigned = await reassign('lead');
     expect(reassigned.status).toBe(200);
     expect(reassigned.body.assignees).toEqual([{ principalId: 'leadManager', onBehalfOf: null }]);

@@ -54,6 +54,22 @@ describe('integrity of the human-task engine', () => {
     expect(moveVoted.body.error).toBe('AlreadyDecided');
   });
 
+  it('lets current seat holders and deciders see a task and its system, not whoever once held a seat', async () => {
+    h.usePolicy(withTriage({ steps: [{ role: 'approver' }] }));
+    const systemId = await fileIntake('Seen by its deciders');
+    const task = await openTriage(systemId);
+    expect(seated(task)).toEqual(['approver', 'leadManager', 'ownerManager']);
+    const sees = async (who: CastMember) => [
+      (await h.api('GET', `/api/v1/tasks/${task.id}`, { as: who })).status,
+      (await h.api('GET', `/api/v1/systems/${systemId}`, { as: who })).status,
+    ];
+    expect(await sees('ownerManager')).toEqual([200, 200]);
+    expect((await h.decide(task.id, 'approver', 'accept')).body.taskStatus).toBe('decided');
+    expect(await sees('approver')).toEqual([200, 200]);
+    expect(await sees('ownerManager')).toEqual([403, 403]);
+    expect(await sees('leadManager')).toEqual([403, 403]);
+  });
+
   it('gives an amended intake whose tier rose the chain of its new tier', async () => {
     h.usePolicy(withTriage({ stepsByTier: { high: [{ role: 'governance_lead' }, { role: 'executive' }] } }));
     const systemId = await fileIntake('Rising tier');

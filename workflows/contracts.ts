@@ -8,6 +8,7 @@ import type { CommandProof, SignedCommandName } from '../domain/commandSignature
 import type { LifecycleState } from '../domain/lifecycle';
 import type { ImpactLevel } from '../domain/assessment';
 import type { Policy, TaskPolicy } from '../domain/policy';
+import type { Role } from '../domain/principal';
 import type { RiskLevel } from '../domain/risk';
 import type { IncidentReport } from '../domain/incident';
 import type { RetirementRequest } from '../domain/retirement';
@@ -245,6 +246,8 @@ export interface DelegateTaskInput {
   actorId: string;
   toId: string;
   reason?: string;
+  /** The target's roles as the api read them; signed with the command, so the task judges on them. */
+  toRoles?: Role[];
   signed?: CommandProof;
 }
 
@@ -254,6 +257,7 @@ export interface ReassignTaskInput {
   fromId: string;
   toId: string;
   reason: string;
+  toRoles?: Role[];
   signed?: CommandProof;
 }
 

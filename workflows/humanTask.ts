@@ -14,7 +14,9 @@ import {
 } from '@temporalio/workflow';
 import { findUnstorableText, unstorableTextMessage } from '../domain/fields';
 import { describeIssues } from '../domain/issues';
-import { approvalChainFor } from '../domain/policy';
+import { approvalChainFor, escalationRoles } from '../domain/policy';
+import type { Role } from '../domain/principal';
+import { seatMoveRefusal, type SeatMove } from '../domain/seatRules';
 import { settledChoice, taskKinds, type TaskStatus } from '../domain/task';
 import type { Activities } from '../activities';
 import { unstorableData } from './cancellation';
@@ -219,20 +221,29 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
     },
   );
 
-  const validateSeatMove = (fromId: string, toId: string) => {
-    if (excludedIds.includes(toId)) throw refuse(decisionRefusals.segregationOfDuties, 'the requester and the system owner cannot decide this request');
-    if (isAssignee(toId)) throw refuse(decisionRefusals.invalidDelegate, `${toId} is already an assignee of this task`);
-    if (hasVoted(toId)) throw refuse(decisionRefusals.invalidDelegate, `${toId} has already decided on this task`);
-    // A vote stays with the seat it was cast from: moving that seat would let it count twice.
-    if (hasVoted(fromId)) throw refuse(decisionRefusals.alreadyDecided, `${fromId} has already decided; their seat cannot move`);
+  const validateSeatMove = (change: SeatMove['change'], request: { actorId: string; toId: string; toRoles?: Role[] }, fromId: string) => {
+    const refusal = seatMoveRefusal({
+      change,
+      actorId: request.actorId,
+      fromId,
+      toId: request.toId,
+      toRoles: request.toRoles ?? [],
+      seatRole: chain()[state.step].role,
+      alsoAllowedRoles: change === 'reassigned' ? escalationRoles(policy) : (policy.delegateRoles ?? []),
+      heldOnBehalfOf: state.assignees.find((assignee) => assignee.principalId === fromId)?.onBehalfOf ?? null,
+      excludedIds,
+      assigneeIds: state.assignees.map((assignee) => assignee.principalId),
+      voterIds: state.votes.map((vote) => vote.actorId),
+    });
+    if (refusal) throw refuse(decisionRefusals[refusal.reason], refusal.message);
   };
   const moveSeat = async (change: 'delegated' | 'reassigned', actorId: string, fromId: string, toId: string, reason: string | null) => {
     const updateId = currentUpdateInfo()!.id;
     const earlier = recorded<TaskChangeResult>();
     if (earlier) return earlier;
     const seat = state.assignees.find((assignee) => assignee.principalId === fromId)!;
-    // A delegate stands in for the original assignee; a reassignment hands the seat over outright.
-    const onBehalfOf = change === 'delegated' ? (seat.onBehalfOf ?? fromId) : null;
+    // A delegate stands in for the original assignee (until handing the seat back); a reassignment hands it over outright.
+    const onBehalfOf = change === 'delegated' && seat.onBehalfOf !== toId ? (seat.onBehalfOf ?? fromId) : null;
     state.assignees = state.assignees.map((assignee) => (assignee.principalId === fromId ? { principalId: toId, onBehalfOf } : assignee));
     const changed = await changeAssignee({ taskId, systemId, change, actorId, fromId, toId, onBehalfOf, reason, updateId });
     sendInBackground(changed.emailKeys);
@@ -247,8 +258,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
       if (recorded()) return;
       ensureOpen();
       refuseUnstorableText(request);
-      if (!isAssignee(request.actorId)) throw refuse(decisionRefusals.notAssignee, 'only an assignee can delegate their part of this task');
-      validateSeatMove(request.actorId, request.toId);
+      validateSeatMove('delegated', request, request.actorId);
     },
   });
 
@@ -262,8 +272,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
         throw refuse(decisionRefusals.segregationOfDuties, 'the requester and the system owner cannot reassign their own request');
       }
       if (definition.decidedByOwner) throw refuse(decisionRefusals.invalidDelegate, "the owner's own task cannot be reassigned");
-      if (!isAssignee(request.fromId)) throw refuse(decisionRefusals.notAssignee, `${request.fromId} is not an assignee of this task`);
-      validateSeatMove(request.fromId, request.toId);
+      validateSeatMove('reassigned', request, request.fromId);
     },
   });
 
@@ -338,6 +347,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
     stepCount: chain().length,
     role: chain()[state.step].role,
     rule: chain()[state.step].rule,
+    delegateRoles: policy.delegateRoles ?? [],
     excludedIds: [...excludedIds, ...state.votes.map((vote) => vote.actorId)],
     dueAt: new Date(state.dueAt).toISOString(),
     subject: state.subject,

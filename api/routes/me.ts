@@ -4,7 +4,10 @@ import { z } from 'zod';
 import { appendAuditEvent } from '../../db/audit';
 import { inTransaction } from '../../db/pool';
 import { principalsByIds, setDelegation } from '../../db/principals';
+import { openSeatExcluding } from '../../db/tasks';
+import ms from 'ms';
 import { text } from '../../domain/fields';
+import { mayHoldSeats } from '../../domain/seatRules';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { parseBody } from '../validate';
@@ -27,9 +30,15 @@ export function meRoutes(deps: ApiDeps): Router {
   router.put('/delegation', async (req, res) => {
     const body = parseBody(delegationBody, req);
     const me = req.principal!;
-    if (body.to === me.id) throw new AppError(400, 'invalid_input', 'the request body is invalid', { to: ['you cannot delegate to yourself'] });
+    const invalid = (field: 'to' | 'until', message: string) => new AppError(400, 'invalid_input', 'the request body is invalid', { [field]: [message] });
+    if (body.to === me.id) throw invalid('to', 'you cannot delegate to yourself');
     const [delegate] = await principalsByIds(deps.pool, [body.to]);
-    if (!delegate) throw new AppError(400, 'invalid_input', 'the request body is invalid', { to: [`no principal '${body.to}'`] });
+    if (!delegate) throw invalid('to', `no principal '${body.to}'`);
+    if (!mayHoldSeats(delegate.roles)) throw invalid('to', `${delegate.id} is an auditor, and auditors never hold a seat`);
+    const longest = deps.policy.outOfOffice.maxLength;
+    if (new Date(body.until).getTime() - Date.now() > longest) throw invalid('until', `an out-of-office lasts at most ${ms(longest, { long: true })}`);
+    const conflict = await openSeatExcluding(deps.pool, me.id, delegate.id);
+    if (conflict) throw invalid('to', `${delegate.id} is the requester or the owner of a task you hold (${conflict}), which they may not decide`);
     await inTransaction(deps.pool, async (db) => {
       await setDelegation(db, me.id, { delegateId: delegate.id, until: body.until });
       await appendAuditEvent(db, {

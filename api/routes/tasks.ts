@@ -91,15 +91,17 @@ export function taskRoutes(deps: ApiDeps): Router {
   router.post('/:id/delegate', async (req, res) => {
     const body = parseBody(delegateBody, req);
     const task = await visibleTask(req);
-    await existingPrincipal(body.to, 'to');
-    res.json(await delegateTask(deps, task, { actorId: req.principal!.id, toId: body.to, reason: body.reason }, updateIdFor(req, 'delegate')));
+    const target = await existingPrincipal(body.to, 'to');
+    res.json(await delegateTask(deps, task, { actorId: req.principal!.id, toId: body.to, reason: body.reason, toRoles: target.roles }, updateIdFor(req, 'delegate')));
   });
 
   router.post('/:id/reassign', requireRole('governance_lead'), async (req, res) => {
     const body = parseBody(reassignBody, req);
     const task = await visibleTask(req);
-    await existingPrincipal(body.to, 'to');
-    res.json(await reassignTask(deps, task, { actorId: req.principal!.id, fromId: body.from, toId: body.to, reason: body.reason }, updateIdFor(req, 'reassign')));
+    const target = await existingPrincipal(body.to, 'to');
+    res.json(
+      await reassignTask(deps, task, { actorId: req.principal!.id, fromId: body.from, toId: body.to, reason: body.reason, toRoles: target.roles }, updateIdFor(req, 'reassign')),
+    );
   });
 
   router.post('/:id/withdraw', async (req, res) => {
