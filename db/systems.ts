@@ -136,3 +136,24 @@ export async function suspendedOnlyByReviews(db: Queryable, systemId: string): P
   const holders = await suspensionHolders(db, systemId);
   return holders.length > 0 && holders.every((holder) => holder.startsWith('review-'));
 }
+
+/** A downgrade of the system to `toTier` proposed on this version of it, awaiting a second lead. */
+export async function pendingDowngrade(db: Queryable, systemId: string, systemVersion: number, toTier: RiskTier): Promise<{ proposedBy: string } | undefined> {
+  const { rows } = await db.query<{ proposed_by: string }>(
+    'SELECT proposed_by FROM tier_downgrade_proposals WHERE system_id = $1 AND system_version = $2 AND to_tier = $3',
+    [systemId, systemVersion, toTier],
+  );
+  return rows[0] && { proposedBy: rows[0].proposed_by };
+}
+
+/** Records a lead's downgrade proposal; a newer one of the same system replaces it. */
+export async function proposeDowngrade(
+  db: Queryable,
+  proposal: { systemId: string; fromTier: RiskTier; toTier: RiskTier; reason: string; proposedBy: string; systemVersion: number },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO tier_downgrade_proposals (system_id, from_tier, to_tier, reason, proposed_by, system_version) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (system_id) DO UPDATE SET from_tier = $2, to_tier = $3, reason = $4, proposed_by = $5, system_version = $6, proposed_at = now()`,
+    [proposal.systemId, proposal.fromTier, proposal.toTier, proposal.reason, proposal.proposedBy, proposal.systemVersion],
+  );
+}
