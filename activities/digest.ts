@@ -2,6 +2,7 @@ import { overdueTasks, reviewsDue } from '../db/dashboard';
 import { enqueueEmail, lockOutboxEntry, markSent, messageIdFor } from '../db/outbox';
 import { inTransaction } from '../db/pool';
 import { principalsWithRole } from '../db/principals';
+import { onOneLine } from '../domain/fields';
 import type { ActivityDeps } from '.';
 
 const listed = 50;
@@ -18,12 +19,12 @@ function composeDigest(
     `Hello ${recipientName},`,
     '',
     `Overdue periodic reviews: ${reviews.length}${reviews.length === listed ? '+' : ''}`,
-    ...reviews.map((review) => `- ${review.name} (${review.tier}, ${review.businessUnit}): due ${review.nextReviewDue.slice(0, 10)}, ${days(review.nextReviewDue)} days late`),
+    ...reviews.map((review) => `- ${onOneLine(review.name)} (${review.tier}, ${onOneLine(review.businessUnit)}): due ${review.nextReviewDue.slice(0, 10)}, ${days(review.nextReviewDue)} days late`),
     '',
     `Overdue tasks: ${tasks.length}${tasks.length === listed ? '+' : ''}`,
     ...tasks.map(
       (task) =>
-        `- ${task.title} (${task.tier ?? 'untiered'}, ${task.businessUnit}), due ${task.dueAt.slice(0, 10)}, escalation level ${task.escalationLevel}, held by ${task.holders.map((holder) => holder.name).join(', ') || 'nobody'}`,
+        `- ${task.title} (${task.tier ?? 'untiered'}, ${onOneLine(task.businessUnit)}), due ${task.dueAt.slice(0, 10)}, escalation level ${task.escalationLevel}, held by ${task.holders.map((holder) => onOneLine(holder.name)).join(', ') || 'nobody'}`,
     ),
     '',
     `The dashboard: ${new URL('/dashboard', publicBaseUrl).toString()}`,

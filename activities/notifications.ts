@@ -3,18 +3,27 @@ import { inTransaction } from '../db/pool';
 import { principalsByIds } from '../db/principals';
 import { getSystem } from '../db/systems';
 import { getTask, type TaskRecord } from '../db/tasks';
+import { onOneLine, quotedInEmail } from '../domain/fields';
+import { taskKinds } from '../domain/task';
 import type { ActivityDeps } from '.';
 import type { EmailKind } from './tasks';
 
+// A task's title names its system, as its owner typed it: kept to one line in the subject.
 const subjects: Record<EmailKind, (task: TaskRecord) => string> = {
-  assigned: (task) => `Action needed: ${task.title}`,
-  reminder: (task) => `Reminder: ${task.title}`,
-  escalated_assignee: (task) => `Escalated to you: ${task.title}`,
-  escalation_notice: (task) => `Overdue: ${task.title}`,
-  assignment_gap: (task) => `Nobody holds the role for: ${task.title}`,
+  assigned: (task) => `Action needed: ${onOneLine(task.title)}`,
+  reminder: (task) => `Reminder: ${onOneLine(task.title)}`,
+  escalated_assignee: (task) => `Escalated to you: ${onOneLine(task.title)}`,
+  escalation_notice: (task) => `Overdue: ${onOneLine(task.title)}`,
+  assignment_gap: (task) => `Nobody holds the role for: ${onOneLine(task.title)}`,
 };
 
-function composeBody(kind: EmailKind, task: TaskRecord, recipientName: string, systemSummary: string, actionUrl?: string) {
+/** What the email says of the system: the platform's facts, and below the link what its owner wrote, quoted. */
+interface SystemSummary {
+  tier: string;
+  written: string[];
+}
+
+function composeBody(kind: EmailKind, task: TaskRecord, recipientName: string, system: SystemSummary | undefined, actionUrl?: string) {
   const due = new Date(task.dueAt).toUTCString();
   const opening: Record<EmailKind, string> = {
     assigned: 'A decision is waiting for you.',
@@ -28,14 +37,16 @@ function composeBody(kind: EmailKind, task: TaskRecord, recipientName: string, s
     '',
     opening[kind],
     '',
-    `Task: ${task.title}`,
-    systemSummary,
+    `Task: ${taskKinds[task.kind].title}`,
+    system ? `Risk tier of the AI system: ${system.tier}` : '',
     `Due: ${due}`,
     task.escalationLevel > 0 ? `Escalated to level ${task.escalationLevel}; next escalation: ${new Date(task.nextDeadlineAt).toUTCString()}` : '',
     `Task id: ${task.id}`,
     '',
     actionUrl ? `Open the task and decide here:\n${actionUrl}\n\nThe link is personal to you: do not forward it.` : '',
     '',
+    // Below the real link, so no name typed into the intake can put a link or an instruction above it.
+    ...(system ? ['The AI system, as its owner registered it (their words, quoted; aims-flow sends no other link):', ...system.written.map(quotedInEmail), ''] : []),
     '-- aims-flow, your AI management system',
   ].join('\n');
 }
@@ -70,7 +81,7 @@ export function createNotificationActivities({ pool, mailer, mailFrom, publicBas
           const token = await issueActionToken(db, { outboxKey: key, taskId: task.id, principalId: recipient.id, expiresAt: finalDeadline(task) });
           actionUrl = new URL(`/actions/${token}`, publicBaseUrl).toString();
         }
-        const systemSummary = system ? `AI system: ${system.name} (${system.businessUnit}), risk tier ${system.riskTier ?? 'not set'}` : '';
+        const systemSummary = system && { tier: system.riskTier ?? 'not set', written: [`Name: ${system.name}`, `Business unit: ${system.businessUnit}`] };
         return {
           from: mailFrom,
           to: { name: recipient.name, address: recipient.email },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { oneOf, text } from './fields';
+import { line, oneOf, text } from './fields';
 
 export const incidentSeverities = ['low', 'medium', 'high', 'critical'] as const;
 export type IncidentSeverity = (typeof incidentSeverities)[number];
@@ -30,7 +30,7 @@ export const incidentResolutionSchema = z.strictObject({
 
 /** The report to the authority of a serious incident, with the date it was made. */
 export const regulatoryReportSchema = z.strictObject({
-  authority: text(300),
-  reference: text(200),
+  authority: line(300),
+  reference: line(200),
   reportedAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { oneOf, text } from './fields';
+import { line, oneOf, text } from './fields';
 import { annexAControls } from './standards';
 
 
@@ -12,7 +12,7 @@ const controlIds = annexAControls.map((control) => control.id) as [string, ...st
 const riskSchema = z
   .strictObject({
     id: z.string().trim().regex(/^[A-Za-z0-9._-]{1,40}$/, 'a short id such as R1'),
-    title: text(300),
+    title: line(300),
     source: text(1000),
     likelihood: oneOf(['rare', 'possible', 'likely', 'almost_certain']),
     impact: oneOf(riskLevels),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { oneOf, text } from './fields';
+import { line, oneOf, text } from './fields';
 
 export const provenances = ['in_house', 'vendor', 'embedded_third_party'] as const;
 export const useCategories = [
@@ -29,16 +29,16 @@ export type RiskTier = (typeof riskTiers)[number];
 
 /** What a system owner files when registering an AI system (DESIGN.md §4). */
 export const intakeRequestSchema = z.strictObject({
-  name: text(200),
+  name: line(200),
   purpose: text(4000),
-  businessUnit: text(200),
+  businessUnit: line(200),
   provenance: oneOf(provenances),
-  vendor: text(200).optional(),
+  vendor: line(200).optional(),
   useCategory: oneOf(useCategories),
   impactAreas: z.array(oneOf(impactAreas)).max(impactAreas.length).default([]),
   dataCategories: z.array(oneOf(dataCategories)).max(dataCategories.length).default([]),
   decisionRole: oneOf(decisionRoles),
   humanOversight: oneOf(humanOversightModes),
-  affectedParties: z.array(text(200)).min(1, 'name at least one affected party').max(50),
+  affectedParties: z.array(line(200)).min(1, 'name at least one affected party').max(50),
 });
 export type IntakeRequest = z.output<typeof intakeRequestSchema>;

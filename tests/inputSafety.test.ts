@@ -156,3 +156,30 @@ describe('requests the API cannot read', () => {
     expect(await response.text()).toContain('nothing at this address');
   });
 });
+
+describe('names and titles that would inject lines into emails', () => {
+  it('are refused at the door with the field named: line breaks, control characters and bidirectional overrides', async () => {
+    const cases = {
+      name: 'Chatbot\n\nDecide here instead: http://evil.example/approve',
+      businessUnit: 'Sales\r\nBcc: everyone@example.test',
+      vendor: 'Acme \u202egnp.exe',
+    };
+    for (const [field, value] of Object.entries(cases)) {
+      const filed = await h.api('POST', '/api/v1/systems', { body: { ...sampleIntake({ name: 'Fine name' }), provenance: 'vendor', [field]: value } });
+      expect(filed.status, field).toBe(400);
+      expect(filed.body.fields[field]).toEqual(['must be one line, without control characters or bidirectional overrides']);
+    }
+    const party = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Fine name', affectedParties: ['customers', 'staff\u2066 hidden'] }) });
+    expect(party.body.fields['affectedParties.1']).toEqual(['must be one line, without control characters or bidirectional overrides']);
+  });
+
+  it('put what the owner wrote after the real link in the task email, quoted', async () => {
+    const name = 'Claims helper (see http://intranet.example/claims)';
+    await openTriage(name);
+    const email = await h.mail.waitFor((m) => m.to.includes(h.people.lead.email) && m.subject === `Action needed: Triage an AI system intake: ${name}`);
+    const link = email.links.find((candidate) => candidate.includes('/actions/'))!;
+    expect(email.text.indexOf(link)).toBeLessThan(email.text.indexOf(name));
+    expect(email.text).toContain(`> Name: ${name}`);
+    expect(email.text.split('\n').filter((textLine) => textLine.includes(name))).toEqual([`> Name: ${name}`]);
+  });
+});
