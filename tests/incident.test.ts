@@ -252,7 +252,9 @@ describe('incident escalation', () => {
     const cookie = `aims_session=${await createWebSession(h.pool, 'approver', 60_000)}`;
     const formUrl = `${h.baseUrl}/systems/${systemId}/incidents/new`;
     const form = await (await fetch(formUrl, { headers: { cookie } })).text();
-    expect(form).toContain('Reporting an incident of <strong>Shelf camera</strong>');
+    // The approver may report on the system, but not see it: the form names it by its id alone.
+    expect(form).toContain(`Reporting an incident of the AI system <code>${systemId}</code>`);
+    expect(form).not.toContain('Shelf camera');
     const hidden = Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1], match[2]]));
     const post = (fields: Record<string, string>) =>
       fetch(formUrl, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...hidden, ...fields }) });
@@ -271,5 +273,24 @@ describe('incident escalation', () => {
     // Sent twice, the same form reports one incident.
     expect((await post({ severity: 'medium', description: 'The camera counted people, not shelves', occurredAt: '2025-01-01T08:30', serious: 'true' })).status).toBe(200);
     expect((await h.api('GET', `/api/v1/systems/${systemId}/incidents`, { as: 'lead' })).body.incidents).toHaveLength(1);
+  });
+
+  it('tells one who may not see a system nothing of it: out of service or unknown, the answer is the same', async () => {
+    const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Rejected at triage' }) });
+    const rejectedId = filed.body.systemId as string;
+    await h.decide((await h.openTask(rejectedId, 'intake_triage')).id, 'lead', 'reject');
+    await h.temporal.workflow.getHandle(workflowIds.intake(rejectedId)).result();
+    const report = { severity: 'low', description: 'probing', occurredAt: new Date().toISOString() };
+    const [outOfService, unknown] = [
+      await h.api('POST', `/api/v1/systems/${rejectedId}/incidents`, { as: 'approver', body: report }),
+      await h.api('POST', `/api/v1/systems/${randomUUID()}/incidents`, { as: 'approver', body: report }),
+    ];
+    expect(outOfService.status).toBe(404);
+    expect({ ...outOfService.body, errorId: undefined }).toEqual({ ...unknown.body, errorId: undefined });
+    // Its owner, who may see it, is told why.
+    const byOwner = await h.api('POST', `/api/v1/systems/${rejectedId}/incidents`, { as: 'owner', body: report });
+    expect(byOwner.status).toBe(409);
+    const cookie = `aims_session=${await createWebSession(h.pool, 'approver', 60_000)}`;
+    expect((await fetch(`${h.baseUrl}/systems/${rejectedId}/incidents/new`, { headers: { cookie } })).status).toBe(404);
   });
 });

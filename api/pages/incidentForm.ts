@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
-import { getSystem, type AiSystem } from '../../db/systems';
+import type { AiSystem } from '../../db/systems';
 import { incidentReportSchema, incidentSeverities } from '../../domain/incident';
 import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { html, notice, type SafeHtml } from '../html';
-import { reportIncident } from '../routes/incidents';
+import { reportableSystem, reportIncident } from '../routes/incidents';
 import { parseId } from '../validate';
 import { csrfField, requireSignIn, sendPage, verifyCsrf } from './session';
 
 type FieldErrors = Record<string, string[]>;
+type ReportedSystem = { system: AiSystem; viewer: boolean };
 type Draft = Record<string, string | undefined>;
 
 function fieldError(errors: FieldErrors, name: string): SafeHtml {
@@ -22,8 +23,12 @@ const describedBy = (errors: FieldErrors, name: string) => (errors[name] ? html`
 const minutesNowUtc = () => new Date().toISOString().slice(0, 16);
 const asUtc = (value: string) => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? `${value}:00Z` : value);
 
-function incidentForm(req: Request, system: AiSystem, draft: Draft, errors: FieldErrors): SafeHtml {
-  return html`<p>Reporting an incident of <strong>${system.name}</strong>. Its owner is asked to acknowledge, contain and resolve it within the deadlines of its severity.</p>
+/** The system as the reporter may know it: by name when they may see it, by its id otherwise. */
+const systemLabel = ({ system, viewer }: ReportedSystem): SafeHtml => (viewer ? html`<strong>${system.name}</strong>` : html`the AI system <code>${system.id}</code>`);
+
+function incidentForm(req: Request, reported: ReportedSystem, draft: Draft, errors: FieldErrors): SafeHtml {
+  const { system } = reported;
+  return html`<p>Reporting an incident of ${systemLabel(reported)}. Its owner is asked to acknowledge, contain and resolve it within the deadlines of its severity.</p>
 <form method="post" action="/systems/${system.id}/incidents/new" novalidate>
 ${csrfField(req)}<input type="hidden" name="nonce" value="${draft.nonce ?? randomUUID()}">
 <fieldset${describedBy(errors, 'severity')}><legend>Severity</legend>
@@ -43,9 +48,11 @@ export function incidentPages(deps: ApiDeps): Router {
   const router = Router();
   const title = 'Report an incident';
 
-  async function systemFor(req: Request): Promise<AiSystem | undefined> {
-    const id = parseId(req);
-    return id ? getSystem(deps.pool, id) : undefined;
+  async function systemFor(req: Request): Promise<ReportedSystem | undefined> {
+    return reportableSystem(deps, req.webSession!.principal, parseId(req)).catch((error: unknown) => {
+      if (error instanceof AppError && error.status === 404) return undefined;
+      throw error;
+    });
   }
 
   router.get('/systems/:id/incidents/new', requireSignIn, async (req, res) => {
@@ -71,8 +78,9 @@ export function incidentPages(deps: ApiDeps): Router {
     }
     try {
       // The form's nonce makes a double submit report one incident, like an API client's Idempotency-Key.
-      const { incidentId } = await reportIncident(deps, req.webSession!.principal, system, parsed.data, `web-form:${draft.nonce ?? randomUUID()}`);
-      sendPage(req, res, 200, title, html`${notice(`Incident reported. Its reference is ${incidentId}.`)}<p><a href="/systems/${system.id}">Back to ${system.name}</a></p>`);
+      const { incidentId } = await reportIncident(deps, req.webSession!.principal, system.system, parsed.data, `web-form:${draft.nonce ?? randomUUID()}`);
+      const back = system.viewer ? html`<p><a href="/systems/${system.system.id}">Back to ${system.system.name}</a></p>` : html``;
+      sendPage(req, res, 200, title, html`${notice(`Incident reported. Its reference is ${incidentId}.`)}${back}`);
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       sendPage(req, res, error.status, title, html`${notice(error.message, true)}${incidentForm(req, system, draft, {})}`);

@@ -8,7 +8,7 @@ import type { LifecycleState } from '../../domain/lifecycle';
 import { canonicalJson } from '../../domain/policy';
 import type { Principal } from '../../domain/principal';
 import { processSearchAttributes, workflowIds, workflowTypes, type IncidentInput } from '../../workflows/contracts';
-import { visibleSystem } from '../access';
+import { canSeeSystem, visibleSystem } from '../access';
 import { temporalUiLink, type ApiDeps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { startProcessOnce } from '../processes';
@@ -16,6 +16,19 @@ import { idempotencyKey, parseBody, parseId } from '../validate';
 
 /** States of a system that is out of service for good, or never entered it: nothing left to handle. */
 const noIncidentsIn: readonly LifecycleState[] = ['rejected', 'withdrawn', 'retired'];
+
+/**
+ * The system an incident is reported against, as the reporter may know of it. Anyone may report on a
+ * system in service; one who may not see the system learns nothing more of it than an unknown id
+ * would tell: a system out of service is "not found" to them, as one that does not exist.
+ */
+export async function reportableSystem(deps: ApiDeps, reporter: Principal, id: string | undefined): Promise<{ system: AiSystem; viewer: boolean }> {
+  const system = id ? await getSystem(deps.pool, id) : undefined;
+  if (!system) throw notFound('the AI system');
+  const viewer = await canSeeSystem(deps.pool, reporter, system);
+  if (!viewer && noIncidentsIn.includes(effectiveState(system))) throw notFound('the AI system');
+  return { system, viewer };
+}
 
 /** The same reporter, system and idempotency key always name the same incident, so a retried report finds it. */
 function incidentIdFor(reporterId: string, systemId: string, key: string | undefined): string {
@@ -60,9 +73,7 @@ export function incidentRoutes(deps: ApiDeps): Router {
 
   router.post('/:id/incidents', async (req, res) => {
     const key = idempotencyKey(req);
-    const id = parseId(req);
-    const system = id && (await getSystem(deps.pool, id));
-    if (!system) throw notFound('the AI system');
+    const { system } = await reportableSystem(deps, req.principal!, parseId(req));
     const report = parseBody(incidentReportSchema, req);
     const { incidentId, workflowId, replayed } = await reportIncident(deps, req.principal!, system, report, key);
     res
