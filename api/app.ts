@@ -3,6 +3,7 @@ import { authenticate } from './auth';
 import { temporalDeadlinePerRequest, withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError, errorHandler } from './errors';
 import { requestLogging } from './logging';
+import { createRateLimits, defaultRateLimits } from './rateLimits';
 import { createMetrics } from './metrics';
 import { docsPage, openApiDocument } from './openapi';
 import { webPages } from './pages';
@@ -45,6 +46,9 @@ export function createApp(deps: ApiDeps): express.Express {
     res.status(checks.postgres === 'up' && checks.namespace === 'ready' ? 200 : 503).json(checks);
   });
   app.get('/metrics', metrics.scrape);
+  // After the probes and metrics, which an orchestrator calls often and from one address.
+  const limits = createRateLimits(deps.pool, deps.rateLimits ?? defaultRateLimits);
+  app.use(limits.perAddress);
   app.get('/openapi.json', (_req, res) => res.json(openApiDocument()));
   app.get('/docs', (_req, res) => res.type('html').send(docsPage()));
 
@@ -52,6 +56,7 @@ export function createApp(deps: ApiDeps): express.Express {
 
   const api = express.Router();
   api.use(authenticate(deps.pool));
+  api.use(limits.perPrincipal);
   api.use((req, _res, next) => {
     // A body the JSON parser would skip must not read as "every field missing"; no body needs no type.
     const hasBody = req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
@@ -61,7 +66,7 @@ export function createApp(deps: ApiDeps): express.Express {
   api.use(express.json({ limit: '64kb', strict: true }));
   api.use('/systems', systemRoutes(deps));
   api.use('/systems', evidenceRoutes(deps));
-  api.use('/systems', incidentRoutes(deps));
+  api.use('/systems', incidentRoutes(deps, limits));
   api.use('/audit', auditRoutes(deps));
   api.use('/systems', timelineRoutes(deps));
   api.use('/systems', retirementRoutes(deps));
@@ -74,7 +79,7 @@ export function createApp(deps: ApiDeps): express.Express {
     throw new AppError(404, 'not_found', 'no such API route');
   });
   app.use('/api/v1', api);
-  app.use(webPages(deps));
+  app.use(webPages(deps, limits));
   app.use(() => {
     throw new AppError(404, 'not_found', 'there is nothing at this address');
   });

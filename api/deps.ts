@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Pool } from '../db/pool';
 import type { Policy } from '../domain/policy';
 import type { CommandSigner } from './commandSigner';
+import type { RateLimitSettings } from './rateLimits';
 
 const requestDeadlines = new AsyncLocalStorage<number>();
 
@@ -65,6 +66,8 @@ export interface ApiDeps {
   mailFrom: string;
   /** Links in emails and the cookie's Secure flag come from here, never from the Host header. */
   publicBaseUrl: string;
+  /** Requests allowed per window (defaultRateLimits when absent). */
+  rateLimits?: RateLimitSettings;
 }
 
 /** Where a workflow is seen in the Temporal Web UI. */

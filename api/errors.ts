@@ -14,6 +14,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly fields?: Record<string, string[]>,
+    /** Headers the answer carries, e.g. Retry-After on a 429. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'AppError';
@@ -98,6 +100,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let body: Record<string, unknown> = { error: 'internal', message: 'something went wrong; quote the error id when reporting it' };
     if (error instanceof AppError) {
       status = error.status;
+      if (error.headers) res.set(error.headers);
       body = { error: error.code, message: error.message, ...(error.fields && { fields: error.fields }) };
     } else if (error instanceof WorkflowNotFoundError) {
       status = 404;

@@ -32,6 +32,11 @@ async function main() {
     mailer,
     mailFrom: config.MAIL_FROM,
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    rateLimits: {
+      perAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+      perPrincipalPerMinute: config.RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE,
+      incidentsPerReporterPerHour: config.INCIDENT_REPORTS_PER_REPORTER_PER_HOUR,
+    },
   });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT, policyVersion: policy.version }, 'api listening'));
   // Temporal may still be coming up, so the api starts anyway; /readyz stays 503 until the namespace is set up.

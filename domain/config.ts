@@ -33,6 +33,10 @@ export const configSchema = z
   PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Requests per minute from one client address, and of one signed-in principal; incident reports per reporter per hour. */
+  RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  INCIDENT_REPORTS_PER_REPORTER_PER_HOUR: z.coerce.number().int().min(1).default(30),
   POLICY_FILE: z.string().min(1).optional(),
   /** 32 random bytes in base64 (`openssl rand -base64 32`): every Temporal payload is sealed with it (AES-256-GCM). */
   PAYLOAD_ENCRYPTION_KEY_FILE: z.string().min(1).optional(),

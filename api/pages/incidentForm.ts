@@ -3,6 +3,7 @@ import { Router, type Request } from 'express';
 import type { AiSystem } from '../../db/systems';
 import { incidentReportSchema, incidentSeverities } from '../../domain/incident';
 import type { ApiDeps } from '../deps';
+import type { RateLimits } from '../rateLimits';
 import { AppError } from '../errors';
 import { html, notice, type SafeHtml } from '../html';
 import { reportableSystem, reportIncident } from '../routes/incidents';
@@ -44,7 +45,7 @@ ${fieldError(errors, 'severity')}</fieldset>
 }
 
 /** `/systems/:id/incidents/new`: anyone signed in reports an incident, as through the API. */
-export function incidentPages(deps: ApiDeps): Router {
+export function incidentPages(deps: ApiDeps, limits: RateLimits): Router {
   const router = Router();
   const title = 'Report an incident';
 
@@ -78,7 +79,7 @@ export function incidentPages(deps: ApiDeps): Router {
     }
     try {
       // The form's nonce makes a double submit report one incident, like an API client's Idempotency-Key.
-      const { incidentId } = await reportIncident(deps, req.webSession!.principal, system.system, parsed.data, `web-form:${draft.nonce ?? randomUUID()}`);
+      const { incidentId } = await reportIncident(deps, limits, req.webSession!.principal, system.system, parsed.data, `web-form:${draft.nonce ?? randomUUID()}`);
       const back = system.viewer ? html`<p><a href="/systems/${system.system.id}">Back to ${system.system.name}</a></p>` : html``;
       sendPage(req, res, 200, title, html`${notice(`Incident reported. Its reference is ${incidentId}.`)}${back}`);
     } catch (error) {

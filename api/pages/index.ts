@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { hasAnyRole } from '../../domain/principal';
 import { oversightRoles } from '../auth';
 import type { ApiDeps } from '../deps';
+import type { RateLimits } from '../rateLimits';
 import { dashboardPages } from './dashboard';
 import { incidentPages } from './incidentForm';
 import { loadWebSession, sameOriginPosts } from './session';
@@ -10,11 +11,12 @@ import { systemPages } from './systems';
 import { taskPages } from './tasks';
 
 /** The web pages for people: server-rendered, usable without JavaScript, signed in by session cookie. */
-export function webPages(deps: ApiDeps): Router {
+export function webPages(deps: ApiDeps, limits: RateLimits): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '80kb' }));
   router.use(sameOriginPosts(deps));
   router.use(loadWebSession(deps));
+  router.use(limits.perPrincipal);
   router.get('/', (req, res) => {
     const principal = req.webSession?.principal;
     if (!principal) return res.redirect(303, '/signin');
@@ -24,6 +26,6 @@ export function webPages(deps: ApiDeps): Router {
   router.use(dashboardPages(deps));
   router.use(taskPages(deps));
   router.use(systemPages(deps));
-  router.use(incidentPages(deps));
+  router.use(incidentPages(deps, limits));
   return router;
 }

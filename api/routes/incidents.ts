@@ -12,6 +12,7 @@ import { canSeeSystem, visibleSystem } from '../access';
 import { temporalUiLink, type ApiDeps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { startProcessOnce } from '../processes';
+import type { RateLimits } from '../rateLimits';
 import { idempotencyKey, parseBody, parseId } from '../validate';
 
 /** States of a system that is out of service for good, or never entered it: nothing left to handle. */
@@ -42,6 +43,7 @@ function incidentIdFor(reporterId: string, systemId: string, key: string | undef
  */
 export async function reportIncident(
   deps: ApiDeps,
+  limits: RateLimits,
   reporter: Principal,
   system: AiSystem,
   report: IncidentReport,
@@ -54,6 +56,8 @@ export async function reportIncident(
   }
   const incidentId = incidentIdFor(reporter.id, system.id, key);
   const workflowId = workflowIds.incident(incidentId);
+  // Counted before the start, so a flood of reports stops at the quota; a retry with its key counts too.
+  await limits.countIncidentReport(reporter.id);
   const requestFingerprint = sha256Hex(canonicalJson({ systemId: system.id, report }));
   const input: IncidentInput = { incidentId, systemId: system.id, reporterId: reporter.id, report, policy: deps.policy };
   const { replayed } = await startProcessOnce(deps, {
@@ -68,14 +72,14 @@ export async function reportIncident(
 }
 
 /** `/api/v1/systems/:id/incidents`: anyone may report an incident; the system's viewers see them. */
-export function incidentRoutes(deps: ApiDeps): Router {
+export function incidentRoutes(deps: ApiDeps, limits: RateLimits): Router {
   const router = Router();
 
   router.post('/:id/incidents', async (req, res) => {
     const key = idempotencyKey(req);
     const { system } = await reportableSystem(deps, req.principal!, parseId(req));
     const report = parseBody(incidentReportSchema, req);
-    const { incidentId, workflowId, replayed } = await reportIncident(deps, req.principal!, system, report, key);
+    const { incidentId, workflowId, replayed } = await reportIncident(deps, limits, req.principal!, system, report, key);
     res
       .status(202)
       .location(`/api/v1/systems/${system.id}/incidents`)

@@ -176,6 +176,8 @@ export async function startHarness(
     mailer,
     mailFrom: 'aims-flow <governance@example.test>',
     publicBaseUrl: baseUrl,
+    // Far above what a test sends; tests of the limits build an app with their own.
+    rateLimits: { perAddressPerMinute: 1_000_000, perPrincipalPerMinute: 1_000_000, incidentsPerReporterPerHour: 1_000_000 },
   };
   server.on('request', createApp(deps));
 

@@ -1,0 +1,57 @@
+import type { RequestHandler } from 'express';
+import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Pool } from '../db/pool';
+import { AppError } from './errors';
+
+/** How many requests one key may make in each window. */
+export interface RateLimitSettings {
+  /** Every request from one client address, signed in or not. */
+  perAddressPerMinute: number;
+  /** API requests of one principal, whichever address they come from. */
+  perPrincipalPerMinute: number;
+  /** Incident reports of one reporter: reporting is open to anyone signed in, so it is bounded per person. */
+  incidentsPerReporterPerHour: number;
+}
+
+export const defaultRateLimits: RateLimitSettings = { perAddressPerMinute: 1200, perPrincipalPerMinute: 600, incidentsPerReporterPerHour: 30 };
+
+export interface RateLimits {
+  perAddress: RequestHandler;
+  perPrincipal: RequestHandler;
+  /** Counts one incident report of the reporter; a 429 once over the limit. */
+  countIncidentReport(reporterId: string): Promise<void>;
+}
+
+/**
+ * Limits held in PostgreSQL (rate-limiter-flexible's atomic upsert), so they hold across api
+ * instances. A store that cannot be reached fails the request as the database being down would.
+ */
+export function createRateLimits(pool: Pool, settings: RateLimitSettings): RateLimits {
+  const limiter = (keyPrefix: string, points: number, duration: number) =>
+    new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration });
+  const byAddress = limiter('address', settings.perAddressPerMinute, 60);
+  const byPrincipal = limiter('principal', settings.perPrincipalPerMinute, 60);
+  const incidents = limiter('incidents', settings.incidentsPerReporterPerHour, 3600);
+
+  async function consume(limit: RateLimiterPostgres, key: string, what: string): Promise<void> {
+    try {
+      await limit.consume(key);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      throw new AppError(429, 'rate_limited', `too many ${what}; try again in ${retryAfter} s`, undefined, { 'Retry-After': String(retryAfter) });
+    }
+  }
+  const middleware =
+    (limit: RateLimiterPostgres, keyOf: (req: Parameters<RequestHandler>[0]) => string | undefined, what: string): RequestHandler =>
+    (req, _res, next) => {
+      const key = keyOf(req);
+      if (!key) return next();
+      consume(limit, key, what).then(() => next(), next);
+    };
+  return {
+    perAddress: middleware(byAddress, (req) => req.socket.remoteAddress, 'requests from this address'),
+    perPrincipal: middleware(byPrincipal, (req) => req.principal?.id ?? req.webSession?.principal.id, 'requests'),
+    countIncidentReport: (reporterId) => consume(incidents, reporterId, 'incident reports in the last hour'),
+  };
+}
