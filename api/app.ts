@@ -2,7 +2,9 @@ import express from 'express';
 import { authenticate } from './auth';
 import { temporalDeadlinePerRequest, withTemporalDeadline, type ApiDeps } from './deps';
 import { AppError, errorHandler } from './errors';
+import { pageSecurityHeaders } from './html';
 import { requestLogging } from './logging';
+import { securityHeaders } from './securityHeaders';
 import { createRateLimits, defaultRateLimits } from './rateLimits';
 import { createMetrics } from './metrics';
 import { docsPage, openApiDocument } from './openapi';
@@ -28,6 +30,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(metrics.observeRequests);
   app.use(temporalDeadlinePerRequest(deps));
   app.use(requestLogging(deps.logger));
+  app.use(securityHeaders(deps.publicBaseUrl));
 
   app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
@@ -50,7 +53,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const limits = createRateLimits(deps.pool, deps.rateLimits ?? defaultRateLimits);
   app.use(limits.perAddress);
   app.get('/openapi.json', (_req, res) => res.json(openApiDocument()));
-  app.get('/docs', (_req, res) => res.type('html').send(docsPage()));
+  app.get('/docs', (_req, res) => res.set(pageSecurityHeaders).type('html').send(docsPage()));
 
   app.use('/actions', actionRoutes(deps));
 

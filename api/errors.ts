@@ -111,6 +111,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (error?.type === 'entity.too.large') {
       status = 413;
       body = { error: 'too_large', message: 'the request body is too large' };
+    } else if (error?.expose === true && error.status >= 400 && error.status < 500 && typeof error.type === 'string') {
+      // The body parsers' other refusals (too many form fields, an unsupported charset, an aborted body).
+      status = error.status;
+      body = { error: error.type.replace(/\./g, '_'), message: 'the request body could not be read' };
     } else if (isDependencyUnavailable(error)) {
       status = 503;
       body = { error: 'unavailable', message: 'a service aims-flow depends on is unavailable; retry later' };

@@ -24,11 +24,12 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
 
 /**
  * Headers for every page: nothing loads from elsewhere, no page may be framed (its decision button could be
- * clickjacked), forms post only here, and no URL (some carry tokens) leaks in a Referer.
+ * clickjacked), forms post only here, and no URL (some carry tokens) leaks in a Referer to another site.
+ * A same-origin form then sends its real Origin, which the cross-site check requires.
  */
 export const pageSecurityHeaders = {
   'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'Referrer-Policy': 'no-referrer',
+  'Referrer-Policy': 'same-origin',
   'X-Content-Type-Options': 'nosniff',
   'Cache-Control': 'no-store',
 };

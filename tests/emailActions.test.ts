@@ -24,7 +24,7 @@ describe('deciding from the emailed link', () => {
       const page = await fetch(link);
       expect(page.status).toBe(200);
       expect(page.headers.get('cache-control')).toBe('no-store');
-      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(page.headers.get('referrer-policy')).toBe('same-origin');
       const body = await page.text();
       expect(body).toContain('Chat helper');
       expect(body).toContain('name="choice" value="accept"');

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app';
 import { createWebSession } from '../db/sessions';
-import { callApi, sampleIntake, startHarness, type Harness } from './helpers/harness';
+import { callApi, startHarness, type Harness } from './helpers/harness';
 import { triageOnlyPolicy } from './helpers/policies';
 
 let h: Harness;

@@ -9,7 +9,8 @@ declare module 'express-serve-static-core' {
   }
 }
 
-export const sessionCookie = 'aims_session';
+/** Over https the cookie is a __Host- cookie: Secure, for this host only, on every path; no subdomain can set or read it. */
+export const sessionCookieName = (deps: Pick<ApiDeps, 'publicBaseUrl'>) => (new URL(deps.publicBaseUrl).protocol === 'https:' ? '__Host-aims_session' : 'aims_session');
 export const sessionLifetimeMs = 8 * 3600 * 1000;
 
 function cookieValue(req: Request, name: string): string | undefined {
@@ -26,7 +27,7 @@ function cookieValue(req: Request, name: string): string | undefined {
 }
 
 export function setSessionCookie(res: Response, deps: ApiDeps, sessionId: string | null) {
-  res.cookie(sessionCookie, sessionId ?? '', {
+  res.cookie(sessionCookieName(deps), sessionId ?? '', {
     httpOnly: true,
     sameSite: 'lax',
     secure: new URL(deps.publicBaseUrl).protocol === 'https:',
@@ -43,13 +44,12 @@ export function sameOriginPosts(deps: ApiDeps): RequestHandler {
   const origin = new URL(deps.publicBaseUrl).origin;
   return (req, res, next) => {
     if (req.method !== 'POST') return next();
-    // Browsers that send Sec-Fetch-Site say where a form came from; the others are judged by Origin, which
-    // under our no-referrer policy a browser sends as "null" for its own forms.
+    // Browsers that send Sec-Fetch-Site say where a form came from; the others are judged by Origin. Our
+    // pages' same-origin referrer policy lets a browser send its real Origin, so "null" (a sandboxed
+    // frame, a data: page, a redirect from elsewhere) is another site.
     const site = req.get('sec-fetch-site');
     const sentOrigin = req.get('origin');
-    const fromAnotherSite = site
-      ? site !== 'same-origin' && site !== 'none'
-      : sentOrigin !== undefined && sentOrigin !== 'null' && sentOrigin !== origin;
+    const fromAnotherSite = site ? site !== 'same-origin' && site !== 'none' : sentOrigin !== undefined && sentOrigin !== origin;
     if (!fromAnotherSite) return next();
     sendPage(req, res, 403, 'Form refused', html`<p class="notice error" role="alert">This form was sent from another site.</p>`);
   };
@@ -58,7 +58,7 @@ export function sameOriginPosts(deps: ApiDeps): RequestHandler {
 /** Reads the session cookie, if any, into req.webSession. */
 export function loadWebSession(deps: ApiDeps): RequestHandler {
   return async (req, _res, next) => {
-    const id = cookieValue(req, sessionCookie);
+    const id = cookieValue(req, sessionCookieName(deps));
     if (id) req.webSession = await webSessionFor(deps.pool, id);
     next();
   };

@@ -75,7 +75,6 @@ export function signInPages(deps: ApiDeps): Router {
     if (!(await signInLinkIsUsable(deps.pool, req.params.token))) {
       return sendPage(req, res, 410, 'Link expired', html`<p class="notice error" role="alert">This sign-in link was used or has expired.</p><p><a href="/signin">Get a new link</a></p>`);
     }
-    res.set('Referrer-Policy', 'no-referrer');
     sendPage(req, res, 200, 'Sign in', html`
 <form method="post">
   <input type="hidden" name="next" value="${next}">
