@@ -6,7 +6,7 @@ import { pageSecurityHeaders } from './html';
 import { requestLogging } from './logging';
 import { securityHeaders } from './securityHeaders';
 import { createRateLimits, defaultRateLimits } from './rateLimits';
-import { createMetrics } from './metrics';
+import { createMetrics, type ApiMetrics } from './metrics';
 import { docsPage, openApiDocument } from './openapi';
 import { webPages } from './pages';
 import { missingSearchAttributes } from '../workflows/contracts';
@@ -22,11 +22,10 @@ import { systemRoutes } from './routes/systems';
 import { taskRoutes } from './routes/tasks';
 
 /** Builds the Express app without listening, so tests run it in-process with their own deps. */
-export function createApp(deps: ApiDeps): express.Express {
+export function createApp(deps: ApiDeps, metrics: ApiMetrics = createMetrics(deps.pool)): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  const metrics = createMetrics(deps.pool);
   app.use(metrics.observeRequests);
   app.use(temporalDeadlinePerRequest(deps));
   app.use(requestLogging(deps.logger));
@@ -48,8 +47,8 @@ export function createApp(deps: ApiDeps): express.Express {
     };
     res.status(checks.postgres === 'up' && checks.namespace === 'ready' ? 200 : 503).json(checks);
   });
-  app.get('/metrics', metrics.scrape);
-  // After the probes and metrics, which an orchestrator calls often and from one address.
+  // After the probes, which an orchestrator calls often and from one address.
+
   const limits = createRateLimits(deps.pool, deps.rateLimits ?? defaultRateLimits);
   app.use(limits.perAddress);
   app.get('/openapi.json', (_req, res) => res.json(openApiDocument()));
@@ -88,5 +87,16 @@ export function createApp(deps: ApiDeps): express.Express {
   });
 
   app.use(errorHandler(deps.logger));
+  return app;
+}
+
+/**
+ * The Prometheus scrape, on a listener of its own (METRICS_HOST, 127.0.0.1 by default): what it tells
+ * of the governance work is for the operator's monitoring, not for whoever reaches the api.
+ */
+export function createMetricsApp(metrics: ApiMetrics): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metrics.scrape);
   return app;
 }

@@ -4,9 +4,10 @@ import nodemailer from 'nodemailer';
 import { createPool } from '../db/pool';
 import { parseConfig, temporalConnectionOptions } from '../domain/config';
 import { missingSearchAttributes } from '../workflows/contracts';
-import { createApp } from './app';
+import { createApp, createMetricsApp } from './app';
 import { commandSignerFrom } from './commandSigner';
 import { createApiLogger } from './logging';
+import { createMetrics } from './metrics';
 import { payloadDataConverter } from './payloadCodec';
 import { loadPolicy } from './policy';
 
@@ -20,6 +21,7 @@ async function main() {
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config, (file) => readFileSync(file)) });
   const pool = createPool(config.DATABASE_URL);
   const mailer = nodemailer.createTransport({ url: config.SMTP_URL, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
+  const metrics = createMetrics(pool);
   const app = createApp({
     pool,
     temporal,
@@ -37,7 +39,10 @@ async function main() {
       perPrincipalPerMinute: config.RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE,
       incidentsPerReporterPerHour: config.INCIDENT_REPORTS_PER_REPORTER_PER_HOUR,
     },
-  });
+  }, metrics);
+  const metricsServer = createMetricsApp(metrics).listen(config.METRICS_PORT, config.METRICS_HOST, () =>
+    logger.info({ host: config.METRICS_HOST, port: config.METRICS_PORT }, 'metrics listening'),
+  );
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT, policyVersion: policy.version }, 'api listening'));
   // Temporal may still be coming up, so the api starts anyway; /readyz stays 503 until the namespace is set up.
   connection.operatorService
@@ -48,6 +53,7 @@ async function main() {
     })
     .catch((error: unknown) => logger.warn({ err: error }, 'Temporal is not reachable yet; /readyz answers 503 until it is'));
   const stop = () => {
+    metricsServer.close();
     server.close(async () => {
       await Promise.all([pool.end(), connection.close()]);
       process.exit(0);

@@ -32,6 +32,9 @@ export const configSchema = z
   MAIL_FROM: z.string().min(3).default('aims-flow <governance@aims-flow.local>'),
   PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Where /metrics is served: its own listener, on the loopback address unless an operator opens it. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Requests per minute from one client address, and of one signed-in principal; incident reports per reporter per hour. */
   RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(1200),

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app';
+import { createApp, createMetricsApp } from '../api/app';
+import { createMetrics } from '../api/metrics';
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
 import { triageOnlyPolicy, withTriage } from './helpers/policies';
 
@@ -198,9 +199,12 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 describe('/metrics', () => {
   it('reports open, overdue, escalated and decided work from PostgreSQL as it stands at the scrape', async () => {
-    const { status, body, headers } = await h.api('GET', '/metrics', { as: null });
+    const scraped = await fetch(h.metricsUrl);
+    const [status, body, headers] = [scraped.status, await scraped.text(), scraped.headers];
     expect(status).toBe(200);
     expect(headers.get('content-type')).toMatch(/^text\/plain/);
+    // Served on its own listener only, never beside the api.
+    expect((await fetch(`${h.baseUrl}/metrics`)).status).toBe(404);
     expect(sample(body, 'aims_metrics_database_up')).toBe(1);
     expect(sample(body, 'aims_tasks_open', { process: 'intake_triage', tier: 'low' })).toBe(2);
     expect(sample(body, 'aims_tasks_overdue', { process: 'intake_triage', tier: 'low' })).toBe(2);
@@ -218,7 +222,7 @@ describe('/metrics', () => {
     expect(body).toContain('# TYPE aims_time_to_decision_seconds histogram');
 
     // The counters read only what the trail gained since the last scrape: nothing is counted twice.
-    const again = (await h.api('GET', '/metrics', { as: null })).body;
+    const again = await (await fetch(h.metricsUrl)).text();
     expect(sample(again, 'aims_task_escalations_total', { level: '1' })).toBe(2);
     expect(sample(again, 'aims_decisions_total', { process: 'intake_triage', choice: 'accept' })).toBe(1);
     expect(sample(again, 'aims_time_to_decision_seconds_count', { process: 'intake_triage' })).toBe(1);
@@ -233,13 +237,13 @@ describe('/metrics', () => {
       { method: 'GET', route: '/api/v1/systems/:id', status: '404' },
       { method: 'GET', route: 'unmatched', status: '404' },
     ];
-    const before = (await h.api('GET', '/metrics', { as: null })).body;
+    const before = await (await fetch(h.metricsUrl)).text();
     const token = `secret-token-${randomUUID()}`;
     await h.api('GET', `/actions/${token}`, { as: null });
     await h.api('GET', `/api/v1/tasks/${overdueTaskIds[0]}`, { as: 'lead' });
     await h.api('GET', `/api/v1/systems/${randomUUID()}`, { as: 'lead' });
     await h.api('GET', '/api/v1/no-such-route', { as: 'lead' });
-    const after = (await h.api('GET', '/metrics', { as: null })).body;
+    const after = await (await fetch(h.metricsUrl)).text();
     expect(routes.map((labels) => count(after, labels) - count(before, labels))).toEqual([1, 1, 1, 1]);
     expect(count(after, { method: 'GET', route: '/api/v1/dashboard/overdue', status: '200' })).toBeGreaterThanOrEqual(1);
     expect(sample(after, 'aims_http_request_duration_seconds_bucket', { route: '/api/v1/tasks/:id', le: '+Inf', status: '200' })).toBeGreaterThanOrEqual(1);
@@ -249,7 +253,9 @@ describe('/metrics', () => {
 
   it('keeps one registry per app, so several apps in one process neither collide nor share counts', async () => {
     createApp(h.deps);
-    const server = http.createServer(createApp(h.deps));
+    const metrics = createMetrics(h.deps.pool);
+    createApp(h.deps, metrics);
+    const server = http.createServer(createMetricsApp(metrics));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const text = await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`)).text();

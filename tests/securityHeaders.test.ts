@@ -64,7 +64,7 @@ describe('forms', () => {
   });
 
   it('answer a form of too many fields with 413, not a server error', async () => {
-    const fields = new URLSearchParams(Array.from({ length: 3000 }, (_, n) => [`field${n}`, 'x']));
+    const fields = new URLSearchParams(Array.from({ length: 3000 }, (_, n): [string, string] => [`field${n}`, 'x']));
     const answer = await fetch(`${h.baseUrl}/signin`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields });
     expect(answer.status).toBe(413);
   });

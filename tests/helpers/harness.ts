@@ -12,8 +12,9 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import pino, { type Logger } from 'pino';
 import { inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities';
-import { createApp } from '../../api/app';
+import { createApp, createMetricsApp } from '../../api/app';
 import { createCommandSigner } from '../../api/commandSigner';
+import { createMetrics } from '../../api/metrics';
 import { encryptingDataConverter } from '../../api/payloadCodec';
 import type { ApiDeps } from '../../api/deps';
 import { preparePolicy } from '../../api/policy';
@@ -60,6 +61,8 @@ export interface ApiResponse<T = any> {
 
 export interface Harness {
   baseUrl: string;
+  /** The api's Prometheus scrape, served on its own listener. */
+  metricsUrl: string;
   databaseUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
@@ -179,12 +182,17 @@ export async function startHarness(
     // Far above what a test sends; tests of the limits build an app with their own.
     rateLimits: { perAddressPerMinute: 1_000_000, perPrincipalPerMinute: 1_000_000, incidentsPerReporterPerHour: 1_000_000 },
   };
-  server.on('request', createApp(deps));
+  const metrics = createMetrics(pool);
+  server.on('request', createApp(deps, metrics));
+  const metricsServer = http.createServer(createMetricsApp(metrics));
+  await new Promise<void>((resolve) => metricsServer.listen(0, '127.0.0.1', resolve));
+  const metricsUrl = `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`;
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   const harness: Harness = {
     baseUrl,
+    metricsUrl,
     databaseUrl,
     temporalAddress: address,
     temporalNamespace: namespace,
@@ -249,6 +257,7 @@ export async function startHarness(
       }
       await new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
+      metricsServer.close();
       mailer.close();
       await Promise.all([mail.close(), pool.end(), nativeConnection.close(), temporal.connection.close()]);
       await dropDatabase(databaseName);
