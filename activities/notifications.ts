@@ -109,7 +109,11 @@ export function createNotificationActivities({ pool, mailer, mailFrom, publicBas
  * A hard stop for a link, a year past the task's current due time. Within it a link is good only while
  * its task is open: the action page refuses a closed task and the workflow any decision on one.
  */
+/**
+ * The outer bound of a link's life. It ends sooner with its task: closing the task cuts its links to a
+ * short grace (db/tasks.ts closeTask), and the ladder closes every task in the end.
+ */
 function finalDeadline(task: TaskRecord): string {
-  const year = 365 * 24 * 3600 * 1000;
-  return new Date(new Date(task.dueAt).getTime() + year).toISOString();
+  const quarter = 92 * 24 * 3600 * 1000;
+  return new Date(new Date(task.dueAt).getTime() + quarter).toISOString();
 }

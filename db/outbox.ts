@@ -48,14 +48,16 @@ export async function markSent(db: Queryable, key: string, delivery: 'sent' | 'm
 
 /**
  * A fresh action token for one email: 256 random bits, only the hash stored, bound to the task and
- * the recipient. A re-sent email gets a new token; the earlier one stays valid, since that copy may
- * have been delivered and is the one a mail client shows for the shared Message-ID.
+ * the recipient. A re-sent email's token supersedes the one before it: one live link per email. (A
+ * mail client that shows the first copy for the shared Message-ID shows a link that says it was
+ * replaced, and where to decide instead.)
  */
 export async function issueActionToken(
   db: Queryable,
   grant: { outboxKey: string; taskId: string; principalId: string; expiresAt: string },
 ): Promise<string> {
   const token = randomBytes(32).toString('base64url');
+  await db.query('UPDATE action_tokens SET superseded_at = now() WHERE outbox_key = $1 AND used_at IS NULL AND superseded_at IS NULL', [grant.outboxKey]);
   await db.query(
     'INSERT INTO action_tokens (token_hash, outbox_key, task_id, principal_id, expires_at) VALUES ($1, $2, $3, $4, $5)',
     [sha256Hex(token), grant.outboxKey, grant.taskId, grant.principalId, grant.expiresAt],
@@ -69,6 +71,7 @@ export interface ActionGrant {
   principalId: string;
   expiresAt: string;
   usedAt: string | null;
+  supersededAt: string | null;
 }
 
 export async function actionGrantFor(db: Queryable, token: string): Promise<ActionGrant | undefined> {
@@ -81,6 +84,7 @@ export async function actionGrantFor(db: Queryable, token: string): Promise<Acti
       principalId: row.principal_id,
       expiresAt: row.expires_at.toISOString(),
       usedAt: row.used_at?.toISOString() ?? null,
+      supersededAt: row.superseded_at?.toISOString() ?? null,
     }
   );
 }

@@ -207,6 +207,8 @@ export async function closeTask(db: Queryable, taskId: string, status: Exclude<T
     `UPDATE tasks SET status = $2, outcome = $3, closed_at = now() WHERE id = $1 AND status = 'open'`,
     [taskId, status, outcome],
   );
+  // The task's links end with it, after a grace long enough to answer a decision retried after a 503.
+  await db.query(`UPDATE action_tokens SET expires_at = LEAST(expires_at, now() + interval '15 minutes') WHERE task_id = $1`, [taskId]);
   return result.rowCount === 1;
 }
 

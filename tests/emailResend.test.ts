@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => h?.stop());
 
 describe('an email sent again after the mail server already took it', () => {
-  it('carries the same Message-ID, and the link in either copy still decides', async () => {
+  it('carries the same Message-ID, and the newer copy’s link replaces the first one’s', async () => {
     const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Twice sent' }) });
     const about = (m: { subject: string }) => m.subject.endsWith(': Twice sent');
     const copies = await eventually(async () => {
@@ -37,10 +37,16 @@ describe('an email sent again after the mail server already took it', () => {
     expect(copies[0].messageId).toBe(copies[1].messageId);
     expect(copies[0].links[0]).not.toBe(copies[1].links[0]);
 
-    expect((await fetch(copies[1].links[0])).status).toBe(200);
-    expect((await submitActionForm(copies[0].links[0], { choice: 'accept' })).status).toBe(200);
+    const replaced = await fetch(copies[0].links[0]);
+    expect(replaced.status).toBe(410);
+    expect(await replaced.text()).toContain('sent again with a new link, which replaced this one');
+    expect((await submitActionForm(copies[1].links[0], { choice: 'accept' })).status).toBe(200);
     await eventually(async () => ((await h.api('GET', `/api/v1/systems/${filed.body.systemId}`)).body.system.state === 'assessment' ? true : undefined));
     const { rows } = await h.pool.query('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NOT NULL');
     expect(rows[0].n).toBe(1);
+    // The task closed, and its links end with it, after a short grace: not a year on.
+    const tokens = await h.pool.query<{ expires_at: Date }>('SELECT t.expires_at FROM action_tokens t JOIN tasks k ON k.id = t.task_id WHERE k.system_id = $1 AND k.status <> $2', [filed.body.systemId, 'open']);
+    expect(tokens.rows.length).toBeGreaterThan(0);
+    for (const { expires_at } of tokens.rows) expect(expires_at.getTime()).toBeLessThanOrEqual(Date.now() + 15 * 60_000 + 5_000);
   });
 });
