@@ -16,6 +16,7 @@ import { auditRoutes } from './routes/audit';
 import { evidenceRoutes } from './routes/evidence';
 import { incidentRoutes } from './routes/incidents';
 import { meRoutes } from './routes/me';
+import { principalRoutes } from './routes/principals';
 import { retirementRoutes } from './routes/retirement';
 import { systemReviewRoutes } from './routes/reviews';
 import { systemRoutes } from './routes/systems';
@@ -77,6 +78,7 @@ export function createApp(deps: ApiDeps, metrics: ApiMetrics = createMetrics(dep
   api.use('/reviews', reviewRoutes(deps));
   api.use('/tasks', taskRoutes(deps));
   api.use('/me', meRoutes(deps));
+  api.use('/principals', principalRoutes(deps));
   api.use(() => {
     throw new AppError(404, 'not_found', 'no such API route');
   });

@@ -45,7 +45,7 @@ export interface SignedIn {
 }
 
 function navigation(who: SignedIn): SafeHtml {
-  const links: [string, string][] = [['/tasks', 'My tasks'], ['/systems', 'Systems']];
+  const links: [string, string][] = [['/tasks', 'My tasks'], ['/systems', 'Systems'], ['/sessions', 'Sessions']];
   if (who.roles.includes('system_owner')) links.push(['/systems/new', 'Register an AI system']);
   if (who.roles.some((role) => (oversightRoles as string[]).includes(role))) links.unshift(['/dashboard', 'Dashboard']);
   return html`<nav aria-label="Main"><ul class="nav">${links.map(([href, label]) => html`<li><a href="${href}">${label}</a></li>`)}

@@ -71,6 +71,7 @@ export const operations: Operation[] = [
   { method: 'get', path: '/api/v1/me', tag: 'me', summary: 'Who you are, and your out-of-office delegation', who: 'anyone signed in', responses: { 200: 'your profile', 401: refused[401] } },
   { method: 'put', path: '/api/v1/me/delegation', tag: 'me', summary: 'Out of office: tasks opened while you are away go to the delegate', who: 'anyone signed in', body: delegationBody, responses: { 200: 'delegation set', 400: refused[400], 401: refused[401] } },
   { method: 'delete', path: '/api/v1/me/delegation', tag: 'me', summary: 'End your out-of-office delegation', who: 'anyone signed in', responses: { 204: 'ended', 401: refused[401] } },
+  { method: 'delete', path: '/api/v1/principals/:id/sessions', tag: 'me', summary: "End every web session of a person at once (a lost laptop); the audit chain names the admin", who: 'admin', responses: { 200: '{principalId, ended}', ...refused, 404: 'no such principal' } },
   { method: 'get', path: '/healthz', tag: 'operations', summary: 'Liveness', responses: { 200: 'the process is up' } },
   { method: 'get', path: '/readyz', tag: 'operations', summary: 'Readiness: PostgreSQL and Temporal reachable', responses: { 200: 'ready', 503: 'a dependency is down' } },
   { method: 'get', path: '/metrics', tag: 'operations', summary: 'Prometheus metrics', produces: 'text/plain', responses: { 200: 'Prometheus text exposition format' } },

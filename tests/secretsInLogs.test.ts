@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiLogger } from '../api/logging';
 import { workflowIds } from '../workflows/contracts';
-import { sampleIntake, spawnWorkerProcess, startHarness, submitActionForm, workerPolling, type Harness } from './helpers/harness';
+import { sampleIntake, signInByEmail, spawnWorkerProcess, startHarness, submitActionForm, workerPolling, type Harness } from './helpers/harness';
 import { triageOnlyPolicy } from './helpers/policies';
 
 const apiLog: string[] = [];
@@ -32,12 +32,9 @@ describe('the logs of a whole lifecycle', () => {
     for (const [id, person] of Object.entries(h.people)) secrets[`API key of ${id}`] = person.apiKey;
 
     // The lead signs in from an emailed link.
-    await fetch(`${h.baseUrl}/signin`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email: h.people.lead.email }) });
-    const signInLink = (await h.mail.waitFor((m) => m.to.includes(h.people.lead.email) && m.subject === 'Your aims-flow sign-in link')).links[0];
-    secrets['sign-in token'] = tokenOf(signInLink);
-    expect((await fetch(signInLink)).status).toBe(200);
-    const signedIn = await fetch(signInLink, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ next: '/' }) });
-    const cookie = signedIn.headers.get('set-cookie')!.split(';')[0];
+    const { link, browserCookie, sessionCookie: cookie } = await signInByEmail(h, 'lead');
+    secrets['sign-in token'] = tokenOf(link);
+    secrets['pre-sign-in cookie'] = decodeURIComponent(browserCookie.split('=')[1]);
     secrets['session id'] = decodeURIComponent(cookie.split('=')[1]);
     expect((await fetch(`${h.baseUrl}/tasks`, { headers: { cookie } })).status).toBe(200);
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app';
-import { startHarness, type Harness } from './helpers/harness';
+import { signInByEmail, startHarness, type Harness } from './helpers/harness';
 
 let h: Harness;
 let httpsApp: string;
@@ -43,10 +43,10 @@ describe('every answer', () => {
 
   it('over https: HSTS, and the session cookie is a Secure __Host- cookie', async () => {
     expect((await fetch(`${httpsApp}/healthz`)).headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
-    await signInForm(httpsApp);
-    const link = (await h.mail.waitFor((m) => m.to.includes(h.people.lead.email) && m.subject === 'Your aims-flow sign-in link' && m.links[0].startsWith('https://aims-flow.example/'))).links[0];
-    const signedIn = await fetch(`${httpsApp}${new URL(link).pathname}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ next: '/' }) });
-    const cookie = signedIn.headers.get('set-cookie')!;
+    const { link, browserCookie, signedIn } = await signInByEmail(h, 'lead', httpsApp);
+    expect(link).toMatch(/^https:\/\/aims-flow\.example\//);
+    expect(browserCookie).toMatch(/^__Host-aims_signin=/);
+    const cookie = signedIn.headers.getSetCookie().find((each) => each.includes('aims_session='))!;
     expect(cookie).toMatch(/^__Host-aims_session=/);
     expect(cookie).toMatch(/; Secure/);
     expect(cookie).toMatch(/; Path=\//);

@@ -6,6 +6,7 @@ import type { RateLimits } from '../rateLimits';
 import { dashboardPages } from './dashboard';
 import { incidentPages } from './incidentForm';
 import { loadWebSession, sameOriginPosts } from './session';
+import { sessionPages } from './sessions';
 import { signInPages } from './signIn';
 import { systemPages } from './systems';
 import { taskPages } from './tasks';
@@ -27,5 +28,6 @@ export function webPages(deps: ApiDeps, limits: RateLimits): Router {
   router.use(taskPages(deps));
   router.use(systemPages(deps));
   router.use(incidentPages(deps, limits));
+  router.use(sessionPages(deps));
   return router;
 }

@@ -13,7 +13,7 @@ declare module 'express-serve-static-core' {
 export const sessionCookieName = (deps: Pick<ApiDeps, 'publicBaseUrl'>) => (new URL(deps.publicBaseUrl).protocol === 'https:' ? '__Host-aims_session' : 'aims_session');
 export const sessionLifetimeMs = 8 * 3600 * 1000;
 
-function cookieValue(req: Request, name: string): string | undefined {
+export function cookieValue(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
     if (key !== name) continue;

@@ -10,7 +10,7 @@ import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import nodemailer, { type Transporter } from 'nodemailer';
 import pino, { type Logger } from 'pino';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities';
 import { createApp, createMetricsApp } from '../../api/app';
 import { createCommandSigner } from '../../api/commandSigner';
@@ -285,6 +285,27 @@ export function spawnWorkerProcess(h: Harness, logLevel: string, stdio: StdioOpt
     },
     stdio,
   });
+}
+
+/** The `name=value` part of the answer's cookie of that name (also a __Host- one). */
+export const cookieFrom = (answer: Response, name: string) =>
+  answer.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).find((pair) => pair.startsWith(`${name}=`) || pair.startsWith(`__Host-${name}=`));
+
+/**
+ * Signs in as a browser without a page would: asks for a link (keeping the pre-sign-in cookie), opens
+ * the emailed link in that same browser and presses its button. `base` is the app to sign in to.
+ */
+export async function signInByEmail(h: Harness, who: CastMember, base = h.baseUrl) {
+  const earlier = new Set(h.mail.messages);
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const answer = await fetch(`${base}/signin`, { method: 'POST', headers: form, body: new URLSearchParams({ email: h.people[who].email }) });
+  const browserCookie = cookieFrom(answer, 'aims_signin')!;
+  const email = await h.mail.waitFor((m) => m.to.includes(h.people[who].email) && m.subject === 'Your aims-flow sign-in link' && !earlier.has(m));
+  const path = new URL(email.links[0]).pathname + new URL(email.links[0]).search;
+  expect((await fetch(`${base}${path}`, { headers: { cookie: browserCookie } })).status).toBe(200);
+  const signedIn = await fetch(`${base}${path}`, { method: 'POST', redirect: 'manual', headers: { ...form, cookie: browserCookie }, body: new URLSearchParams({ next: '/' }) });
+  expect(signedIn.status).toBe(303);
+  return { link: email.links[0], browserCookie, signedIn, sessionCookie: cookieFrom(signedIn, 'aims_session')! };
 }
 
 /** Waits until the worker process polls the harness's task queue for workflow tasks (its default identity starts with its pid). */
