@@ -1,21 +1,23 @@
-# One image for every aims-flow process (api, worker, migrations); docker-compose.yml picks the command.
-# The TypeScript runs with tsx, as in development, so there is no build step to drift from the source.
-FROM node:20-slim
-
+# One image for every aims-flow process (api, worker, migrations, namespace set-up); docker-compose.yml
+# picks the command. Built in two stages: the first compiles the TypeScript and bundles the workflows,
+# the second holds only the production dependencies and the compiled code, on Node 24 LTS.
+FROM node:24-slim AS build
 WORKDIR /app
-ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
-    NPM_CONFIG_FUND=false \
-    NPM_CONFIG_AUDIT=false
-
-# Dependencies first, so a source change reuses this layer. tsx is a devDependency, hence the full tree.
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 COPY package.json package-lock.json ./
-RUN npm ci && npm cache clean --force
-
+RUN npm ci
 COPY . .
-# The only directory the processes write to: scripts/seed.ts keeps demo credentials in .local/.
-RUN mkdir -p .local && chown node:node .local
+RUN npm run build
 
-ENV NODE_ENV=production
+FROM node:24-slim
+WORKDIR /app
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The only directory the processes write to: scripts/seed.js keeps demo credentials in dist/.local/.
+RUN mkdir -p dist/.local && chown node:node dist/.local
+ENV WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 USER node
 EXPOSE 3000
-CMD ["npx", "tsx", "api/main.ts"]
+CMD ["node", "dist/api/main.js"]
