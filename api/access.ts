@@ -9,8 +9,9 @@ import { parseId } from './validate';
 
 /**
  * Per-object authorisation, one rule for systems and tasks: the owner or requester, oversight roles,
- * whoever holds a seat on an open task now, and whoever decided or was decided for (a decider keeps
- * sight of what they decided). A seat once held and moved on, or left undecided when its task closed, gives nothing.
+ * whoever holds a seat on an open task now (of a task: still holds it), and whoever decided or was
+ * decided for (a decider keeps sight of what they decided). A seat moved away gives nothing; one left
+ * undecided when its task closed gives sight of that task only, not of its system.
  */
 export async function canSeeSystem(db: Queryable, principal: Principal, system: AiSystem): Promise<boolean> {
   if (system.ownerId === principal.id || hasAnyRole(principal, ...oversightRoles)) return true;
@@ -27,7 +28,8 @@ export async function canSeeSystem(db: Queryable, principal: Principal, system: 
 
 export async function canSeeTask(db: Queryable, principal: Principal, task: TaskRecord): Promise<boolean> {
   if (task.requesterId === principal.id || hasAnyRole(principal, ...oversightRoles)) return true;
-  if (task.status === 'open' && task.assignees.some((assignee) => assignee.principalId === principal.id)) return true;
+  // Still seated, the task open or closed while they held the seat: they see how it ended. A seat moved away gives nothing.
+  if (task.assignees.some((assignee) => assignee.principalId === principal.id)) return true;
   const { rowCount } = await db.query('SELECT 1 FROM decisions WHERE task_id = $1 AND $2 IN (actor_id, on_behalf_of) LIMIT 1', [task.id, principal.id]);
   return rowCount === 1;
 }

@@ -17,8 +17,8 @@ const scriptInPurpose = 'Reads invoices <script>alert("owned")</script> for acco
 
 beforeAll(async () => {
   h = await startHarness();
-  // The pack is checked after triage: the accepted system skips the impact assessment here.
-  h.usePolicy(triageOnlyPolicy);
+  // The pack is checked after triage: the accepted system skips the impact assessment here. Approvers may stand in at triage.
+  h.usePolicy({ ...triageOnlyPolicy, tasks: { ...triageOnlyPolicy.tasks, intake_triage: { ...triageOnlyPolicy.tasks.intake_triage, delegateRoles: ['approver'] } } });
   const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Invoice reader', purpose: scriptInPurpose }) });
   expect(filed.status).toBe(202);
   const systemId = filed.body.systemId as string;

@@ -54,8 +54,8 @@ describe('integrity of the human-task engine', () => {
     expect(moveVoted.body.error).toBe('AlreadyDecided');
   });
 
-  it('lets current seat holders and deciders see a task and its system, not whoever once held a seat', async () => {
-    h.usePolicy(withTriage({ steps: [{ role: 'approver' }] }));
+  it('lets current seat holders and deciders see a task and its system; an undecided seat of a closed task shows that task only', async () => {
+    h.usePolicy(withTriage({ steps: [{ role: 'approver' }], delegateRoles: ['executive'] }));
     const systemId = await fileIntake('Seen by its deciders');
     const task = await openTriage(systemId);
     expect(seated(task)).toEqual(['approver', 'leadManager', 'ownerManager']);
@@ -64,10 +64,14 @@ describe('integrity of the human-task engine', () => {
       (await h.api('GET', `/api/v1/systems/${systemId}`, { as: who })).status,
     ];
     expect(await sees('ownerManager')).toEqual([200, 200]);
+    // A seat handed on takes its sight with it.
+    expect((await h.api('POST', `/api/v1/tasks/${task.id}/delegate`, { as: 'ownerManager', body: { to: 'executive' } })).status).toBe(200);
+    expect(await sees('ownerManager')).toEqual([403, 403]);
+    expect(await sees('executive')).toEqual([200, 200]);
     expect((await h.decide(task.id, 'approver', 'accept')).body.taskStatus).toBe('decided');
     expect(await sees('approver')).toEqual([200, 200]);
-    expect(await sees('ownerManager')).toEqual([403, 403]);
-    expect(await sees('leadManager')).toEqual([403, 403]);
+    expect(await sees('executive')).toEqual([200, 403]);
+    expect(await sees('leadManager')).toEqual([200, 403]);
   });
 
   it('gives an amended intake whose tier rose the chain of its new tier', async () => {
