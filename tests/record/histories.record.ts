@@ -71,7 +71,7 @@ describe('recording workflow histories', () => {
   });
 
   it('records a withdrawal and a delegated rejection', async () => {
-    h.usePolicy(withTriage({}));
+    h.usePolicy(withTriage({ delegateRoles: ['approver'] }));
     const withdrawn = await file('Recorded withdrawal');
     const task = await openTask(withdrawn, 'intake_triage');
     await h.api('POST', `/api/v1/tasks/${task.id}/withdraw`, { body: { reason: 'no longer needed' } });
