@@ -106,10 +106,6 @@ export function createNotificationActivities({ pool, mailer, mailFrom, publicBas
 }
 
 /**
- * A hard stop for a link, a year past the task's current due time. Within it a link is good only while
- * its task is open: the action page refuses a closed task and the workflow any decision on one.
- */
-/**
  * The outer bound of a link's life. It ends sooner with its task: closing the task cuts its links to a
  * short grace (db/tasks.ts closeTask), and the ladder closes every task in the end.
  */

@@ -40,7 +40,7 @@ async function queuedKeys(db: Queryable, taskId: string, kind: EmailKind, level:
 }
 
 const governanceLeads = async (db: Queryable, excludedIds: readonly string[]) =>
-  (await principalsWithRole(db, 'governance_lead')).map((p) => p.id).filter((id) => !excludedIds.includes(id));
+  (await principalsWithRole(db, 'governance_lead')).filter((p) => mayHoldSeats(p.roles) && !excludedIds.includes(p.id)).map((p) => p.id);
 
 /**
  * The principals who hold a role when a step opens (a system's own owner for system_owner), never an
@@ -59,9 +59,10 @@ async function resolveSeats(db: Queryable, role: Role, ownerId: string, excluded
       [holder.id],
     );
     const delegate = rows[0];
-    const delegateMaySit = delegate && !excludedIds.includes(delegate.id) && holdsSeatRole(delegate.roles, role, delegateRoles);
-    const seat = delegateMaySit ? { principalId: delegate.id, onBehalfOf: holder.id } : { principalId: holder.id, onBehalfOf: null };
-    // Under `all` or a quorum nobody holds two votes: one seat per person.
+    // Under `all` or a quorum nobody holds two votes: a delegate already seated leaves the holder their own seat.
+    const delegateSits =
+      delegate && !excludedIds.includes(delegate.id) && holdsSeatRole(delegate.roles, role, delegateRoles) && !seats.some((s) => s.principalId === delegate.id);
+    const seat = delegateSits ? { principalId: delegate.id, onBehalfOf: holder.id } : { principalId: holder.id, onBehalfOf: null };
     if (!seats.some((s) => s.principalId === seat.principalId)) seats.push(seat);
   }
   return seats;

@@ -26,7 +26,7 @@ import { taskRoutes } from './routes/tasks';
 export function createApp(deps: ApiDeps, metrics: ApiMetrics = createMetrics(deps.pool)): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.use(metrics.observeRequests);
   app.use(temporalDeadlinePerRequest(deps));
   app.use(requestLogging(deps.logger));

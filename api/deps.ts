@@ -66,6 +66,8 @@ export interface ApiDeps {
   mailFrom: string;
   /** Links in emails and the cookie's Secure flag come from here, never from the Host header. */
   publicBaseUrl: string;
+  /** Proxies trusted to name the client (Express "trust proxy"); none when absent. */
+  trustProxy?: string | number;
   /** Requests allowed per window (defaultRateLimits when absent). */
   rateLimits?: RateLimitSettings;
 }

@@ -15,6 +15,7 @@ async function main() {
   const config = parseConfig(process.env);
   const logger = createApiLogger(config.LOG_LEVEL);
   const commandSigner = commandSignerFrom(config, (file) => readFileSync(file));
+  if (!config.PAYLOAD_ENCRYPTION_KEY_FILE) logger.warn('PAYLOAD_ENCRYPTION_KEY_FILE is not set: Temporal receives payloads in clear');
   const policy = { ...(await loadPolicy(config.POLICY_FILE)), commandKey: commandSigner.publicKey };
   // Lazy: the api starts, and answers 503, while Temporal is still coming up.
   const connection = Connection.lazy(temporalConnectionOptions(config, (file) => readFileSync(file)));
@@ -34,6 +35,7 @@ async function main() {
     mailer,
     mailFrom: config.MAIL_FROM,
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    ...(config.TRUST_PROXY !== undefined && { trustProxy: config.TRUST_PROXY }),
     rateLimits: {
       perAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
       perPrincipalPerMinute: config.RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE,

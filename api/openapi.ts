@@ -74,7 +74,7 @@ export const operations: Operation[] = [
   { method: 'delete', path: '/api/v1/principals/:id/sessions', tag: 'me', summary: "End every web session of a person at once (a lost laptop); the audit chain names the admin", who: 'admin', responses: { 200: '{principalId, ended}', ...refused, 404: 'no such principal' } },
   { method: 'get', path: '/healthz', tag: 'operations', summary: 'Liveness', responses: { 200: 'the process is up' } },
   { method: 'get', path: '/readyz', tag: 'operations', summary: 'Readiness: PostgreSQL and Temporal reachable', responses: { 200: 'ready', 503: 'a dependency is down' } },
-  { method: 'get', path: '/metrics', tag: 'operations', summary: 'Prometheus metrics', produces: 'text/plain', responses: { 200: 'Prometheus text exposition format' } },
+  { method: 'get', path: '/metrics', tag: 'operations', summary: "Prometheus metrics, on the metrics listener (METRICS_HOST:METRICS_PORT), not the api's port", produces: 'text/plain', responses: { 200: 'Prometheus text exposition format' } },
   { method: 'get', path: '/openapi.json', tag: 'operations', summary: 'This document', responses: { 200: 'OpenAPI 3.1' } },
   { method: 'get', path: '/docs', tag: 'operations', summary: 'This document as a page', produces: 'text/html', responses: { 200: 'HTML' } },
 ];

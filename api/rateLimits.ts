@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import ipaddr from 'ipaddr.js';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Pool } from '../db/pool';
 import { AppError } from './errors';
@@ -20,6 +21,13 @@ export interface RateLimits {
   perPrincipal: RequestHandler;
   /** Counts one incident report of the reporter; a 429 once over the limit. */
   countIncidentReport(reporterId: string): Promise<void>;
+}
+
+/** The client's address as a limit counts it: an IPv6 client by its /64, which one subscriber holds whole. */
+export function clientNetwork(ip: string | undefined): string | undefined {
+  if (!ip || !ipaddr.isValid(ip)) return ip;
+  const address = ipaddr.process(ip);
+  return address.kind() === 'ipv6' ? `${(address as ipaddr.IPv6).toNormalizedString().split(':').slice(0, 4).join(':')}::/64` : address.toString();
 }
 
 /**
@@ -50,7 +58,7 @@ export function createRateLimits(pool: Pool, settings: RateLimitSettings): RateL
       consume(limit, key, what).then(() => next(), next);
     };
   return {
-    perAddress: middleware(byAddress, (req) => req.socket.remoteAddress, 'requests from this address'),
+    perAddress: middleware(byAddress, (req) => clientNetwork(req.ip), 'requests from this address'),
     perPrincipal: middleware(byPrincipal, (req) => req.principal?.id ?? req.webSession?.principal.id, 'requests'),
     countIncidentReport: (reporterId) => consume(incidents, reporterId, 'incident reports in the last hour'),
   };

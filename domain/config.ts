@@ -36,6 +36,15 @@ export const configSchema = z
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   TEMPORAL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Which proxies in front of the api are trusted to name the client (Express "trust proxy": a hop
+   * count, "loopback", or addresses and CIDRs). Unset, the client is the connection's peer.
+   */
+  TRUST_PROXY: z
+    .string()
+    .min(1)
+    .transform((value) => (/^\d+$/.test(value) ? Number(value) : value))
+    .optional(),
   /** Requests per minute from one client address, and of one signed-in principal; incident reports per reporter per hour. */
   RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: z.coerce.number().int().min(1).default(600),

@@ -18,7 +18,10 @@ export interface SeatMove {
   /** Who may never decide this task: the requester, the owner where others decide, the authors of what is decided. */
   excludedIds: readonly string[];
   assigneeIds: readonly string[];
+  /** Who voted, directly or through a delegate. */
   voterIds: readonly string[];
+  /** Whom the other seats' delegates stand in for: they are in the task already. */
+  representedIds?: readonly string[];
 }
 
 export type SeatRefusalReason = 'notAssignee' | 'segregationOfDuties' | 'invalidDelegate' | 'alreadyDecided';
@@ -48,6 +51,7 @@ export function seatMoveRefusal(move: SeatMove): SeatMoveRefusal | undefined {
   if (move.excludedIds.includes(move.toId)) return refuse('segregationOfDuties', 'the requester and the system owner cannot decide this request');
   if (move.change === 'reassigned' && move.toId === move.actorId) return refuse('segregationOfDuties', 'a seat cannot be reassigned to the person reassigning it');
   if (move.assigneeIds.includes(move.toId)) return refuse('invalidDelegate', `${move.toId} is already an assignee of this task`);
+  if (move.representedIds?.includes(move.toId)) return refuse('invalidDelegate', `${move.toId} already has a seat in this task, held by their delegate`);
   if (move.voterIds.includes(move.toId)) return refuse('invalidDelegate', `${move.toId} has already decided on this task`);
   // A vote stays with the seat it was cast from: moving that seat would let it count twice.
   if (move.voterIds.includes(move.fromId)) return refuse('alreadyDecided', `${move.fromId} has already decided; their seat cannot move`);

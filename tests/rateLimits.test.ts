@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app';
+import { clientNetwork } from '../api/rateLimits';
 import { createWebSession } from '../db/sessions';
 import { callApi, startHarness, type Harness } from './helpers/harness';
 import { triageOnlyPolicy } from './helpers/policies';
@@ -28,6 +29,15 @@ async function instances(limits: { perAddressPerMinute: number; perPrincipalPerM
   }
   return urls;
 }
+
+describe('the address a limit counts', () => {
+  it('is an IPv4 address as it is, an IPv4-mapped one as IPv4, and an IPv6 client by its /64', () => {
+    expect(clientNetwork('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientNetwork('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(clientNetwork('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(clientNetwork('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+  });
+});
 
 describe('rate limits', () => {
   it('hold per principal across api instances, answering 429 with Retry-After, and per address on pages too', async () => {

@@ -27,6 +27,7 @@ describe('who a seat may go to', () => {
     ['the requester', { toId: 'ravi' }, 'segregationOfDuties'],
     ['an auditor, whatever else they hold', { toId: 'aldo', toRoles: ['auditor', 'privacy_officer'] }, 'segregationOfDuties'],
     ['someone already seated, who would hold two votes', { toId: 'sam' }, 'invalidDelegate'],
+    ['someone whose delegate holds a seat, who would be counted twice', { toId: 'hana', representedIds: ['hana'] }, 'invalidDelegate'],
     ['someone who voted in an earlier step', { toId: 'vic', voterIds: ['vic'] }, 'invalidDelegate'],
     ['away from a seat that voted', { fromId: 'sam', assigneeIds: ['pia', 'sam'] }, 'alreadyDecided'],
     ['from someone not seated', { fromId: 'nobody' }, 'notAssignee'],

@@ -124,6 +124,23 @@ describe('commands sent straight to Temporal', () => {
   });
 });
 
+describe('a genuine amendment, forwarded from the task to the intake', () => {
+  it('is applied once: its signal sent again, as copied from the history, changes nothing', async () => {
+    const { systemId, taskId, handle } = await openTriage('Amended once');
+    const submission = sampleIntake({ name: 'Amended once', purpose: 'Amended purpose' });
+    const amendment = h.signCommand('amendSubject', workflowIds.task(taskId), 'owner-amends', { actorId: 'owner', submission });
+    const amended = await handle.executeUpdate(amendSubjectUpdate, { args: [amendment], updateId: 'owner-amends' });
+    expect(amended.version).toBe(2);
+
+    const intake = h.temporal.workflow.getHandle(workflowIds.intake(systemId));
+    await intake.signal(subjectAmendedSignal, { ...amendment, taskId, forwarded: { name: 'amendSubject', workflowId: workflowIds.task(taskId), updateId: 'owner-amends' } });
+    expect((await h.decide(taskId, 'lead', 'accept')).status).toBe(200);
+    await intake.result();
+    const revisions = (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.history.filter((event: { type: string }) => event.type === 'system.intake_revised');
+    expect(revisions).toHaveLength(1);
+  });
+});
+
 describe('a rotation of the signing key', () => {
   it('keeps tasks started under the previous key decidable, while new processes start under the new one', async () => {
     const { taskId } = await openTriage('Started before the rotation');

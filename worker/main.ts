@@ -16,7 +16,9 @@ import { installRuntimeLogger } from './logging';
 async function main() {
   const config = parseConfig(process.env);
   if (!config.COMMAND_PUBLIC_KEY) throw new ConfigError("COMMAND_PUBLIC_KEY is required: the processes the worker starts verify people's commands with it");
-  installRuntimeLogger(pino({ level: config.LOG_LEVEL }));
+  const logger = pino({ level: config.LOG_LEVEL });
+  installRuntimeLogger(logger);
+  if (!config.PAYLOAD_ENCRYPTION_KEY_FILE) logger.warn('PAYLOAD_ENCRYPTION_KEY_FILE is not set: Temporal receives payloads in clear');
   const temporalOptions = temporalConnectionOptions(config, (file) => readFileSync(file));
   const connection = await NativeConnection.connect(temporalOptions);
   const clientConnection = await Connection.connect(temporalOptions);

@@ -8,6 +8,7 @@ import {
   currentUpdateInfo,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -135,6 +136,8 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
     if (status !== 'open' || stepDone || settled !== undefined || state.withdrawal) throw refuse(decisionRefusals.taskClosed, 'this task is already closed');
   };
   const changeResult = (): TaskChangeResult => ({ taskId, assignees: state.assignees, taskStatus: status });
+  // Whoever voted, and whoever a delegate voted for: none of them is seated again in this task.
+  const votersAndRepresented = () => state.votes.flatMap((vote) => (vote.onBehalfOf ? [vote.actorId, vote.onBehalfOf] : [vote.actorId]));
 
   setHandler(taskProgressQuery, () => ({
     taskId,
@@ -148,7 +151,8 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
   }));
 
   setHandler(subjectChangedSignal, ({ subject, tier, answering }) => {
-    if (input.commandKey && (amendmentPending === undefined || answering !== amendmentPending)) return;
+    // Only the answer to this task's own pending amendment, and only the version right after its own.
+    if (input.commandKey && (amendmentPending === undefined || answering !== amendmentPending || subject.version !== state.subject.version + 1)) return;
     if (subject.version <= state.subject.version) return;
     state.subject = subject;
     state.tier = tier;
@@ -233,7 +237,8 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
       heldOnBehalfOf: state.assignees.find((assignee) => assignee.principalId === fromId)?.onBehalfOf ?? null,
       excludedIds,
       assigneeIds: state.assignees.map((assignee) => assignee.principalId),
-      voterIds: state.votes.map((vote) => vote.actorId),
+      voterIds: votersAndRepresented(),
+      representedIds: state.assignees.flatMap((assignee) => (assignee.onBehalfOf && assignee.principalId !== fromId ? [assignee.onBehalfOf] : [])),
     });
     if (refusal) throw refuse(decisionRefusals[refusal.reason], refusal.message);
   };
@@ -242,8 +247,9 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
     const earlier = recorded<TaskChangeResult>();
     if (earlier) return earlier;
     const seat = state.assignees.find((assignee) => assignee.principalId === fromId)!;
-    // A delegate stands in for the original assignee (until handing the seat back); a reassignment hands it over outright.
-    const onBehalfOf = change === 'delegated' && seat.onBehalfOf !== toId ? (seat.onBehalfOf ?? fromId) : null;
+    // A delegate stands in for the original assignee, until handing the seat back; a reassignment hands it over outright.
+    const handsBack = change === 'delegated' && seat.onBehalfOf === toId && patched('delegate-hands-seat-back');
+    const onBehalfOf = change === 'delegated' && !handsBack ? (seat.onBehalfOf ?? fromId) : null;
     state.assignees = state.assignees.map((assignee) => (assignee.principalId === fromId ? { principalId: toId, onBehalfOf } : assignee));
     const changed = await changeAssignee({ taskId, systemId, change, actorId, fromId, toId, onBehalfOf, reason, updateId });
     sendInBackground(changed.emailKeys);
@@ -282,7 +288,8 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
   });
   /** The owner's signed withdrawal of the parent's request, or the platform's where the parent may withdraw it. */
   function isAuthorisedWithdrawal(request: ForwardedWithdrawal): boolean {
-    if (request.actorId === platformPrincipalId) return input.withdrawableByPlatform === true;
+    // Tasks started before signed commands took the platform's withdrawal from any parent, as they still do.
+    if (request.actorId === platformPrincipalId) return input.withdrawableByPlatform === true || !input.commandKey;
     const { forwarded } = request;
     if (input.commandKey && (forwarded?.name !== 'withdrawIntake' || forwarded.workflowId !== workflowInfo().parent?.workflowId)) return false;
     return isSignedForward(input.commandKey, request);
@@ -348,7 +355,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
     role: chain()[state.step].role,
     rule: chain()[state.step].rule,
     delegateRoles: policy.delegateRoles ?? [],
-    excludedIds: [...excludedIds, ...state.votes.map((vote) => vote.actorId)],
+    excludedIds: [...excludedIds, ...votersAndRepresented()],
     dueAt: new Date(state.dueAt).toISOString(),
     subject: state.subject,
     cycle: cycle(),
@@ -408,7 +415,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
         action: level.action,
         target: level.target,
         assignees: state.assignees,
-        excludedIds: [...excludedIds, ...state.votes.map((vote) => vote.actorId)],
+        excludedIds: [...excludedIds, ...votersAndRepresented()],
         dueAt: new Date(state.dueAt).toISOString(),
         cycle: cycle(),
       });

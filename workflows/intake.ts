@@ -66,8 +66,14 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
   }
 
   // The triage task accepted the owner's amendment; record the new version and hand it back to the task.
+  // An amendment is applied once: a copy of its signal sent again (e.g. lifted from the history) changes nothing.
+  const appliedAmendments = new Set<string>();
   setHandler(subjectAmendedSignal, async ({ taskId, actorId, submission, signed, forwarded }) => {
     if (!isOwnersAmendment(taskId, { actorId, submission, signed, forwarded })) return;
+    if (forwarded) {
+      if (appliedAmendments.has(forwarded.updateId)) return;
+      appliedAmendments.add(forwarded.updateId);
+    }
     intake = intakeRequestSchema.parse(submission);
     subject = await reviseIntake({ systemId, version: subject.version + 1, intake, actorId, reason: 'amendment' });
     triage = await triageVersion(subject.version);

@@ -121,7 +121,7 @@ export function signInPages(deps: ApiDeps): Router {
     // A fresh session each time; whatever session this browser had before ends here.
     if (req.webSession) await endWebSession(deps.pool, req.webSession.idHash);
     setSessionCookie(res, deps, await createWebSession(deps.pool, principalId, sessionLifetimeMs, req.get('user-agent')));
-    res.clearCookie(browserCookieName(deps), { path: '/' });
+    res.clearCookie(browserCookieName(deps), { path: '/', httpOnly: true, sameSite: 'lax', secure: new URL(deps.publicBaseUrl).protocol === 'https:' });
     res.redirect(303, nextPath.parse(req.body?.next ?? '/'));
   });
 
