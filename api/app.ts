@@ -48,18 +48,16 @@ export function createApp(deps: ApiDeps, metrics: ApiMetrics = createMetrics(dep
     };
     res.status(checks.postgres === 'up' && checks.namespace === 'ready' ? 200 : 503).json(checks);
   });
-  // After the probes, which an orchestrator calls often and from one address.
-
+  // Counted once each request knows who sent it: after the sign-in is read, by principal, else by address.
   const limits = createRateLimits(deps.pool, deps.rateLimits ?? defaultRateLimits);
-  app.use(limits.perAddress);
   app.get('/openapi.json', (_req, res) => res.json(openApiDocument()));
   app.get('/docs', (_req, res) => res.set(pageSecurityHeaders).type('html').send(docsPage()));
 
-  app.use('/actions', actionRoutes(deps));
+  app.use('/actions', limits.perClient, actionRoutes(deps));
 
   const api = express.Router();
   api.use(authenticate(deps.pool));
-  api.use(limits.perPrincipal);
+  api.use(limits.perClient);
   api.use((req, _res, next) => {
     // A body the JSON parser would skip must not read as "every field missing"; no body needs no type.
     const hasBody = req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;

@@ -6,9 +6,9 @@ import { AppError } from './errors';
 
 /** How many requests one key may make in each window. */
 export interface RateLimitSettings {
-  /** Every request from one client address, signed in or not. */
+  /** Requests from one client address of whoever is not signed in (sign-in pages, email action links). */
   perAddressPerMinute: number;
-  /** API requests of one principal, whichever address they come from. */
+  /** API and page requests of one signed-in principal, whichever address they come from. */
   perPrincipalPerMinute: number;
   /** Incident reports of one reporter: reporting is open to anyone signed in, so it is bounded per person. */
   incidentsPerReporterPerHour: number;
@@ -17,8 +17,8 @@ export interface RateLimitSettings {
 export const defaultRateLimits: RateLimitSettings = { perAddressPerMinute: 1200, perPrincipalPerMinute: 600, incidentsPerReporterPerHour: 30 };
 
 export interface RateLimits {
-  perAddress: RequestHandler;
-  perPrincipal: RequestHandler;
+  /** One count per request: the signed-in principal's, or else the client address's. */
+  perClient: RequestHandler;
   /** Counts one incident report of the reporter; a 429 once over the limit. */
   countIncidentReport(reporterId: string): Promise<void>;
 }
@@ -50,16 +50,12 @@ export function createRateLimits(pool: Pool, settings: RateLimitSettings): RateL
       throw new AppError(429, 'rate_limited', `too many ${what}; try again in ${retryAfter} s`, undefined, { 'Retry-After': String(retryAfter) });
     }
   }
-  const middleware =
-    (limit: RateLimiterPostgres, keyOf: (req: Parameters<RequestHandler>[0]) => string | undefined, what: string): RequestHandler =>
-    (req, _res, next) => {
-      const key = keyOf(req);
-      if (!key) return next();
-      consume(limit, key, what).then(() => next(), next);
-    };
   return {
-    perAddress: middleware(byAddress, (req) => clientNetwork(req.ip), 'requests from this address'),
-    perPrincipal: middleware(byPrincipal, (req) => req.principal?.id ?? req.webSession?.principal.id, 'requests'),
+    perClient: (req, _res, next) => {
+      const principalId = req.principal?.id ?? req.webSession?.principal.id;
+      const counted = principalId ? consume(byPrincipal, principalId, 'requests') : consume(byAddress, clientNetwork(req.ip) ?? 'unknown', 'requests from this address');
+      counted.then(() => next(), next);
+    },
     countIncidentReport: (reporterId) => consume(incidents, reporterId, 'incident reports in the last hour'),
   };
 }

@@ -17,7 +17,7 @@ export function webPages(deps: ApiDeps, limits: RateLimits): Router {
   router.use(express.urlencoded({ extended: false, limit: '80kb' }));
   router.use(sameOriginPosts(deps));
   router.use(loadWebSession(deps));
-  router.use(limits.perPrincipal);
+  router.use(limits.perClient);
   router.get('/', (req, res) => {
     const principal = req.webSession?.principal;
     if (!principal) return res.redirect(303, '/signin');

@@ -308,16 +308,19 @@ export async function signInByEmail(h: Harness, who: CastMember, base = h.baseUr
   return { link: email.links[0], browserCookie, signedIn, sessionCookie: cookieFrom(signedIn, 'aims_session')! };
 }
 
-/** Waits until the worker process polls the harness's task queue for workflow tasks (its default identity starts with its pid). */
+/** Whether the worker process has polled the harness's task queue for workflow tasks (its default identity starts with its pid). */
+export async function isPolling(h: Harness, worker: ChildProcess): Promise<boolean> {
+  const { pollers } = await h.temporal.workflowService.describeTaskQueue({
+    namespace: h.temporalNamespace,
+    taskQueue: { name: h.taskQueue },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  return pollers?.some((poller) => poller.identity?.startsWith(`${worker.pid}@`)) ?? false;
+}
+
+/** Waits until the worker process polls the harness's task queue. */
 export async function workerPolling(h: Harness, worker: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  await eventually(async () => {
-    const { pollers } = await h.temporal.workflowService.describeTaskQueue({
-      namespace: h.temporalNamespace,
-      taskQueue: { name: h.taskQueue },
-      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    });
-    return pollers?.some((poller) => poller.identity?.startsWith(`${worker.pid}@`)) ? true : undefined;
-  }, timeoutMs);
+  await eventually(async () => ((await isPolling(h, worker)) ? true : undefined), timeoutMs);
 }
 
 /** A request to an api as one of the cast, JSON in and out (pages and empty bodies stay text). */
