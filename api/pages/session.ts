@@ -9,8 +9,15 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Over https the cookie is a __Host- cookie: Secure, for this host only, on every path; no subdomain can set or read it. */
-export const sessionCookieName = (deps: Pick<ApiDeps, 'publicBaseUrl'>) => (new URL(deps.publicBaseUrl).protocol === 'https:' ? '__Host-aims_session' : 'aims_session');
+const overHttps = (deps: Pick<ApiDeps, 'publicBaseUrl'>) => new URL(deps.publicBaseUrl).protocol === 'https:';
+
+/** Over https each cookie is a __Host- cookie: Secure, for this host only, on every path; no subdomain can set or read it. */
+export const hostCookieName = (deps: Pick<ApiDeps, 'publicBaseUrl'>, name: string) => (overHttps(deps) ? `__Host-${name}` : name);
+
+/** The attributes every cookie of the platform is set and cleared with. */
+export const hostCookieOptions = (deps: Pick<ApiDeps, 'publicBaseUrl'>) => ({ httpOnly: true, sameSite: 'lax' as const, secure: overHttps(deps), path: '/' });
+
+export const sessionCookieName = (deps: Pick<ApiDeps, 'publicBaseUrl'>) => hostCookieName(deps, 'aims_session');
 export const sessionLifetimeMs = 8 * 3600 * 1000;
 
 export function cookieValue(req: Request, name: string): string | undefined {
@@ -27,13 +34,7 @@ export function cookieValue(req: Request, name: string): string | undefined {
 }
 
 export function setSessionCookie(res: Response, deps: ApiDeps, sessionId: string | null) {
-  res.cookie(sessionCookieName(deps), sessionId ?? '', {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: new URL(deps.publicBaseUrl).protocol === 'https:',
-    path: '/',
-    maxAge: sessionId ? sessionLifetimeMs : 0,
-  });
+  res.cookie(sessionCookieName(deps), sessionId ?? '', { ...hostCookieOptions(deps), maxAge: sessionId ? sessionLifetimeMs : 0 });
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 } from '../../db/sessions';
 import type { ApiDeps } from '../deps';
 import { html } from '../html';
-import { cookieValue, sendPage, sessionLifetimeMs, setSessionCookie, verifyCsrf } from './session';
+import { cookieValue, hostCookieName, hostCookieOptions, sendPage, sessionLifetimeMs, setSessionCookie, verifyCsrf } from './session';
 
 const linkLifetimeMs = 10 * 60 * 1000;
 /** At most this many links per address in this window, so nobody can flood a mailbox through this form. */
@@ -32,18 +32,12 @@ const nextPath = z
 const otherBrowser = html`<p class="notice error" role="alert">This sign-in link works only in the browser where it was asked for. Open it there, or ask for a new link here.</p><p><a href="/signin">Get a new link</a></p>`;
 
 /** The pre-sign-in cookie binds a link to the browser that asked for it (a __Host- cookie over https). */
-const browserCookieName = (deps: ApiDeps) => (new URL(deps.publicBaseUrl).protocol === 'https:' ? '__Host-aims_signin' : 'aims_signin');
+const browserCookieName = (deps: ApiDeps) => hostCookieName(deps, 'aims_signin');
 
 /** This browser's pre-sign-in secret: the one it already holds, so its earlier links still work, or a new one. */
 function signInBrowser(req: Request, res: Response, deps: ApiDeps): string {
   const browser = cookieValue(req, browserCookieName(deps)) ?? randomBytes(32).toString('base64url');
-  res.cookie(browserCookieName(deps), browser, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: new URL(deps.publicBaseUrl).protocol === 'https:',
-    path: '/',
-    maxAge: linkLifetimeMs,
-  });
+  res.cookie(browserCookieName(deps), browser, { ...hostCookieOptions(deps), maxAge: linkLifetimeMs });
   return browser;
 }
 
@@ -121,7 +115,7 @@ export function signInPages(deps: ApiDeps): Router {
     // A fresh session each time; whatever session this browser had before ends here.
     if (req.webSession) await endWebSession(deps.pool, req.webSession.idHash);
     setSessionCookie(res, deps, await createWebSession(deps.pool, principalId, sessionLifetimeMs, req.get('user-agent')));
-    res.clearCookie(browserCookieName(deps), { path: '/', httpOnly: true, sameSite: 'lax', secure: new URL(deps.publicBaseUrl).protocol === 'https:' });
+    res.clearCookie(browserCookieName(deps), hostCookieOptions(deps));
     res.redirect(303, nextPath.parse(req.body?.next ?? '/'));
   });
 
