@@ -2,9 +2,11 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import type { Pool } from '../db/pool';
+import type { Ed25519Signer } from '../domain/ed25519';
 import { unstorableDataFailure } from '../domain/fields';
 import type { Policy } from '../domain/policy';
 import { createAssessmentActivities } from './assessment';
+import { createAuditCheckpointActivities } from './auditCheckpoint';
 import { createDigestActivities } from './digest';
 import { createIncidentActivities } from './incident';
 import { createIntakeActivities } from './intake';
@@ -25,6 +27,8 @@ export interface ActivityDeps {
   taskQueue: string;
   /** The policy in force now, for processes a schedule starts without one. */
   currentPolicy: () => Policy;
+  /** The background verifier of the audit chain: its signing key, and how often it walks from genesis again. */
+  auditCheckpoints: { signer: Ed25519Signer; walkFromGenesisEveryMs: number };
 }
 
 /**
@@ -68,6 +72,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTaskActivities(deps),
     ...createNotificationActivities(deps),
     ...createDigestActivities(deps),
+    ...createAuditCheckpointActivities(deps),
   });
 }
 

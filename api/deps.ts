@@ -57,6 +57,8 @@ export interface ApiDeps {
   /** The policy new processes start under, carrying the signer's public key. */
   policy: Policy;
   commandSigner: CommandSigner;
+  /** Public keys of the background verifier: the evidence pack shows the chain as intact only under a checkpoint one of them signed. */
+  auditPublicKeys: readonly string[];
   logger: Logger;
   temporalUiUrl: string;
   /** How long one call to Temporal may take before the api answers 503 (the client retries with its key). */

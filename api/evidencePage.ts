@@ -45,18 +45,32 @@ function seqList(seqs: number[]): string {
   return `${seqs.length} events, #${seqs[0]} … #${seqs[seqs.length - 1]}`;
 }
 
+/** What the background verifier's latest checkpoint says of the chain this system's events sit in. */
+function chainNotice({ status, checkpoint, coveredEvents, pendingEvents }: EvidencePack['chain']) {
+  const pending = pendingEvents ? html` ${pendingEvents} of this system's events came after it and wait for the next checkpoint.` : '';
+  if (!checkpoint) {
+    return html`<p class="notice"><strong>Audit chain not yet verified</strong>: the background verifier has not checkpointed the chain yet.${pending}</p>`;
+  }
+  const signed = html`checkpoint of ${when(checkpoint.checkedAt)} signed by key <span class="hash">${checkpoint.publicKey}</span>`;
+  if (status === 'untrusted checkpoint') {
+    return html`<p class="notice error" role="alert"><strong>Audit chain checkpoint not trusted</strong>: the latest ${signed} does not verify under a key this api trusts (AUDIT_PUBLIC_KEYS). It was written past the verifier, or by one the api was not told of.</p>`;
+  }
+  const broken = checkpoint.brokenLink;
+  if (broken) {
+    return html`<p class="notice error" role="alert"><strong>Audit chain broken</strong> at event #${broken.seq} (${broken.eventKey}): ${broken.reason}, found by the background verifier (${signed}). ${checkpoint.events} events in the chain through #${checkpoint.seq}; records from that event on cannot be trusted as they stand.</p>`;
+  }
+  return html`<p class="notice"><strong>Audit chain intact</strong> through event #${checkpoint.seq}: ${checkpoint.events} events linked from genesis (last walked from genesis ${when(checkpoint.walkedFromGenesisAt)}); head hash <span class="hash">${checkpoint.headHash}</span>; ${signed}. It covers ${coveredEvents} of this system's events.${pending}</p>`;
+}
+
 /** The evidence pack as a page that reads and prints on its own; every value is escaped. */
 export function evidencePage(pack: EvidencePack): string {
   const person = (id: string | null) => (id ? (pack.people[id] ? `${pack.people[id].name} (${id})` : id) : '');
-  const { system, chainVerification: chain } = pack;
-  const broken = chain.firstBrokenLink;
+  const { system } = pack;
   const decisions = pack.tasks.flatMap((task) => task.decisions.map((decision) => ({ task, decision })));
 
   const body = html`${evidenceStyle}
 <p>Generated ${when(pack.generatedAt)} from the records of aims-flow. The JSON of this pack (<code>Accept: application/json</code>) carries the same records with every event's prev_hash.</p>
-${broken
-    ? html`<p class="notice error" role="alert"><strong>Audit chain broken</strong> at event #${broken.seq} (${broken.eventKey}): ${broken.reason}. ${chain.events} events in the chain; records from that event on cannot be trusted as they stand.</p>`
-    : html`<p class="notice"><strong>Audit chain intact</strong>: ${chain.events} events recomputed from genesis; head hash <span class="hash">${chain.headHash}</span> (event #${chain.headSeq ?? 0}).</p>`}
+${chainNotice(pack.chain)}
 
 <h2>System record</h2>
 <dl>

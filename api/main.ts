@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import nodemailer from 'nodemailer';
 import { createPool } from '../db/pool';
-import { parseConfig, temporalConnectionOptions } from '../domain/config';
+import { ConfigError, parseConfig, temporalConnectionOptions } from '../domain/config';
 import { missingSearchAttributes } from '../workflows/contracts';
 import { createApp, createMetricsApp } from './app';
 import { commandSignerFrom } from './commandSigner';
@@ -15,6 +15,7 @@ async function main() {
   const config = parseConfig(process.env);
   const logger = createApiLogger(config.LOG_LEVEL);
   const commandSigner = commandSignerFrom(config, (file) => readFileSync(file));
+  if (!config.AUDIT_PUBLIC_KEYS) throw new ConfigError("AUDIT_PUBLIC_KEYS is required: evidence packs vouch for the audit chain only under checkpoints the worker's verifier signed");
   if (!config.PAYLOAD_ENCRYPTION_KEY_FILE) logger.warn('PAYLOAD_ENCRYPTION_KEY_FILE is not set: Temporal receives payloads in clear');
   const policy = { ...(await loadPolicy(config.POLICY_FILE)), commandKey: commandSigner.publicKey };
   // Lazy: the api starts, and answers 503, while Temporal is still coming up.
@@ -29,6 +30,7 @@ async function main() {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     policy,
     commandSigner,
+    auditPublicKeys: config.AUDIT_PUBLIC_KEYS,
     logger,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     temporalDeadlineMs: config.TEMPORAL_CALL_TIMEOUT_MS,

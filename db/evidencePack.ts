@@ -1,5 +1,7 @@
 import { controlEvidence, type ControlEvidence } from '../domain/standards';
-import { chainedAuditTrail, verifyAuditChain, type ChainedAuditEvent, type ChainVerification } from './auditVerify';
+import { chainProof, type ChainProof } from '../domain/auditCheckpoint';
+import { latestAuditCheckpoint } from './auditCheckpoint';
+import { chainedAuditTrail, type ChainedAuditEvent } from './auditVerify';
 import { impactAssessmentsOf, riskRegistersOf, type ImpactAssessmentRecord, type RiskRegisterRecord } from './assessments';
 import type { Pool } from './pool';
 import { principalsByIds } from './principals';
@@ -28,16 +30,21 @@ export interface EvidencePack {
   controls: ControlEvidence[];
   /** Names of everyone the pack mentions, by principal id. */
   people: Record<string, { name: string; email: string }>;
-  chainVerification: ChainVerification;
+  /**
+   * The background verifier's latest signed checkpoint and how much of this system's trail it covers.
+   * The chain is not walked for the pack: oversight roles walk it in full at GET /api/v1/audit/verify.
+   */
+  chain: ChainProof;
 }
 
 const tasksOfSystemLimit = 10_000;
 
-export async function loadEvidencePack(pool: Pool, system: AiSystem): Promise<EvidencePack> {
-  const [tasks, auditTrail, chainVerification, assessments, riskRegister, retirements, incidents, reviews] = await Promise.all([
+/** `trustedCheckpointKeys`: the verifier's public keys, under which a checkpoint vouches for the chain. */
+export async function loadEvidencePack(pool: Pool, system: AiSystem, trustedCheckpointKeys: readonly string[]): Promise<EvidencePack> {
+  const [tasks, auditTrail, checkpoint, assessments, riskRegister, retirements, incidents, reviews] = await Promise.all([
     listTasks(pool, { systemId: system.id, limit: tasksOfSystemLimit }),
     chainedAuditTrail(pool, system.id),
-    verifyAuditChain(pool),
+    latestAuditCheckpoint(pool),
     impactAssessmentsOf(pool, system.id),
     riskRegistersOf(pool, system.id),
     retirementsOf(pool, system.id),
@@ -75,6 +82,6 @@ export async function loadEvidencePack(pool: Pool, system: AiSystem): Promise<Ev
     auditTrail,
     controls: controlEvidence({ provenance: system.intake.provenance, events: auditTrail }),
     people,
-    chainVerification,
+    chain: chainProof(checkpoint, trustedCheckpointKeys, auditTrail.map((event) => event.seq)),
   };
 }

@@ -63,6 +63,17 @@ export const configSchema = z
     .string()
     .regex(/^[0-9a-f]{64}$/, { message: 'must be 64 lowercase hex digits (a raw Ed25519 public key)' })
     .optional(),
+  /** PEM Ed25519 private key with which the worker's background verifier signs audit chain checkpoints. */
+  AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** Hex public keys of the verifier (the current one, and earlier ones after a rotation), comma-separated: the api shows checkpoints signed by these. */
+  AUDIT_PUBLIC_KEYS: z
+    .string()
+    .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/, { message: 'each must be 64 lowercase hex digits (a raw Ed25519 public key)' })).min(1))
+    .optional(),
+  /** How often the verifier extends the checkpoint, and how often it walks the whole chain from genesis again. */
+  AUDIT_CHECKPOINT_EVERY_SECONDS: z.coerce.number().int().min(1).default(60),
+  AUDIT_WALK_FROM_GENESIS_EVERY_HOURS: z.coerce.number().min(0).default(24),
   /** A workflow bundle built ahead (bundleWorkflowCode), so a worker starts in a second instead of bundling. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(logLevels).default('info'),

@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Connection } from '@temporalio/client';
-import { createCommandSigner } from '../api/commandSigner';
+import { ed25519SignerFromPem } from '../api/commandSigner';
 import { ensureDatabase, migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { parseConfig, type Config } from '../domain/config';
@@ -401,15 +401,16 @@ function banner(options: { apiUrl: string; temporalUiUrl: string; mailUrl: strin
  * The api's command-signing key, made once and kept with the local data: tasks left open by an
  * earlier start verify their commands with it.
  */
-async function localCommandKey(): Promise<{ file: string; publicKey: string }> {
-  const file = path.join(localDir, 'command-signing-key.pem');
+/** An Ed25519 key of this machine's own in `.local/`, made on the first start. */
+async function localSigningKey(name: string): Promise<{ file: string; publicKey: string }> {
+  const file = path.join(localDir, name);
   const pem = await readFile(file, 'utf8').catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
     const made = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
     await writeFile(file, made, { mode: 0o600, flag: 'wx' });
     return made;
   });
-  return { file, publicKey: createCommandSigner(pem).publicKey };
+  return { file, publicKey: ed25519SignerFromPem(pem, file).publicKey };
 }
 
 // ---- main ----
@@ -445,10 +446,12 @@ async function main(platform: Platform) {
   const smtpUrl = `smtp://127.0.0.1:${platform.catcher.smtpPort}`;
   const mailUrl = `http://127.0.0.1:${platform.catcher.httpPort}`;
 
-  const commandKey = config.COMMAND_SIGNING_KEY_FILE ? undefined : await localCommandKey();
+  const commandKey = config.COMMAND_SIGNING_KEY_FILE ? undefined : await localSigningKey('command-signing-key.pem');
+  const auditKey = config.AUDIT_SIGNING_KEY_FILE ? undefined : await localSigningKey('audit-signing-key.pem');
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     ...(commandKey && { COMMAND_SIGNING_KEY_FILE: commandKey.file, COMMAND_PUBLIC_KEY: commandKey.publicKey }),
+    ...(auditKey && { AUDIT_SIGNING_KEY_FILE: auditKey.file, AUDIT_PUBLIC_KEYS: auditKey.publicKey }),
     DATABASE_URL: config.DATABASE_URL,
     TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
     TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,

@@ -1,11 +1,14 @@
 import { triageOnlyPolicy } from './helpers/policies';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditEvent, chainedHash } from '../db/audit';
+import { ed25519SignerFromPem } from '../api/commandSigner';
 import { verifyAuditChain } from '../db/auditVerify';
 import { ensureServiceLogin } from '../db/migrate';
 import { createPool, inTransaction } from '../db/pool';
+import { checkpointSigningText } from '../domain/auditCheckpoint';
 import { annexAControls, controlEvidence } from '../domain/standards';
+import { ensureAuditCheckpointSchedule } from '../worker/schedules';
 import { dropRole } from './helpers/globalSetup';
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
 
@@ -168,7 +171,7 @@ describe('the login the services connect as', () => {
 });
 
 describe('evidence pack', () => {
-  it('holds the system, its intake and triage, every decision with who, on whose behalf and on which snapshot, the trail and the chain check', async () => {
+  it('holds the system, its intake and triage, every decision with who, on whose behalf and on which snapshot, and the trail with its links', async () => {
     const response = await evidence(reviewed.systemId);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
@@ -193,9 +196,20 @@ describe('evidence pack', () => {
     const trailFromApi = (await h.api('GET', `/api/v1/systems/${reviewed.systemId}`, { as: 'auditor' })).body.history;
     expect(pack.auditTrail.map((event: { seq: number }) => event.seq)).toEqual(trailFromApi.map((event: { seq: number }) => event.seq));
     for (const event of pack.auditTrail) expect(event).toMatchObject({ eventKey: expect.any(String), prevHash: expect.stringMatching(/^[0-9a-f]{64}$/), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it("vouches for the chain with the background verifier's signed checkpoint, without walking it", async () => {
+    const checkpoint = await h.checkpointAuditChain();
     const head = await chainHead();
-    expect(pack.chainVerification).toEqual({ ok: true, events: head.events, headHash: head.hash, headSeq: head.seq });
-    expect(pack.chainVerification.events).toBe((await verify()).body.events);
+    const { chain, auditTrail } = (await evidence(reviewed.systemId, { as: 'owner' })).body;
+    expect(chain).toEqual({
+      status: 'intact',
+      checkpoint: expect.objectContaining({ seq: head.seq, headHash: head.hash, events: head.events, brokenLink: null, publicKey: h.auditSigner.publicKey }),
+      coveredEvents: auditTrail.length,
+      pendingEvents: 0,
+    });
+    expect(chain.checkpoint).toEqual(checkpoint);
+    expect(chain.checkpoint.events).toBe((await verify()).body.events);
   });
 
   it('lists every Annex A control, with evidence only where aims-flow holds records for it', async () => {
@@ -226,6 +240,7 @@ describe('evidence pack', () => {
   });
 
   it('prints as an HTML page when the client asks for text/html, with every value escaped', async () => {
+    await h.checkpointAuditChain();
     const response = await evidence(reviewed.systemId, { accept: 'text/html' });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
@@ -262,6 +277,65 @@ describe('evidence pack', () => {
   });
 });
 
+describe("the background verifier's checkpoints", () => {
+  const checkpointRows = async () => Number((await h.pool.query('SELECT count(*) FROM audit_checkpoints')).rows[0].count);
+  const note = () => appendAuditEvent(h.pool, { key: `note:${randomUUID()}`, type: 'test.note', systemId: reviewed.systemId });
+
+  it('extend the last one with what was appended since, and the pack counts what waits for the next', async () => {
+    const before = (await h.checkpointAuditChain())!;
+    await note();
+    const waiting = (await evidence(reviewed.systemId, { as: 'owner' })).body;
+    expect(waiting.chain).toMatchObject({ status: 'intact', checkpoint: { seq: before.seq }, pendingEvents: 1 });
+    expect((await evidence(reviewed.systemId, { accept: 'text/html' })).body).toContain("1 of this system's events came after it and wait for the next checkpoint");
+
+    const after = (await h.checkpointAuditChain())!;
+    expect(after).toMatchObject({ previousSeq: before.seq, walkedFromGenesisAt: before.walkedFromGenesisAt, events: before.events + 1, brokenLink: null });
+    expect((await evidence(reviewed.systemId, { as: 'owner' })).body.chain).toMatchObject({ checkpoint: { seq: after.seq }, pendingEvents: 0 });
+    const rows = await checkpointRows();
+    expect(await h.checkpointAuditChain()).toEqual(after);
+    expect(await checkpointRows()).toBe(rows);
+  });
+
+  it('are append-only, and one written past the verifier is shown as not trusted until the verifier walks from genesis again', async () => {
+    await expect(h.pool.query("UPDATE audit_checkpoints SET broken_link = NULL")).rejects.toThrow('append-only');
+    const real = (await h.checkpointAuditChain())!;
+    await note();
+    // A forger with the database but not the key: a checkpoint vouching for the new event, signed by a key of their own.
+    const forger = ed25519SignerFromPem(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), 'forger');
+    const head = await chainHead();
+    const claim = { ...real, seq: head.seq, headHash: head.hash, events: head.events, previousSeq: real.seq, checkedAt: new Date().toISOString() };
+    for (const [publicKey, signature] of [
+      [forger.publicKey, forger.sign(checkpointSigningText(claim))],
+      [h.auditSigner.publicKey, forger.sign(checkpointSigningText(claim))],
+    ]) {
+      await h.pool.query(
+        `INSERT INTO audit_checkpoints (seq, head_hash, events, previous_seq, walked_from_genesis_at, broken_link, checked_at, public_key, signature)
+         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)`,
+        [claim.seq, claim.headHash, claim.events, claim.previousSeq, claim.walkedFromGenesisAt, claim.checkedAt, publicKey, signature],
+      );
+      expect((await evidence(reviewed.systemId, { as: 'owner' })).body.chain.status).toBe('untrusted checkpoint');
+      expect((await evidence(reviewed.systemId, { accept: 'text/html' })).body).toContain('Audit chain checkpoint not trusted');
+    }
+    expect(await h.checkpointAuditChain()).toMatchObject({ seq: head.seq, previousSeq: null, brokenLink: null, publicKey: h.auditSigner.publicKey });
+    expect((await evidence(reviewed.systemId, { as: 'owner' })).body.chain.status).toBe('intact');
+  });
+
+  it("are kept up to date by the worker's schedule", async () => {
+    const scheduleId = `audit-checkpoint-${h.taskQueue}`;
+    const schedule = await ensureAuditCheckpointSchedule(h.temporal, h.taskQueue, 1_000, scheduleId);
+    try {
+      await note();
+      const head = await chainHead();
+      await eventually(async () => {
+        const { chain } = (await evidence(reviewed.systemId, { as: 'owner' })).body;
+        return chain.checkpoint?.seq >= head.seq && chain.pendingEvents === 0 ? chain : undefined;
+      });
+    } finally {
+      await schedule.delete();
+    }
+  });
+});
+
 describe('a tampered audit row', () => {
   it('is found at that row when a superuser edits it past the trigger, and at the next row when the hash is recomputed too', async () => {
     const { seq, eventKey } = await decisionEvent();
@@ -271,10 +345,15 @@ describe('a tampered audit row', () => {
     await pastTheTrigger('UPDATE audit_events SET data = $2 WHERE seq = $1', [seq, forged]);
     const edited = await verify();
     expect(edited.body).toMatchObject({ ok: false, firstBrokenLink: { seq, eventKey, reason: 'hash mismatch' } });
-    const pack = (await evidence(reviewed.systemId)).body;
-    expect(pack.chainVerification).toMatchObject({ ok: false, firstBrokenLink: { seq, eventKey, reason: 'hash mismatch' } });
+    // The edit sits inside what a checkpoint already vouched for: the verifier's next walk from genesis finds it.
+    await h.checkpointAuditChain({ fromGenesis: true });
+    const pack = (await evidence(reviewed.systemId, { as: 'owner' })).body;
+    expect(pack.chain).toMatchObject({ status: 'broken', checkpoint: { previousSeq: null, brokenLink: { seq, eventKey, reason: 'hash mismatch' } } });
     const page = (await evidence(reviewed.systemId, { accept: 'text/html' })).body as string;
     expect(page).toContain(`Audit chain broken</strong> at event #${seq} (${eventKey}): hash mismatch`);
+    // Once broken, the checkpoints that extend it stay broken.
+    await appendAuditEvent(h.pool, { key: `after-the-break:${randomUUID()}`, type: 'test.note', systemId: reviewed.systemId });
+    expect(await h.checkpointAuditChain()).toMatchObject({ previousSeq: expect.any(Number), brokenLink: { seq } });
 
     // A careful attacker recomputes the edited row's hash; the next event still links to the old one.
     const rehashed = chainedHash(original.prev_hash, {
@@ -295,5 +374,22 @@ describe('a tampered audit row', () => {
 
     await pastTheTrigger('UPDATE audit_events SET data = $2, hash = $3 WHERE seq = $1', [seq, original.data, original.hash]);
     expect((await verify()).body).toMatchObject({ ok: true });
+    await h.checkpointAuditChain({ fromGenesis: true });
+    expect((await evidence(reviewed.systemId)).body.chain.status).toBe('intact');
+  });
+
+  it('has the verifier walk from genesis on its own when the event a checkpoint ends on no longer carries the hash it vouched for', async () => {
+    const checkpoint = (await h.checkpointAuditChain())!;
+    const last = await auditRow(checkpoint.seq);
+    await pastTheTrigger('UPDATE audit_events SET hash = $2 WHERE seq = $1', [checkpoint.seq, 'f'.repeat(64)]);
+    const appended = `after-the-rewrite:${randomUUID()}`;
+    try {
+      await appendAuditEvent(h.pool, { key: appended, type: 'test.note', systemId: reviewed.systemId });
+      expect(await h.checkpointAuditChain()).toMatchObject({ previousSeq: null, brokenLink: { seq: checkpoint.seq, reason: 'hash mismatch' } });
+    } finally {
+      await pastTheTrigger('UPDATE audit_events SET hash = $2 WHERE seq = $1', [checkpoint.seq, last.hash]);
+    }
+    // The event appended meanwhile linked to the rewritten hash: it is where the restored chain breaks now.
+    expect((await verify()).body).toMatchObject({ ok: false, firstBrokenLink: { eventKey: appended, reason: 'prev_hash mismatch' } });
   });
 });

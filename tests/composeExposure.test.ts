@@ -35,12 +35,16 @@ describe('the compose deployment', () => {
     for (const name of ['api', 'worker']) expect(services[name].environment?.DATABASE_URL).toMatch(/^postgres:\/\/aims_flow_svc:/);
   });
 
-  it('gives the api the command-signing key as a secret and the worker only its public key; both seal payloads', () => {
+  it('gives the api the command-signing key as a secret and the worker only its public key, the worker the audit key; both seal payloads', () => {
     expect(services.api.secrets).toEqual(['command_signing_key', 'payload_encryption_key']);
-    expect(services.worker.secrets).toEqual(['payload_encryption_key']);
+    expect(services.worker.secrets).toEqual(['payload_encryption_key', 'audit_signing_key']);
     for (const name of ['api', 'worker']) expect(services[name].environment?.PAYLOAD_ENCRYPTION_KEY_FILE).toBe('/run/secrets/payload_encryption_key');
     expect(services.api.environment?.COMMAND_SIGNING_KEY_FILE).toBe('/run/secrets/command_signing_key');
     expect(services.worker.environment?.COMMAND_SIGNING_KEY_FILE).toBeUndefined();
     expect(services.worker.environment?.COMMAND_PUBLIC_KEY).toBeDefined();
+    // The worker signs audit checkpoints; the api only checks them.
+    expect(services.worker.environment?.AUDIT_SIGNING_KEY_FILE).toBe('/run/secrets/audit_signing_key');
+    expect(services.api.environment?.AUDIT_SIGNING_KEY_FILE).toBeUndefined();
+    expect(services.api.environment?.AUDIT_PUBLIC_KEYS).toBeDefined();
   });
 });

@@ -4,18 +4,21 @@ import { NativeConnection } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import pino from 'pino';
 import { createActivities } from '../activities';
+import { ed25519SignerFromPem } from '../api/commandSigner';
 import { payloadDataConverter } from '../api/payloadCodec';
 import { loadPolicy } from '../api/policy';
 import { createPool } from '../db/pool';
 import { ConfigError, parseConfig, temporalConnectionOptions } from '../domain/config';
 import { missingSearchAttributes } from '../workflows/contracts';
 import { createWorker } from './createWorker';
-import { ensureDigestSchedule, syncAllReviewSchedules } from './schedules';
+import { ensureAuditCheckpointSchedule, ensureDigestSchedule, syncAllReviewSchedules } from './schedules';
 import { installRuntimeLogger } from './logging';
 
 async function main() {
   const config = parseConfig(process.env);
   if (!config.COMMAND_PUBLIC_KEY) throw new ConfigError("COMMAND_PUBLIC_KEY is required: the processes the worker starts verify people's commands with it");
+  if (!config.AUDIT_SIGNING_KEY_FILE) throw new ConfigError('AUDIT_SIGNING_KEY_FILE is required: the worker signs the checkpoints of the audit chain with it');
+  const auditSigner = ed25519SignerFromPem(readFileSync(config.AUDIT_SIGNING_KEY_FILE), 'AUDIT_SIGNING_KEY_FILE');
   const logger = pino({ level: config.LOG_LEVEL });
   installRuntimeLogger(logger);
   if (!config.PAYLOAD_ENCRYPTION_KEY_FILE) logger.warn('PAYLOAD_ENCRYPTION_KEY_FILE is not set: Temporal receives payloads in clear');
@@ -48,12 +51,14 @@ async function main() {
       temporal,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       currentPolicy: () => policy,
+      auditCheckpoints: { signer: auditSigner, walkFromGenesisEveryMs: config.AUDIT_WALK_FROM_GENESIS_EVERY_HOURS * 3_600_000 },
     }),
   });
   // Worker.run() shuts down gracefully on SIGINT and SIGTERM.
   const running = worker.run();
   // Beside the running worker, so tasks are served while every system's schedule is brought to this policy.
   await ensureDigestSchedule(temporal, config.TEMPORAL_TASK_QUEUE, policy);
+  await ensureAuditCheckpointSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.AUDIT_CHECKPOINT_EVERY_SECONDS * 1000);
   await syncAllReviewSchedules({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }, policy);
   await running;
   await Promise.all([pool.end(), connection.close(), clientConnection.close()]);

@@ -6,22 +6,23 @@ import type { Policy } from '../domain/policy';
 import { scheduleIds, workflowTypes } from '../workflows/contracts';
 
 /**
- * The governance digest schedule, created by whichever worker starts first and kept at the policy's
- * period. Workers starting together may race to create it: the loser finds it there.
+ * A schedule of the platform's own that starts one workflow every `every` ms, created by whichever
+ * worker starts first and kept at that period. Workers starting together may race to create it: the
+ * loser finds it there.
  */
-export async function ensureDigestSchedule(temporal: Client, taskQueue: string, policy: Policy, scheduleId = scheduleIds.governanceDigest) {
-  const spec = { intervals: [{ every: policy.review.digestEvery }] };
+async function ensureIntervalSchedule(temporal: Client, taskQueue: string, { scheduleId, every, workflowType }: { scheduleId: string; every: number; workflowType: string }) {
+  const spec = { intervals: [{ every }] };
   const handle = temporal.schedule.getHandle(scheduleId);
   try {
     const current = await handle.describe();
-    if (Number(current.spec.intervals?.[0]?.every) !== policy.review.digestEvery) await handle.update((previous) => ({ ...previous, spec }));
+    if (Number(current.spec.intervals?.[0]?.every) !== every) await handle.update((previous) => ({ ...previous, spec }));
   } catch (error) {
     if (!(error instanceof ScheduleNotFoundError)) throw error;
     await temporal.schedule
       .create({
         scheduleId,
         spec,
-        action: { type: 'startWorkflow', workflowType: workflowTypes.governanceDigest, workflowId: scheduleId, taskQueue, args: [] },
+        action: { type: 'startWorkflow', workflowType, workflowId: scheduleId, taskQueue, args: [] },
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
       })
       .catch((createError: { name?: string }) => {
@@ -30,6 +31,14 @@ export async function ensureDigestSchedule(temporal: Client, taskQueue: string, 
   }
   return handle;
 }
+
+/** The governance digest schedule, at the policy's period. */
+export const ensureDigestSchedule = (temporal: Client, taskQueue: string, policy: Policy, scheduleId = scheduleIds.governanceDigest) =>
+  ensureIntervalSchedule(temporal, taskQueue, { scheduleId, every: policy.review.digestEvery, workflowType: workflowTypes.governanceDigest });
+
+/** The background verifier's schedule: each run extends the audit chain's signed checkpoint. */
+export const ensureAuditCheckpointSchedule = (temporal: Client, taskQueue: string, every: number, scheduleId = scheduleIds.auditCheckpoint) =>
+  ensureIntervalSchedule(temporal, taskQueue, { scheduleId, every, workflowType: workflowTypes.auditCheckpoint });
 
 /** Brings every in-service system's review schedule to the policy's interval for its tier. */
 export async function syncAllReviewSchedules(deps: Pick<ActivityDeps, 'pool' | 'temporal' | 'taskQueue'>, policy: Policy): Promise<number> {

@@ -31,6 +31,7 @@ export const workflowTypes = {
   incident: 'incidentWorkflow',
   retirement: 'retirementWorkflow',
   governanceDigest: 'governanceDigestWorkflow',
+  auditCheckpoint: 'auditCheckpointWorkflow',
 } as const;
 
 export const workflowIds = {
@@ -50,6 +51,7 @@ export const workflowIds = {
 export const scheduleIds = {
   review: (systemId: string) => `review-${systemId}`,
   governanceDigest: 'governance-digest',
+  auditCheckpoint: 'audit-checkpoint',
 };
 
 /** The platform's own principal: the requester of what a schedule starts. It holds no role and no key. */

@@ -7,3 +7,4 @@ export { incidentWorkflow } from './incident';
 export { retirementWorkflow } from './retirement';
 export { riskAcceptanceWorkflow } from './riskAcceptance';
 export { governanceDigestWorkflow } from './governanceDigest';
+export { auditCheckpointWorkflow } from './auditCheckpoint';

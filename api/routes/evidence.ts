@@ -15,7 +15,7 @@ export function evidenceRoutes(deps: ApiDeps): Router {
   router.get('/:id/evidence', async (req, res) => {
     const query = parseQuery(evidenceQuery, req);
     const system = await visibleSystem(deps.pool, req);
-    const pack = await loadEvidencePack(deps.pool, system);
+    const pack = await loadEvidencePack(deps.pool, system, deps.auditPublicKeys);
     res.vary('Accept');
     const format = query.format ?? (req.accepts(['json', 'html']) === 'html' ? 'html' : 'json');
     if (format === 'json') {

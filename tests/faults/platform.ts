@@ -108,6 +108,7 @@ export async function startFaultPlatform(options: { policy: PolicyInput; tempora
     PUBLIC_BASE_URL: baseUrl,
     POLICY_FILE: policyFile,
     COMMAND_PUBLIC_KEY: h.deps.commandSigner.publicKey,
+    AUDIT_SIGNING_KEY_FILE: h.auditSigningKeyFile,
     ...(h.payloadKeyFile && { PAYLOAD_ENCRYPTION_KEY_FILE: h.payloadKeyFile }),
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
     LOG_LEVEL: 'error',

@@ -13,14 +13,17 @@ import pino, { type Logger } from 'pino';
 import { expect, inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities';
 import { createApp, createMetricsApp } from '../../api/app';
-import { createCommandSigner } from '../../api/commandSigner';
+import { createCommandSigner, ed25519SignerFromPem } from '../../api/commandSigner';
 import { createMetrics } from '../../api/metrics';
 import { encryptingDataConverter } from '../../api/payloadCodec';
 import type { ApiDeps } from '../../api/deps';
 import { preparePolicy } from '../../api/policy';
+import { recordAuditCheckpoint } from '../../db/auditCheckpoint';
 import { createPool, type Pool } from '../../db/pool';
 import { newApiKey, upsertPrincipal } from '../../db/principals';
+import type { AuditCheckpoint } from '../../domain/auditCheckpoint';
 import type { CommandProof, SignedCommandName } from '../../domain/commandSignature';
+import type { Ed25519Signer } from '../../domain/ed25519';
 import type { Policy, PolicyInput } from '../../domain/policy';
 import type { Role } from '../../domain/principal';
 import type { IntakeRequest } from '../../domain/system';
@@ -83,6 +86,11 @@ export interface Harness {
   /** The PEM private key the harness's api signs with, for tests that sign as it did at another time. */
   commandSigningKey: string;
   signCommand<Args extends object>(name: SignedCommandName, workflowId: string, updateId: string, args: Args): Args & { signed: CommandProof };
+  /** The background verifier's key as the worker holds it, and its PEM file for worker processes. */
+  auditSigner: Ed25519Signer;
+  auditSigningKeyFile: string;
+  /** Runs the background verifier once, as a run of its schedule does (`fromGenesis` as when its last full walk is old). */
+  checkpointAuditChain(options?: { fromGenesis?: boolean }): Promise<AuditCheckpoint | null>;
   /** Waits until the system has an open task of the kind (and matching `where`), as a governance lead sees it. */
   openTask(systemId: string, kind: string, where?: (task: any) => boolean): Promise<any>;
   /** Files a low-tier intake under the current policy, has a lead accept it, and waits for the intake to end. */
@@ -153,6 +161,11 @@ export async function startHarness(
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
   const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: mail.smtpPort, secure: false, ignoreTLS: true });
+  // The background verifier's key, as a worker holds one; a file too, for worker processes.
+  const auditSigningKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+  const auditSigningKeyFile = path.join(path.dirname(payloadKeyFile), 'audit-signing-key.pem');
+  await writeFile(auditSigningKeyFile, auditSigningKey, { mode: 0o600 });
+  const auditSigner = ed25519SignerFromPem(auditSigningKey, 'harness audit key');
   const activities = createActivities({
     pool,
     mailer: options.wrapMailer ? options.wrapMailer(mailer) : mailer,
@@ -161,6 +174,7 @@ export async function startHarness(
     temporal,
     taskQueue,
     currentPolicy: () => deps.policy,
+    auditCheckpoints: { signer: auditSigner, walkFromGenesisEveryMs: 24 * 3_600_000 },
   });
 
   // A signing key of this harness's own, as an api holds one.
@@ -173,6 +187,7 @@ export async function startHarness(
     taskQueue,
     policy: withCommandKey(calmPolicy),
     commandSigner,
+    auditPublicKeys: [auditSigner.publicKey],
     logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     temporalUiUrl: 'http://127.0.0.1:8233',
     temporalDeadlineMs: 10_000,
@@ -229,6 +244,9 @@ export async function startHarness(
     commandSigningKey,
     payloadKeyFile: options.encryptPayloads === false ? undefined : payloadKeyFile,
     signCommand: (name, workflowId, updateId, args) => ({ ...args, signed: commandSigner.sign({ name, workflowId, updateId, args }) }),
+    auditSigner,
+    auditSigningKeyFile,
+    checkpointAuditChain: (options = {}) => recordAuditCheckpoint(pool, auditSigner, { walkFromGenesisEveryMs: options.fromGenesis ? 0 : 24 * 3_600_000 }),
     async startWorker() {
       worker = await createWorker({
         connection: nativeConnection,
@@ -279,6 +297,7 @@ export function spawnWorkerProcess(h: Harness, logLevel: string, stdio: StdioOpt
       SMTP_URL: `smtp://127.0.0.1:${h.mail.smtpPort}`,
       PUBLIC_BASE_URL: h.baseUrl,
       COMMAND_PUBLIC_KEY: h.deps.commandSigner.publicKey,
+      AUDIT_SIGNING_KEY_FILE: h.auditSigningKeyFile,
       WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
       ...(h.payloadKeyFile && { PAYLOAD_ENCRYPTION_KEY_FILE: h.payloadKeyFile }),
       LOG_LEVEL: logLevel,

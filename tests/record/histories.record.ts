@@ -3,7 +3,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePolicy } from '../../api/policy';
-import { ensureDigestSchedule } from '../../worker/schedules';
+import { ensureAuditCheckpointSchedule, ensureDigestSchedule } from '../../worker/schedules';
 import { scheduleIds } from '../../workflows/contracts';
 import { eventually, sampleIntake, startHarness, startStandaloneTriageTask, submitActionForm, type Harness } from '../helpers/harness';
 import { sampleAssessment, sampleRiskRegister } from '../helpers/assessments';
@@ -203,6 +203,16 @@ describe('recording workflow histories', () => {
     await h.mail.waitFor((m) => m.subject.startsWith('Governance digest'));
     await record('digest', systemId, `WorkflowType = 'governanceDigestWorkflow' AND TaskQueue = '${h.taskQueue}'`);
     await digest.delete();
+  });
+
+  it('records a run of the audit checkpoint schedule', async () => {
+    await file('Recorded checkpoint');
+    await eventually(async () => ((await h.pool.query('SELECT 1 FROM audit_events')).rowCount ? true : undefined));
+    const schedule = await ensureAuditCheckpointSchedule(h.temporal, h.taskQueue, 3_600_000, `audit-checkpoint-${h.taskQueue}`);
+    await schedule.trigger();
+    await eventually(async () => ((await h.pool.query('SELECT 1 FROM audit_checkpoints')).rowCount ? true : undefined));
+    await record('audit-checkpoint', '', `WorkflowType = 'auditCheckpointWorkflow' AND TaskQueue = '${h.taskQueue}'`);
+    await schedule.delete();
   });
 
   it('records a review its schedule started, under the policy in force', async () => {
