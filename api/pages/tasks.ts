@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { listTasks, getTask, type TaskRecord } from '../../db/tasks';
 import { canSeeTask } from '../access';
 import type { ApiDeps } from '../deps';
@@ -12,6 +12,10 @@ const overdueBy = (task: TaskRecord) => {
   const late = Date.now() - new Date(task.dueAt).getTime();
   return late > 0 ? html`<span class="late">${Math.ceil(late / 60_000)} min overdue</span>` : html`due ${new Date(task.dueAt).toUTCString()}`;
 };
+
+/** As the API answers: a task one may not see is forbidden, one that does not exist is not found. */
+const refuseTask = (req: Request, res: Response, task: TaskRecord | null | undefined | '') =>
+  task ? sendPage(req, res, 403, 'Not allowed', notice('You may not see this task.', true)) : sendPage(req, res, 404, 'Task not found', notice('There is no such task.', true));
 
 /** My tasks: the open tasks a person may decide, each decided in the page with the API's rules. */
 export function taskPages(deps: ApiDeps): Router {
@@ -31,7 +35,7 @@ export function taskPages(deps: ApiDeps): Router {
   router.get('/tasks/:id', async (req, res) => {
     const id = parseId(req);
     const task = id && (await getTask(deps.pool, id));
-    if (!task || !(await canSeeTask(deps.pool, req.webSession!.principal, task))) return sendPage(req, res, 404, 'Task not found', notice('There is no such task for you.', true));
+    if (!task || !(await canSeeTask(deps.pool, req.webSession!.principal, task))) return refuseTask(req, res, task);
     if (task.status !== 'open') return sendPage(req, res, 200, task.title, notice(`This task is closed (${task.status}${task.outcome ? `: ${task.outcome}` : ''}).`));
     // A fresh nonce per page view: a double-submitted form is one decision, a new view may decide anew.
     const hidden = html`${csrfField(req)}<input type="hidden" name="nonce" value="${randomUUID()}">`;
@@ -42,7 +46,7 @@ export function taskPages(deps: ApiDeps): Router {
     const id = parseId(req);
     const task = id && (await getTask(deps.pool, id));
     const actor = req.webSession!.principal;
-    if (!task || !(await canSeeTask(deps.pool, actor, task))) return sendPage(req, res, 404, 'Task not found', notice('There is no such task for you.', true));
+    if (!task || !(await canSeeTask(deps.pool, actor, task))) return refuseTask(req, res, task);
     const nonce = typeof req.body?.nonce === 'string' && /^[\w-]{8,64}$/.test(req.body.nonce) ? req.body.nonce : randomUUID();
     const hidden = html`${csrfField(req)}<input type="hidden" name="nonce" value="${randomUUID()}">`;
     const outcome = await decideFromForm(deps, task, actor, req.body, `web:${actor.id}:${nonce}`, hidden);
