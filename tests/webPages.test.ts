@@ -35,6 +35,14 @@ describe('web pages without a browser', () => {
     await eventually(async () => (links().length === 6 ? true : undefined));
   });
 
+  it('sends five links and no more when twelve requests for one address arrive at once', async () => {
+    const statuses = await Promise.all(Array.from({ length: 12 }, () => askForLink(h.people.leadManager.email).then((answer) => answer.status)));
+    expect(statuses.filter((status) => status === 200)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(7);
+    const links = () => h.mail.messages.filter((m) => m.to.includes(h.people.leadManager.email) && m.subject === 'Your aims-flow sign-in link');
+    await eventually(async () => (links().length === 5 ? true : undefined));
+  });
+
   it('answers a person with a page, not JSON, when a page request fails, with the id of the log line', async () => {
     const tooLarge = await fetch(`${h.baseUrl}/signin`, {
       method: 'POST',
