@@ -1,6 +1,6 @@
 import type { EvidencePack } from '../db/evidencePack';
 import type { IntakeRequest } from '../domain/system';
-import { html, layout } from './html';
+import { html, layout, type SafeHtml } from './html';
 
 // The layout has no slot for page styles; a style element in the body is what browsers apply all the same.
 const evidenceStyle = html`<style>
@@ -45,21 +45,25 @@ function seqList(seqs: number[]): string {
   return `${seqs.length} events, #${seqs[0]} … #${seqs[seqs.length - 1]}`;
 }
 
-/** What the background verifier's latest checkpoint says of the chain this system's events sit in. */
-function chainNotice({ status, checkpoint, coveredEvents, pendingEvents }: EvidencePack['chain']) {
-  const pending = pendingEvents ? html` ${pendingEvents} of this system's events came after it and wait for the next checkpoint.` : '';
-  if (!checkpoint) {
-    return html`<p class="notice"><strong>Audit chain not yet verified</strong>: the background verifier has not checkpointed the chain yet.${pending}</p>`;
+/** What the background verifier's checkpoint, and this system's own links, say of the chain its events sit in. */
+function chainNotice({ status, checkpoint, systemBrokenLink, coveredEvents, pendingEvents }: EvidencePack['chain'], systemSeqs: Set<number>) {
+  const alert = (title: string, text: SafeHtml) => html`<p class="notice error" role="alert"><strong>${title}</strong> ${text}</p>`;
+  if (systemBrokenLink) {
+    return alert('Audit chain broken', html`at event #${systemBrokenLink.seq} (${systemBrokenLink.eventKey}) of this system: ${systemBrokenLink.reason}. Its record cannot be trusted as it stands.`);
   }
-  const signed = html`checkpoint of ${when(checkpoint.checkedAt)} signed by key <span class="hash">${checkpoint.publicKey}</span>`;
+  const signed = checkpoint && html`checkpoint of ${when(checkpoint.checkedAt)} signed by key <span class="hash">${checkpoint.publicKey}</span>`;
+  const broken = checkpoint?.brokenLink;
+  if (checkpoint && broken) {
+    // Another system's event key names its task and actor: only this system's own is shown.
+    const which = systemSeqs.has(broken.seq) ? html` (${broken.eventKey})` : '';
+    return alert('Audit chain broken', html`at event #${broken.seq}${which}: ${broken.reason}, found by the background verifier (${signed}). Records from that event on cannot be trusted as they stand.`);
+  }
   if (status === 'untrusted checkpoint') {
-    return html`<p class="notice error" role="alert"><strong>Audit chain checkpoint not trusted</strong>: the latest ${signed} does not verify under a key this api trusts (AUDIT_PUBLIC_KEYS). It was written past the verifier, or by one the api was not told of.</p>`;
+    return alert('Audit chain checkpoint not trusted:', html`the newest checkpoint does not verify under a key this api trusts (AUDIT_PUBLIC_KEYS). It was written past the verifier, or by one the api was not told of.`);
   }
-  const broken = checkpoint.brokenLink;
-  if (broken) {
-    return html`<p class="notice error" role="alert"><strong>Audit chain broken</strong> at event #${broken.seq} (${broken.eventKey}): ${broken.reason}, found by the background verifier (${signed}). ${checkpoint.events} events in the chain through #${checkpoint.seq}; records from that event on cannot be trusted as they stand.</p>`;
-  }
-  return html`<p class="notice"><strong>Audit chain intact</strong> through event #${checkpoint.seq}: ${checkpoint.events} events linked from genesis (last walked from genesis ${when(checkpoint.walkedFromGenesisAt)}); head hash <span class="hash">${checkpoint.headHash}</span>; ${signed}. It covers ${coveredEvents} of this system's events.${pending}</p>`;
+  const pending = pendingEvents ? html` ${pendingEvents} of this system's events came after it and wait for the next checkpoint.` : '';
+  if (!checkpoint) return html`<p class="notice"><strong>Audit chain not yet verified</strong>: the background verifier has not checkpointed the chain yet.${pending}</p>`;
+  return html`<p class="notice"><strong>Audit chain intact</strong> through event #${checkpoint.seq}: ${checkpoint.events} events linked from genesis (last walked from genesis ${when(checkpoint.walkedFromGenesisAt)}); head hash <span class="hash">${checkpoint.headHash}</span>; ${signed}. It covers ${coveredEvents} of this system's events, each linked to its neighbours.${pending}</p>`;
 }
 
 /** The evidence pack as a page that reads and prints on its own; every value is escaped. */
@@ -70,7 +74,7 @@ export function evidencePage(pack: EvidencePack): string {
 
   const body = html`${evidenceStyle}
 <p>Generated ${when(pack.generatedAt)} from the records of aims-flow. The JSON of this pack (<code>Accept: application/json</code>) carries the same records with every event's prev_hash.</p>
-${chainNotice(pack.chain)}
+${chainNotice(pack.chain, new Set(pack.auditTrail.map((event) => event.seq)))}
 
 <h2>System record</h2>
 <dl>

@@ -1,7 +1,7 @@
-import { checkpointSignedByTrustedKey, checkpointSigningText, type AuditCheckpoint, type AuditCheckpointClaim } from '../domain/auditCheckpoint';
+import { checkpointSignedByTrustedKey, checkpointSigningText, type AuditCheckpoint, type AuditCheckpointClaim, type BrokenLink } from '../domain/auditCheckpoint';
 import type { Ed25519Signer } from '../domain/ed25519';
-import { chainGenesis, inReadOnlySnapshot, walkAuditChain, type ChainPosition } from './auditVerify';
-import type { Pool, Queryable } from './pool';
+import { chainGenesis, walkAuditChain, type ChainPosition } from './auditVerify';
+import { inTransaction, type Pool, type Queryable } from './pool';
 
 interface CheckpointRow {
   seq: string;
@@ -27,25 +27,45 @@ const toCheckpoint = (row: CheckpointRow): AuditCheckpoint => ({
   signature: row.signature,
 });
 
-/** The checkpoint in force: the last one written. */
-export async function latestAuditCheckpoint(db: Queryable): Promise<AuditCheckpoint | null> {
-  const { rows } = await db.query<CheckpointRow>('SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1');
-  return rows[0] ? toCheckpoint(rows[0]) : null;
-}
+/** How many of the latest checkpoints under a trusted key are tried: rows past the verifier do not verify. */
+const checkpointsTried = 50;
+const checkpointLock = 42_042_003;
 
 /**
- * Where the next walk may start. Only from a checkpoint this verifier signed, whose last event still
- * carries the hash it vouched for, and whose walk from genesis is recent enough; otherwise from genesis,
- * which also finds an edit inside the part already vouched for.
+ * The checkpoint in force: of those a trusted key signed, the one signed last (by its signed time), so
+ * a copy of an older one written again changes nothing. `newestUntrusted` tells that the newest row
+ * was written past the verifier.
  */
-async function walkStart(db: Queryable, signer: Ed25519Signer, latest: AuditCheckpoint | null, fromGenesisBefore: number) {
-  const fromGenesis = { position: chainGenesis, previous: null };
-  if (!latest || !checkpointSignedByTrustedKey(latest, [signer.publicKey])) return fromGenesis;
-  if (Date.parse(latest.walkedFromGenesisAt) < fromGenesisBefore) return fromGenesis;
-  const { rows } = await db.query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = $1', [latest.seq]);
-  if (rows[0]?.hash !== latest.headHash) return fromGenesis;
-  const position: ChainPosition = { afterSeq: latest.seq, headHash: latest.headHash, events: latest.events, ...(latest.brokenLink && { brokenLink: latest.brokenLink }) };
-  return { position, previous: latest };
+export async function trustedAuditCheckpoint(db: Queryable, trustedKeys: readonly string[]): Promise<{ checkpoint: AuditCheckpoint | null; newestUntrusted: boolean }> {
+  const [{ rows: newest }, { rows: candidates }] = await Promise.all([
+    db.query<CheckpointRow>('SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1'),
+    db.query<CheckpointRow>('SELECT * FROM audit_checkpoints WHERE public_key = ANY ($1) ORDER BY checked_at DESC, id DESC LIMIT $2', [trustedKeys, checkpointsTried]),
+  ]);
+  const checkpoint = candidates.map(toCheckpoint).find((candidate) => checkpointSignedByTrustedKey(candidate, trustedKeys)) ?? null;
+  return { checkpoint, newestUntrusted: newest.length > 0 && !checkpointSignedByTrustedKey(toCheckpoint(newest[0]), trustedKeys) };
+}
+
+type WalkStart = { position: ChainPosition; previous: AuditCheckpoint | null; fromGenesis: boolean };
+
+/**
+ * Where the next walk starts. On from the last trusted checkpoint, unless its last walk from genesis is
+ * old; from genesis too when the event it ends on was changed or removed since, which is itself a break.
+ * A break once found stays: every later checkpoint carries it.
+ */
+async function walkStart(db: Queryable, previous: AuditCheckpoint | null, fromGenesisBefore: number): Promise<WalkStart> {
+  if (!previous) return { position: chainGenesis, previous, fromGenesis: true };
+  const { rows } = await db.query<{ hash: string; event_key: string }>('SELECT hash, event_key FROM audit_events WHERE seq = $1', [previous.seq]);
+  const changedSince: BrokenLink | undefined =
+    rows.length === 0
+      ? { seq: previous.seq, eventKey: '', reason: 'removed after a checkpoint' }
+      : rows[0].hash !== previous.headHash
+        ? { seq: previous.seq, eventKey: rows[0].event_key, reason: 'changed after a checkpoint' }
+        : undefined;
+  const brokenLink = previous.brokenLink ?? changedSince;
+  if (changedSince || Date.parse(previous.walkedFromGenesisAt) < fromGenesisBefore) {
+    return { position: { ...chainGenesis, ...(brokenLink && { brokenLink }) }, previous, fromGenesis: true };
+  }
+  return { position: { afterSeq: previous.seq, headHash: previous.headHash, events: previous.events, ...(brokenLink && { brokenLink }) }, previous, fromGenesis: false };
 }
 
 export interface CheckpointOptions {
@@ -58,32 +78,37 @@ export interface CheckpointOptions {
 
 /**
  * Walks the audit chain on from the last checkpoint (or from genesis) and records where it got to,
- * signed. Nothing is written when no event was appended since a checkpoint that still stands.
+ * signed. One run at a time: another that finds the lock taken leaves the work to it and answers null.
+ * Nothing is written when no event was appended since a checkpoint that still stands.
  */
 export async function recordAuditCheckpoint(pool: Pool, signer: Ed25519Signer, options: CheckpointOptions): Promise<AuditCheckpoint | null> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
-  const { head, previous } = await inReadOnlySnapshot(pool, async (client) => {
-    const latest = await latestAuditCheckpoint(client);
-    const start = await walkStart(client, signer, latest, startedAt.getTime() - options.walkFromGenesisEveryMs);
-    return { head: await walkAuditChain(client, start.position, { onPage: options.onPage }), previous: start.previous };
+  return inTransaction(pool, async (client) => {
+    // One snapshot for the whole walk, so appends made meanwhile neither show up halfway nor break it.
+    await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    const { rows: locked } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [checkpointLock]);
+    if (!locked[0].locked) return null;
+    const { checkpoint: previous } = await trustedAuditCheckpoint(client, [signer.publicKey]);
+    const start = await walkStart(client, previous, startedAt.getTime() - options.walkFromGenesisEveryMs);
+    const head = await walkAuditChain(client, start.position, { onPage: options.onPage });
+    if (previous && !start.fromGenesis && head.afterSeq === previous.seq) return previous;
+    if (head.events === 0) return null;
+    const claim: AuditCheckpointClaim = {
+      seq: head.afterSeq,
+      headHash: head.headHash,
+      events: head.events,
+      previousSeq: start.fromGenesis ? null : previous!.seq,
+      walkedFromGenesisAt: start.fromGenesis ? startedAt.toISOString() : previous!.walkedFromGenesisAt,
+      brokenLink: head.brokenLink ?? null,
+      checkedAt: now().toISOString(),
+    };
+    const checkpoint: AuditCheckpoint = { ...claim, publicKey: signer.publicKey, signature: signer.sign(checkpointSigningText(claim)) };
+    await client.query(
+      `INSERT INTO audit_checkpoints (seq, head_hash, events, previous_seq, walked_from_genesis_at, broken_link, checked_at, public_key, signature)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [checkpoint.seq, checkpoint.headHash, checkpoint.events, checkpoint.previousSeq, checkpoint.walkedFromGenesisAt, checkpoint.brokenLink && JSON.stringify(checkpoint.brokenLink), checkpoint.checkedAt, checkpoint.publicKey, checkpoint.signature],
+    );
+    return checkpoint;
   });
-  if (head.events === 0) return null;
-  if (previous && head.afterSeq === previous.seq) return previous;
-  const claim: AuditCheckpointClaim = {
-    seq: head.afterSeq,
-    headHash: head.headHash,
-    events: head.events,
-    previousSeq: previous?.seq ?? null,
-    walkedFromGenesisAt: previous?.walkedFromGenesisAt ?? startedAt.toISOString(),
-    brokenLink: head.brokenLink ?? null,
-    checkedAt: now().toISOString(),
-  };
-  const checkpoint: AuditCheckpoint = { ...claim, publicKey: signer.publicKey, signature: signer.sign(checkpointSigningText(claim)) };
-  await pool.query(
-    `INSERT INTO audit_checkpoints (seq, head_hash, events, previous_seq, walked_from_genesis_at, broken_link, checked_at, public_key, signature)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [checkpoint.seq, checkpoint.headHash, checkpoint.events, checkpoint.previousSeq, checkpoint.walkedFromGenesisAt, checkpoint.brokenLink && JSON.stringify(checkpoint.brokenLink), checkpoint.checkedAt, checkpoint.publicKey, checkpoint.signature],
-  );
-  return checkpoint;
 }

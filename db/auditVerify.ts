@@ -1,6 +1,6 @@
 import { chainedHash, genesisHash, toAuditEvent, type AuditEvent } from './audit';
-import type { BrokenLink } from '../domain/auditCheckpoint';
-import type { Pool, Queryable } from './pool';
+import type { BrokenLink, BrokenLinkReason } from '../domain/auditCheckpoint';
+import { inTransaction, type Pool, type Queryable } from './pool';
 
 export interface ChainVerification {
   ok: boolean;
@@ -80,25 +80,12 @@ export async function walkAuditChain(
   }
 }
 
-/** Runs `read` in one read-only snapshot of the database. */
-export async function inReadOnlySnapshot<T>(pool: Pool, read: (client: Queryable) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const result = await read(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
 /** Recomputes the whole audit chain from genesis and names the first event that does not follow. */
 export async function verifyAuditChain(pool: Pool, options: { pageSize?: number } = {}): Promise<ChainVerification> {
-  const head = await inReadOnlySnapshot(pool, (client) => walkAuditChain(client, chainGenesis, options));
+  const head = await inTransaction(pool, async (client) => {
+    await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    return walkAuditChain(client, chainGenesis, options);
+  });
   return {
     ok: !head.brokenLink,
     events: head.events,
@@ -114,12 +101,35 @@ export interface ChainedAuditEvent extends AuditEvent {
   hash: string;
 }
 
-/** A system's audit events with their chain links, so an auditor can check them against the chain. */
-export async function chainedAuditTrail(db: Queryable, systemId: string): Promise<ChainedAuditEvent[]> {
-  const { rows } = await db.query<AuditRow>(
-    `SELECT seq, event_key, system_id, task_id, actor_id, type, data, occurred_at, prev_hash, hash
-     FROM audit_events WHERE system_id = $1 ORDER BY seq`,
+/** A system's audit events with their chain links, and the first of them that does not link. */
+export interface ChainedAuditTrail {
+  events: ChainedAuditEvent[];
+  /**
+   * Each event checked where it sits: its hash is that of its content, its prev_hash the hash of the
+   * event before it, and the event after it links to it. An edit of one of them shows here at once,
+   * without walking the chain; rewriting the rest of the chain to hide it breaks the checkpoints.
+   */
+  firstBrokenLink?: BrokenLink;
+}
+
+export async function chainedAuditTrail(db: Queryable, systemId: string): Promise<ChainedAuditTrail> {
+  const { rows } = await db.query<AuditRow & { hash_before: string | null; prev_hash_after: string | null }>(
+    `SELECT e.seq, e.event_key, e.system_id, e.task_id, e.actor_id, e.type, e.data, e.occurred_at, e.prev_hash, e.hash,
+            (SELECT b.hash FROM audit_events b WHERE b.seq < e.seq ORDER BY b.seq DESC LIMIT 1) AS hash_before,
+            (SELECT a.prev_hash FROM audit_events a WHERE a.seq > e.seq ORDER BY a.seq LIMIT 1) AS prev_hash_after
+     FROM audit_events e WHERE e.system_id = $1 ORDER BY e.seq`,
     [systemId],
   );
-  return rows.map((row) => ({ ...toAuditEvent(row), eventKey: row.event_key, prevHash: row.prev_hash, hash: row.hash }));
+  const broken = (row: AuditRow, reason: BrokenLinkReason): BrokenLink => ({ seq: Number(row.seq), eventKey: row.event_key, reason });
+  let firstBrokenLink: BrokenLink | undefined;
+  for (const row of rows) {
+    if (row.prev_hash !== (row.hash_before ?? genesisHash)) firstBrokenLink = broken(row, 'prev_hash mismatch');
+    else if (row.hash !== recomputedHash(row.prev_hash, row)) firstBrokenLink = broken(row, 'hash mismatch');
+    else if (row.prev_hash_after !== null && row.prev_hash_after !== row.hash) firstBrokenLink = broken(row, 'hash mismatch');
+    if (firstBrokenLink) break;
+  }
+  return {
+    events: rows.map((row) => ({ ...toAuditEvent(row), eventKey: row.event_key, prevHash: row.prev_hash, hash: row.hash })),
+    ...(firstBrokenLink && { firstBrokenLink }),
+  };
 }

@@ -1,6 +1,6 @@
 import { controlEvidence, type ControlEvidence } from '../domain/standards';
 import { chainProof, type ChainProof } from '../domain/auditCheckpoint';
-import { latestAuditCheckpoint } from './auditCheckpoint';
+import { trustedAuditCheckpoint } from './auditCheckpoint';
 import { chainedAuditTrail, type ChainedAuditEvent } from './auditVerify';
 import { impactAssessmentsOf, riskRegistersOf, type ImpactAssessmentRecord, type RiskRegisterRecord } from './assessments';
 import type { Pool } from './pool';
@@ -41,16 +41,17 @@ const tasksOfSystemLimit = 10_000;
 
 /** `trustedCheckpointKeys`: the verifier's public keys, under which a checkpoint vouches for the chain. */
 export async function loadEvidencePack(pool: Pool, system: AiSystem, trustedCheckpointKeys: readonly string[]): Promise<EvidencePack> {
-  const [tasks, auditTrail, checkpoint, assessments, riskRegister, retirements, incidents, reviews] = await Promise.all([
+  const [tasks, trail, trusted, assessments, riskRegister, retirements, incidents, reviews] = await Promise.all([
     listTasks(pool, { systemId: system.id, limit: tasksOfSystemLimit }),
     chainedAuditTrail(pool, system.id),
-    latestAuditCheckpoint(pool),
+    trustedAuditCheckpoint(pool, trustedCheckpointKeys),
     impactAssessmentsOf(pool, system.id),
     riskRegistersOf(pool, system.id),
     retirementsOf(pool, system.id),
     incidentsOf(pool, system.id),
     reviewsOf(pool, system.id, 1000),
   ]);
+  const auditTrail = trail.events;
   tasks.sort((a, b) => a.openedAt.localeCompare(b.openedAt) || a.id.localeCompare(b.id));
   const decisions = await decisionsOfTasks(pool, tasks.map((task) => task.id));
   const withDecisions = tasks.map((task) => ({ ...task, decisions: decisions.get(task.id) ?? [] }));
@@ -82,6 +83,6 @@ export async function loadEvidencePack(pool: Pool, system: AiSystem, trustedChec
     auditTrail,
     controls: controlEvidence({ provenance: system.intake.provenance, events: auditTrail }),
     people,
-    chain: chainProof(checkpoint, trustedCheckpointKeys, auditTrail.map((event) => event.seq)),
+    chain: chainProof(trusted, { eventSeqs: auditTrail.map((event) => event.seq), ...(trail.firstBrokenLink && { firstBrokenLink: trail.firstBrokenLink }) }),
   };
 }

@@ -1,7 +1,12 @@
 import { ed25519Verifies } from './ed25519';
 import { canonicalJson } from './policy';
 
-export type BrokenLinkReason = 'hash mismatch' | 'prev_hash mismatch';
+export type BrokenLinkReason =
+  | 'hash mismatch'
+  | 'prev_hash mismatch'
+  /** The event a signed checkpoint ended on no longer carries the hash it vouched for, or is gone. */
+  | 'changed after a checkpoint'
+  | 'removed after a checkpoint';
 
 /** The first audit event that does not follow from the one before it. */
 export interface BrokenLink {
@@ -52,30 +57,36 @@ export function checkpointSignedByTrustedKey(checkpoint: AuditCheckpoint, truste
 }
 
 export type ChainStatus =
-  /** Every event up to the checkpoint follows from genesis. */
+  /** Every event up to the checkpoint follows from genesis, and this system's events link where they sit. */
   | 'intact'
   | 'broken'
   /** The background verifier has not checkpointed the chain yet. */
   | 'unverified'
-  /** The latest checkpoint was not signed by a trusted verifier: written past it, or under a key the api does not trust. */
+  /** The newest checkpoint was not signed by a trusted verifier: written past it, or under a key the api does not trust. */
   | 'untrusted checkpoint';
 
 /**
  * What a reader of one system's events is told about the chain they sit in: the checkpoint that vouches
- * for them, and how many of them came after it and wait for the next one.
+ * for them, whether each of them links where it sits, and how many came after the checkpoint.
  */
 export interface ChainProof {
   status: ChainStatus;
+  /** The last checkpoint a trusted key signed. */
   checkpoint: AuditCheckpoint | null;
+  /** The first of this system's events that does not link to its neighbours (its seq and key). */
+  systemBrokenLink: BrokenLink | null;
   /** Events of this system the checkpoint covers, and those appended since. */
   coveredEvents: number;
   pendingEvents: number;
 }
 
-export function chainProof(checkpoint: AuditCheckpoint | null, trustedKeys: readonly string[], systemEventSeqs: readonly number[]): ChainProof {
-  const covered = checkpoint ? systemEventSeqs.filter((seq) => seq <= checkpoint.seq).length : 0;
-  const counts = { coveredEvents: covered, pendingEvents: systemEventSeqs.length - covered };
-  if (!checkpoint) return { status: 'unverified', checkpoint: null, ...counts };
-  if (!checkpointSignedByTrustedKey(checkpoint, trustedKeys)) return { status: 'untrusted checkpoint', checkpoint, ...counts };
-  return { status: checkpoint.brokenLink ? 'broken' : 'intact', checkpoint, ...counts };
+export function chainProof(
+  trusted: { checkpoint: AuditCheckpoint | null; newestUntrusted: boolean },
+  system: { eventSeqs: readonly number[]; firstBrokenLink?: BrokenLink },
+): ChainProof {
+  const { checkpoint } = trusted;
+  const covered = checkpoint ? system.eventSeqs.filter((seq) => seq <= checkpoint.seq).length : 0;
+  const status: ChainStatus =
+    system.firstBrokenLink || checkpoint?.brokenLink ? 'broken' : trusted.newestUntrusted ? 'untrusted checkpoint' : checkpoint ? 'intact' : 'unverified';
+  return { status, checkpoint, systemBrokenLink: system.firstBrokenLink ?? null, coveredEvents: covered, pendingEvents: system.eventSeqs.length - covered };
 }

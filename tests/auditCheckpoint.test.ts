@@ -53,11 +53,26 @@ describe('an audit checkpoint signature', () => {
 });
 
 describe("a reader's proof of the chain", () => {
+  const trusted = (checkpointInForce: AuditCheckpoint | null, newestUntrusted = false) => ({ checkpoint: checkpointInForce, newestUntrusted });
+
   it("says what the checkpoint covers of the system's events and what waits for the next", () => {
-    expect(chainProof(checkpoint, [verifier.publicKey], [3, 50, 120, 121, 130])).toEqual({ status: 'intact', checkpoint, coveredEvents: 3, pendingEvents: 2 });
-    expect(chainProof(null, [verifier.publicKey], [3])).toEqual({ status: 'unverified', checkpoint: null, coveredEvents: 0, pendingEvents: 1 });
+    expect(chainProof(trusted(checkpoint), { eventSeqs: [3, 50, 120, 121, 130] })).toEqual({
+      status: 'intact',
+      checkpoint,
+      systemBrokenLink: null,
+      coveredEvents: 3,
+      pendingEvents: 2,
+    });
+    expect(chainProof(trusted(null), { eventSeqs: [3] })).toMatchObject({ status: 'unverified', coveredEvents: 0, pendingEvents: 1 });
+  });
+
+  it('is broken when the checkpoint found a break or one of the system’s own events does not link, whatever else holds', () => {
     const broken = signedBy(verifier, { ...claim, brokenLink: { seq: 50, eventKey: 'k', reason: 'prev_hash mismatch' } });
-    expect(chainProof(broken, [verifier.publicKey], [3]).status).toBe('broken');
-    expect(chainProof(checkpoint, [newSigner().publicKey], [3]).status).toBe('untrusted checkpoint');
+    expect(chainProof(trusted(broken), { eventSeqs: [3] }).status).toBe('broken');
+    expect(chainProof(trusted(broken, true), { eventSeqs: [3] }).status).toBe('broken');
+    const ownBreak = { seq: 3, eventKey: 'mine', reason: 'hash mismatch' as const };
+    expect(chainProof(trusted(checkpoint), { eventSeqs: [3], firstBrokenLink: ownBreak })).toMatchObject({ status: 'broken', systemBrokenLink: ownBreak });
+    expect(chainProof(trusted(null), { eventSeqs: [3], firstBrokenLink: ownBreak }).status).toBe('broken');
+    expect(chainProof(trusted(checkpoint, true), { eventSeqs: [3] }).status).toBe('untrusted checkpoint');
   });
 });

@@ -3,6 +3,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditEvent, chainedHash } from '../db/audit';
 import { ed25519SignerFromPem } from '../api/commandSigner';
+import { recordAuditCheckpoint } from '../db/auditCheckpoint';
 import { verifyAuditChain } from '../db/auditVerify';
 import { ensureServiceLogin } from '../db/migrate';
 import { createPool, inTransaction } from '../db/pool';
@@ -119,6 +120,23 @@ describe('append-only audit events', () => {
     expect((await verify()).body.ok).toBe(true);
   });
 
+  it('takes an event only at the head of the chain and linked to it, so none can be slipped in where a walk on from a checkpoint would not look', async () => {
+    const head = await chainHead();
+    const insert = (seq: number | null, prevHash: string) =>
+      inTransaction(h.pool, async (client) => {
+        await client.query('SET LOCAL ROLE aims_flow_app');
+        await client.query(
+          `INSERT INTO audit_events (${seq === null ? '' : 'seq, '}event_key, type, data, occurred_at, prev_hash, hash)
+           VALUES (${seq === null ? '' : '$7, '}$1, $2, $3, $4, $5, $6)`,
+          [`slipped:${randomUUID()}`, 'task.decided', { choice: 'approve' }, new Date(), prevHash, 'a'.repeat(64), ...(seq === null ? [] : [seq])],
+        );
+      });
+    await expect(insert(head.seq - 1, head.hash)).rejects.toThrow('audit events are appended at the head of the chain');
+    await expect(insert(-5, head.hash)).rejects.toThrow(/appended at the head|audit_events_seq_positive/);
+    await expect(insert(null, 'b'.repeat(64))).rejects.toThrow('an audit event links to the head of the chain');
+    expect(await chainHead()).toEqual(head);
+  });
+
   it('gives the role production runs as, aims_flow_app, reading and appending of audit events only', async () => {
     const { rows } = await h.pool.query(
       `SELECT has_table_privilege('aims_flow_app', 'audit_events', 'SELECT') AS "select",
@@ -205,6 +223,7 @@ describe('evidence pack', () => {
     expect(chain).toEqual({
       status: 'intact',
       checkpoint: expect.objectContaining({ seq: head.seq, headHash: head.hash, events: head.events, brokenLink: null, publicKey: h.auditSigner.publicKey }),
+      systemBrokenLink: null,
       coveredEvents: auditTrail.length,
       pendingEvents: 0,
     });
@@ -294,9 +313,15 @@ describe("the background verifier's checkpoints", () => {
     const rows = await checkpointRows();
     expect(await h.checkpointAuditChain()).toEqual(after);
     expect(await checkpointRows()).toBe(rows);
+
+    // Two runs at once: one walks, the other leaves it to it.
+    await note();
+    const [one, other] = await Promise.all([h.checkpointAuditChain(), h.checkpointAuditChain()]);
+    expect([one, other].filter(Boolean)).toHaveLength(1);
+    expect(await checkpointRows()).toBe(rows + 1);
   });
 
-  it('are append-only, and one written past the verifier is shown as not trusted until the verifier walks from genesis again', async () => {
+  it('are append-only; one written past the verifier is shown as not trusted and changes nothing the verifier does, nor does an old one written again', async () => {
     await expect(h.pool.query("UPDATE audit_checkpoints SET broken_link = NULL")).rejects.toThrow('append-only');
     const real = (await h.checkpointAuditChain())!;
     await note();
@@ -316,8 +341,18 @@ describe("the background verifier's checkpoints", () => {
       expect((await evidence(reviewed.systemId, { as: 'owner' })).body.chain.status).toBe('untrusted checkpoint');
       expect((await evidence(reviewed.systemId, { accept: 'text/html' })).body).toContain('Audit chain checkpoint not trusted');
     }
-    expect(await h.checkpointAuditChain()).toMatchObject({ seq: head.seq, previousSeq: null, brokenLink: null, publicKey: h.auditSigner.publicKey });
-    expect((await evidence(reviewed.systemId, { as: 'owner' })).body.chain.status).toBe('intact');
+    // The verifier goes on from its own last checkpoint, past the forged ones.
+    const next = (await h.checkpointAuditChain())!;
+    expect(next).toMatchObject({ seq: head.seq, previousSeq: real.seq, brokenLink: null, publicKey: h.auditSigner.publicKey });
+    expect((await evidence(reviewed.systemId, { as: 'owner' })).body.chain).toMatchObject({ status: 'intact', checkpoint: next });
+
+    // A genuine but older checkpoint written again is not the one in force: the signed time says so.
+    await h.pool.query(
+      `INSERT INTO audit_checkpoints (seq, head_hash, events, previous_seq, walked_from_genesis_at, broken_link, checked_at, public_key, signature)
+       VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)`,
+      [real.seq, real.headHash, real.events, real.previousSeq, real.walkedFromGenesisAt, real.checkedAt, real.publicKey, real.signature],
+    );
+    expect((await evidence(reviewed.systemId, { as: 'owner' })).body.chain).toMatchObject({ status: 'intact', checkpoint: next });
   });
 
   it("are kept up to date by the worker's schedule", async () => {
@@ -332,6 +367,11 @@ describe("the background verifier's checkpoints", () => {
       });
     } finally {
       await schedule.delete();
+      // A run still in flight would write beside the tests that follow.
+      await eventually(async () => {
+        for await (const _running of h.temporal.workflow.list({ query: `WorkflowType = 'auditCheckpointWorkflow' AND TaskQueue = '${h.taskQueue}' AND ExecutionStatus = 'Running'` })) return undefined;
+        return true;
+      });
     }
   });
 });
@@ -345,12 +385,13 @@ describe('a tampered audit row', () => {
     await pastTheTrigger('UPDATE audit_events SET data = $2 WHERE seq = $1', [seq, forged]);
     const edited = await verify();
     expect(edited.body).toMatchObject({ ok: false, firstBrokenLink: { seq, eventKey, reason: 'hash mismatch' } });
-    // The edit sits inside what a checkpoint already vouched for: the verifier's next walk from genesis finds it.
-    await h.checkpointAuditChain({ fromGenesis: true });
+    // The pack checks each of its own events where it sits: the edit shows at once, before any walk.
     const pack = (await evidence(reviewed.systemId, { as: 'owner' })).body;
-    expect(pack.chain).toMatchObject({ status: 'broken', checkpoint: { previousSeq: null, brokenLink: { seq, eventKey, reason: 'hash mismatch' } } });
+    expect(pack.chain).toMatchObject({ status: 'broken', systemBrokenLink: { seq, eventKey, reason: 'hash mismatch' } });
     const page = (await evidence(reviewed.systemId, { accept: 'text/html' })).body as string;
-    expect(page).toContain(`Audit chain broken</strong> at event #${seq} (${eventKey}): hash mismatch`);
+    expect(page).toContain(`Audit chain broken</strong> at event #${seq} (${eventKey}) of this system: hash mismatch`);
+    // The edit sits inside what a checkpoint already vouched for: the verifier's next walk from genesis finds it.
+    expect(await h.checkpointAuditChain({ fromGenesis: true })).toMatchObject({ previousSeq: null, brokenLink: { seq, eventKey, reason: 'hash mismatch' } });
     // Once broken, the checkpoints that extend it stay broken.
     await appendAuditEvent(h.pool, { key: `after-the-break:${randomUUID()}`, type: 'test.note', systemId: reviewed.systemId });
     expect(await h.checkpointAuditChain()).toMatchObject({ previousSeq: expect.any(Number), brokenLink: { seq } });
@@ -372,22 +413,45 @@ describe('a tampered audit row', () => {
       firstBrokenLink: { seq: Number(next[0].seq), eventKey: next[0].event_key, reason: 'prev_hash mismatch' },
     });
 
+    expect((await evidence(reviewed.systemId)).body.chain.systemBrokenLink).toMatchObject({ seq, reason: 'hash mismatch' });
+
+    // Put back, the table verifies again; the record that it was broken stays in the checkpoints.
     await pastTheTrigger('UPDATE audit_events SET data = $2, hash = $3 WHERE seq = $1', [seq, original.data, original.hash]);
     expect((await verify()).body).toMatchObject({ ok: true });
-    await h.checkpointAuditChain({ fromGenesis: true });
-    expect((await evidence(reviewed.systemId)).body.chain.status).toBe('intact');
+    expect(await h.checkpointAuditChain({ fromGenesis: true })).toMatchObject({ brokenLink: { seq, reason: 'hash mismatch' } });
+    expect((await evidence(reviewed.systemId)).body.chain).toMatchObject({ status: 'broken', systemBrokenLink: null });
   });
 
-  it('has the verifier walk from genesis on its own when the event a checkpoint ends on no longer carries the hash it vouched for', async () => {
-    const checkpoint = (await h.checkpointAuditChain())!;
+  it('is a lasting break when the event a checkpoint ended on no longer carries the hash it vouched for, even if the chain was rehashed to match', async () => {
+    // A verifier of its own, so the break recorded above does not stand in for this one.
+    const verifier = ed25519SignerFromPem(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), 'second verifier');
+    const checkpointNow = () => recordAuditCheckpoint(h.pool, verifier, { walkFromGenesisEveryMs: 24 * 3_600_000 });
+    const checkpoint = (await checkpointNow())!;
+    expect(checkpoint.brokenLink).toBeNull();
     const last = await auditRow(checkpoint.seq);
-    await pastTheTrigger('UPDATE audit_events SET hash = $2 WHERE seq = $1', [checkpoint.seq, 'f'.repeat(64)]);
+    // The rewrite a careful attacker makes: the last vouched-for event is edited and rehashed, and what
+    // follows links to it, so the chain verifies from genesis as it stands.
+    const forged = { ...last.data, forged: true };
+    const rehashed = chainedHash(last.prev_hash, {
+      key: last.event_key,
+      type: last.type,
+      systemId: last.system_id,
+      taskId: last.task_id,
+      actorId: last.actor_id,
+      data: forged,
+      occurredAt: last.occurred_at.toISOString(),
+    });
+    await pastTheTrigger('UPDATE audit_events SET data = $2, hash = $3 WHERE seq = $1', [checkpoint.seq, forged, rehashed]);
     const appended = `after-the-rewrite:${randomUUID()}`;
     try {
       await appendAuditEvent(h.pool, { key: appended, type: 'test.note', systemId: reviewed.systemId });
-      expect(await h.checkpointAuditChain()).toMatchObject({ previousSeq: null, brokenLink: { seq: checkpoint.seq, reason: 'hash mismatch' } });
+      expect((await verify()).body).toMatchObject({ ok: true });
+      expect(await checkpointNow()).toMatchObject({
+        previousSeq: null,
+        brokenLink: { seq: checkpoint.seq, eventKey: last.event_key, reason: 'changed after a checkpoint' },
+      });
     } finally {
-      await pastTheTrigger('UPDATE audit_events SET hash = $2 WHERE seq = $1', [checkpoint.seq, last.hash]);
+      await pastTheTrigger('UPDATE audit_events SET data = $2, hash = $3 WHERE seq = $1', [checkpoint.seq, last.data, last.hash]);
     }
     // The event appended meanwhile linked to the rewritten hash: it is where the restored chain breaks now.
     expect((await verify()).body).toMatchObject({ ok: false, firstBrokenLink: { eventKey: appended, reason: 'prev_hash mismatch' } });

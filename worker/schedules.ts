@@ -1,4 +1,5 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import { syncReviewSchedule } from '../activities/lifecycle';
 import type { ActivityDeps } from '../activities';
 import { inServiceStates } from '../domain/lifecycle';
@@ -10,7 +11,11 @@ import { scheduleIds, workflowTypes } from '../workflows/contracts';
  * worker starts first and kept at that period. Workers starting together may race to create it: the
  * loser finds it there.
  */
-async function ensureIntervalSchedule(temporal: Client, taskQueue: string, { scheduleId, every, workflowType }: { scheduleId: string; every: number; workflowType: string }) {
+async function ensureIntervalSchedule(
+  temporal: Client,
+  taskQueue: string,
+  { scheduleId, every, workflowType, catchupWindow }: { scheduleId: string; every: number; workflowType: string; catchupWindow: Duration },
+) {
   const spec = { intervals: [{ every }] };
   const handle = temporal.schedule.getHandle(scheduleId);
   try {
@@ -23,7 +28,7 @@ async function ensureIntervalSchedule(temporal: Client, taskQueue: string, { sch
         scheduleId,
         spec,
         action: { type: 'startWorkflow', workflowType, workflowId: scheduleId, taskQueue, args: [] },
-        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow },
       })
       .catch((createError: { name?: string }) => {
         if (createError.name !== 'ScheduleAlreadyRunning') throw createError;
@@ -34,11 +39,14 @@ async function ensureIntervalSchedule(temporal: Client, taskQueue: string, { sch
 
 /** The governance digest schedule, at the policy's period. */
 export const ensureDigestSchedule = (temporal: Client, taskQueue: string, policy: Policy, scheduleId = scheduleIds.governanceDigest) =>
-  ensureIntervalSchedule(temporal, taskQueue, { scheduleId, every: policy.review.digestEvery, workflowType: workflowTypes.governanceDigest });
+  ensureIntervalSchedule(temporal, taskQueue, { scheduleId, every: policy.review.digestEvery, workflowType: workflowTypes.governanceDigest, catchupWindow: '1 day' });
 
-/** The background verifier's schedule: each run extends the audit chain's signed checkpoint. */
+/**
+ * The background verifier's schedule: each run extends the audit chain's signed checkpoint. A run
+ * missed while no worker ran is not made up: the next one walks from where the last got to anyway.
+ */
 export const ensureAuditCheckpointSchedule = (temporal: Client, taskQueue: string, every: number, scheduleId = scheduleIds.auditCheckpoint) =>
-  ensureIntervalSchedule(temporal, taskQueue, { scheduleId, every, workflowType: workflowTypes.auditCheckpoint });
+  ensureIntervalSchedule(temporal, taskQueue, { scheduleId, every, workflowType: workflowTypes.auditCheckpoint, catchupWindow: '1 minute' });
 
 /** Brings every in-service system's review schedule to the policy's interval for its tier. */
 export async function syncAllReviewSchedules(deps: Pick<ActivityDeps, 'pool' | 'temporal' | 'taskQueue'>, policy: Policy): Promise<number> {
