@@ -211,7 +211,15 @@ it(`the overdue dashboard over ${systems} systems and ${tasks} tasks`, async () 
   expect(total('aims_decisions_total')).toBe(volume.decisions);
   expect(total('aims_time_to_decision_seconds_count')).toBe(volume.decisions);
 
+  // The evidence pack of one system among them, and the walk of the whole chain it no longer makes.
+  const { rows: [benchSystem] } = await h.pool.query<{ id: string }>('SELECT id FROM ai_systems ORDER BY id LIMIT 1');
+  const verifyStarted = performance.now();
+  await asLead('/api/v1/audit/verify');
+  const verifyMs = Math.round((performance.now() - verifyStarted) * 100) / 100;
+
   const results = {
+    'GET /api/v1/systems/:id/evidence (one system, among all the audit events)': await latencies(Math.ceil(runs / 4), () => asLead(`/api/v1/systems/${benchSystem.id}/evidence`)),
+    'GET /api/v1/audit/verify (a walk of every audit event, once)': { runs: 1, p50: verifyMs, p95: verifyMs, max: verifyMs },
     'overdue query (db, first page of 50)': await latencies(runs, () => overdueTasks(h.pool, { limit: 50 })),
     'GET /api/v1/dashboard/overdue (first page of 50)': await latencies(runs, () => asLead('/api/v1/dashboard/overdue')),
     'GET ...overdue?businessUnit=Logistics (5 % of systems)': await latencies(runs, () => asLead('/api/v1/dashboard/overdue?businessUnit=Logistics')),
