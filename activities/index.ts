@@ -27,8 +27,8 @@ export interface ActivityDeps {
   taskQueue: string;
   /** The policy in force now, for processes a schedule starts without one. */
   currentPolicy: () => Policy;
-  /** The background verifier of the audit chain: its signing key, and how often it walks from genesis again. */
-  auditCheckpoints: { signer: Ed25519Signer; walkFromGenesisEveryMs: number };
+  /** The background verifier of the audit chain: its database login, its signing key, and how often it walks from genesis again. */
+  auditCheckpoints: { pool: Pool; signer: Ed25519Signer; walkFromGenesisEveryMs: number };
 }
 
 /**

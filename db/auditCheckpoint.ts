@@ -1,7 +1,7 @@
 import { checkpointSignedByTrustedKey, checkpointSigningText, type AuditCheckpoint, type AuditCheckpointClaim, type BrokenLink } from '../domain/auditCheckpoint';
 import type { Ed25519Signer } from '../domain/ed25519';
 import { chainGenesis, walkAuditChain, type ChainPosition } from './auditVerify';
-import { inTransaction, type Pool, type Queryable } from './pool';
+import type { Pool, Queryable } from './pool';
 
 interface CheckpointRow {
   seq: string;
@@ -45,7 +45,8 @@ export async function trustedAuditCheckpoint(db: Queryable, trustedKeys: readonl
   return { checkpoint, newestUntrusted: newest.length > 0 && !checkpointSignedByTrustedKey(toCheckpoint(newest[0]), trustedKeys) };
 }
 
-type WalkStart = { position: ChainPosition; previous: AuditCheckpoint | null; fromGenesis: boolean };
+/** Where a walk starts: from genesis (with a break carried over, perhaps), or on from the last checkpoint. */
+type WalkStart = { position: ChainPosition; fromGenesis: true; previous: AuditCheckpoint | null } | { position: ChainPosition; fromGenesis: false; previous: AuditCheckpoint };
 
 /**
  * Where the next walk starts. On from the last trusted checkpoint, unless its last walk from genesis is
@@ -79,36 +80,54 @@ export interface CheckpointOptions {
 /**
  * Walks the audit chain on from the last checkpoint (or from genesis) and records where it got to,
  * signed. One run at a time: another that finds the lock taken leaves the work to it and answers null.
+ * The lock is won before the snapshot is taken, so a run always sees the checkpoint of the one before.
  * Nothing is written when no event was appended since a checkpoint that still stands.
  */
 export async function recordAuditCheckpoint(pool: Pool, signer: Ed25519Signer, options: CheckpointOptions): Promise<AuditCheckpoint | null> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [checkpointLock]);
+    if (!rows[0].locked) return null;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      const checkpoint = await checkpointInSnapshot(client, signer, options);
+      await client.query('COMMIT');
+      return checkpoint;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [checkpointLock]).catch(() => undefined);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** One walk and its checkpoint, in one snapshot: appends made meanwhile neither show up halfway nor break it. */
+async function checkpointInSnapshot(client: Queryable, signer: Ed25519Signer, options: CheckpointOptions): Promise<AuditCheckpoint | null> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
-  return inTransaction(pool, async (client) => {
-    // One snapshot for the whole walk, so appends made meanwhile neither show up halfway nor break it.
-    await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    const { rows: locked } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [checkpointLock]);
-    if (!locked[0].locked) return null;
-    const { checkpoint: previous } = await trustedAuditCheckpoint(client, [signer.publicKey]);
-    const start = await walkStart(client, previous, startedAt.getTime() - options.walkFromGenesisEveryMs);
-    const head = await walkAuditChain(client, start.position, { onPage: options.onPage });
-    if (previous && !start.fromGenesis && head.afterSeq === previous.seq) return previous;
-    if (head.events === 0) return null;
-    const claim: AuditCheckpointClaim = {
-      seq: head.afterSeq,
-      headHash: head.headHash,
-      events: head.events,
-      previousSeq: start.fromGenesis ? null : previous!.seq,
-      walkedFromGenesisAt: start.fromGenesis ? startedAt.toISOString() : previous!.walkedFromGenesisAt,
-      brokenLink: head.brokenLink ?? null,
-      checkedAt: now().toISOString(),
-    };
-    const checkpoint: AuditCheckpoint = { ...claim, publicKey: signer.publicKey, signature: signer.sign(checkpointSigningText(claim)) };
-    await client.query(
-      `INSERT INTO audit_checkpoints (seq, head_hash, events, previous_seq, walked_from_genesis_at, broken_link, checked_at, public_key, signature)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [checkpoint.seq, checkpoint.headHash, checkpoint.events, checkpoint.previousSeq, checkpoint.walkedFromGenesisAt, checkpoint.brokenLink && JSON.stringify(checkpoint.brokenLink), checkpoint.checkedAt, checkpoint.publicKey, checkpoint.signature],
-    );
-    return checkpoint;
-  });
+  const { checkpoint: previous } = await trustedAuditCheckpoint(client, [signer.publicKey]);
+  const start = await walkStart(client, previous, startedAt.getTime() - options.walkFromGenesisEveryMs);
+  const head = await walkAuditChain(client, start.position, { onPage: options.onPage });
+  if (previous && !start.fromGenesis && head.afterSeq === previous.seq) return previous;
+  // An empty chain has nothing to vouch for, unless it was emptied after a checkpoint.
+  if (head.events === 0 && !head.brokenLink) return null;
+  const claim: AuditCheckpointClaim = {
+    seq: head.afterSeq,
+    headHash: head.headHash,
+    events: head.events,
+    previousSeq: start.fromGenesis ? null : start.previous.seq,
+    walkedFromGenesisAt: start.fromGenesis ? startedAt.toISOString() : start.previous.walkedFromGenesisAt,
+    brokenLink: head.brokenLink ?? null,
+    checkedAt: now().toISOString(),
+  };
+  const checkpoint: AuditCheckpoint = { ...claim, publicKey: signer.publicKey, signature: signer.sign(checkpointSigningText(claim)) };
+  await client.query(
+    `INSERT INTO audit_checkpoints (seq, head_hash, events, previous_seq, walked_from_genesis_at, broken_link, checked_at, public_key, signature)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [checkpoint.seq, checkpoint.headHash, checkpoint.events, checkpoint.previousSeq, checkpoint.walkedFromGenesisAt, checkpoint.brokenLink && JSON.stringify(checkpoint.brokenLink), checkpoint.checkedAt, checkpoint.publicKey, checkpoint.signature],
+  );
+  return checkpoint;
 }

@@ -107,7 +107,8 @@ export interface ChainedAuditTrail {
   /**
    * Each event checked where it sits: its hash is that of its content, its prev_hash the hash of the
    * event before it, and the event after it links to it. An edit of one of them shows here at once,
-   * without walking the chain; rewriting the rest of the chain to hide it breaks the checkpoints.
+   * without walking the chain; hiding it means rehashing the events after it, which the verifier finds
+   * when it reaches the checkpoint's last event or walks from genesis.
    */
   firstBrokenLink?: BrokenLink;
 }
@@ -125,7 +126,7 @@ export async function chainedAuditTrail(db: Queryable, systemId: string): Promis
   for (const row of rows) {
     if (row.prev_hash !== (row.hash_before ?? genesisHash)) firstBrokenLink = broken(row, 'prev_hash mismatch');
     else if (row.hash !== recomputedHash(row.prev_hash, row)) firstBrokenLink = broken(row, 'hash mismatch');
-    else if (row.prev_hash_after !== null && row.prev_hash_after !== row.hash) firstBrokenLink = broken(row, 'hash mismatch');
+    else if (row.prev_hash_after !== null && row.prev_hash_after !== row.hash) firstBrokenLink = broken(row, 'next event does not link');
     if (firstBrokenLink) break;
   }
   return {

@@ -48,10 +48,15 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
 
 /**
  * The login the api and the worker connect as: a member of aims_flow_app (migration 004), which owns
- * nothing and may only append to the audit trail. Created, or given its password again, from the user
- * and password of `serviceDatabaseUrl`; run by the role that migrates.
+ * nothing and may only append to the audit trail; or, with `memberOf` aims_flow_verifier (migration
+ * 023), the background verifier's, which reads the trail and writes only checkpoints. Created, or given
+ * its password again, from the user and password of `serviceDatabaseUrl`; run by the role that migrates.
  */
-export async function ensureServiceLogin(pool: pg.Pool, serviceDatabaseUrl: string): Promise<string> {
+export async function ensureServiceLogin(
+  pool: pg.Pool,
+  serviceDatabaseUrl: string,
+  memberOf: 'aims_flow_app' | 'aims_flow_verifier' = 'aims_flow_app',
+): Promise<string> {
   const url = new URL(serviceDatabaseUrl);
   const login = decodeURIComponent(url.username);
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(login)) throw new Error('the service database URL needs a user name of lower-case letters, digits and _');
@@ -71,7 +76,7 @@ export async function ensureServiceLogin(pool: pg.Pool, serviceDatabaseUrl: stri
     }
     const exists = rows.length === 1;
     await client.query(exists ? `ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE ${passwordClause}` : `CREATE ROLE ${role} LOGIN ${passwordClause}`);
-    await client.query(`GRANT aims_flow_app TO ${role}`);
+    await client.query(`GRANT ${memberOf} TO ${role}`);
   });
   return login;
 }

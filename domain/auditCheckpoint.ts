@@ -4,6 +4,8 @@ import { canonicalJson } from './policy';
 export type BrokenLinkReason =
   | 'hash mismatch'
   | 'prev_hash mismatch'
+  /** The event after this one links to another hash: this one was rehashed, or the next rewritten. */
+  | 'next event does not link'
   /** The event a signed checkpoint ended on no longer carries the hash it vouched for, or is gone. */
   | 'changed after a checkpoint'
   | 'removed after a checkpoint';

@@ -63,6 +63,8 @@ export const configSchema = z
     .string()
     .regex(/^[0-9a-f]{64}$/, { message: 'must be 64 lowercase hex digits (a raw Ed25519 public key)' })
     .optional(),
+  /** Where the worker's background verifier connects: a login in aims_flow_verifier, the one role that may write checkpoints (DATABASE_URL when unset). */
+  AUDIT_DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   /** PEM Ed25519 private key with which the worker's background verifier signs audit chain checkpoints. */
   AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   /** Hex public keys of the verifier (the current one, and earlier ones after a rotation), comma-separated: the api shows checkpoints signed by these. */

@@ -122,9 +122,11 @@ describe('append-only audit events', () => {
 
   it('takes an event only at the head of the chain and linked to it, so none can be slipped in where a walk on from a checkpoint would not look', async () => {
     const head = await chainHead();
-    const insert = (seq: number | null, prevHash: string) =>
+    const { rows: [older] } = await h.pool.query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq < $1 ORDER BY seq DESC LIMIT 1', [head.seq]);
+    // The table's owner may name a seq; the application's role may not (migration 023).
+    const insert = (seq: number | null, prevHash: string, role: 'owner' | 'aims_flow_app' = 'owner') =>
       inTransaction(h.pool, async (client) => {
-        await client.query('SET LOCAL ROLE aims_flow_app');
+        if (role === 'aims_flow_app') await client.query('SET LOCAL ROLE aims_flow_app');
         await client.query(
           `INSERT INTO audit_events (${seq === null ? '' : 'seq, '}event_key, type, data, occurred_at, prev_hash, hash)
            VALUES (${seq === null ? '' : '$7, '}$1, $2, $3, $4, $5, $6)`,
@@ -132,21 +134,37 @@ describe('append-only audit events', () => {
         );
       });
     await expect(insert(head.seq - 1, head.hash)).rejects.toThrow('audit events are appended at the head of the chain');
-    await expect(insert(-5, head.hash)).rejects.toThrow(/appended at the head|audit_events_seq_positive/);
+    await expect(insert(-5, head.hash)).rejects.toThrow('audit events are appended at the head of the chain');
     await expect(insert(null, 'b'.repeat(64))).rejects.toThrow('an audit event links to the head of the chain');
+    await expect(insert(null, older.hash)).rejects.toThrow('an audit event links to the head of the chain');
+    // A seq far above the head would stop every later append: only the sequence gives one.
+    await expect(insert(9_000_000_000, head.hash, 'aims_flow_app')).rejects.toThrow('permission denied for table audit_events');
     expect(await chainHead()).toEqual(head);
   });
 
   it('gives the role production runs as, aims_flow_app, reading and appending of audit events only', async () => {
     const { rows } = await h.pool.query(
       `SELECT has_table_privilege('aims_flow_app', 'audit_events', 'SELECT') AS "select",
-              has_table_privilege('aims_flow_app', 'audit_events', 'INSERT') AS "insert",
+              has_column_privilege('aims_flow_app', 'audit_events', 'hash', 'INSERT') AS "insert",
+              has_column_privilege('aims_flow_app', 'audit_events', 'seq', 'INSERT') AS "insertSeq",
               has_table_privilege('aims_flow_app', 'audit_events', 'UPDATE') AS "update",
               has_table_privilege('aims_flow_app', 'audit_events', 'DELETE') AS "delete",
               has_table_privilege('aims_flow_app', 'audit_events', 'TRUNCATE') AS "truncate",
-              has_table_privilege('aims_flow_app', 'tasks', 'UPDATE') AS "updateTasks"`,
+              has_table_privilege('aims_flow_app', 'tasks', 'UPDATE') AS "updateTasks",
+              has_table_privilege('aims_flow_app', 'audit_checkpoints', 'SELECT') AS "readCheckpoints",
+              has_table_privilege('aims_flow_app', 'audit_checkpoints', 'INSERT') AS "writeCheckpoints"`,
     );
-    expect(rows[0]).toEqual({ select: true, insert: true, update: false, delete: false, truncate: false, updateTasks: true });
+    expect(rows[0]).toEqual({
+      select: true,
+      insert: true,
+      insertSeq: false,
+      update: false,
+      delete: false,
+      truncate: false,
+      updateTasks: true,
+      readCheckpoints: true,
+      writeCheckpoints: false,
+    });
 
     const client = await h.pool.connect();
     try {
@@ -183,6 +201,27 @@ describe('the login the services connect as', () => {
       await expect(service.query('DROP TABLE tasks')).rejects.toThrow('must be owner of table tasks');
     } finally {
       await service.end();
+      await dropRole(login);
+    }
+  });
+});
+
+describe("the background verifier's login", () => {
+  it('is made a member of aims_flow_verifier by the migration command: it reads the trail and writes checkpoints, nothing else', async () => {
+    const url = new URL(h.databaseUrl);
+    url.username = `aims_flow_verifier_${randomUUID().slice(0, 8)}`;
+    url.password = 'not-used-under-trust-auth';
+    const login = await ensureServiceLogin(h.pool, url.toString(), 'aims_flow_verifier');
+    const verifierPool = createPool(url.toString());
+    try {
+      const checkpoint = await recordAuditCheckpoint(verifierPool, h.auditSigner, { walkFromGenesisEveryMs: 0 });
+      expect(checkpoint).toMatchObject({ publicKey: h.auditSigner.publicKey, previousSeq: null });
+      await expect(verifierPool.query('SELECT count(*) FROM tasks')).rejects.toThrow('permission denied for table tasks');
+      await expect(inTransaction(verifierPool, (client) => appendAuditEvent(client, { key: `verifier:${randomUUID()}`, type: 'test.verifier' }))).rejects.toThrow(
+        'permission denied for table audit_events',
+      );
+    } finally {
+      await verifierPool.end();
       await dropRole(login);
     }
   });
@@ -314,11 +353,18 @@ describe("the background verifier's checkpoints", () => {
     expect(await h.checkpointAuditChain()).toEqual(after);
     expect(await checkpointRows()).toBe(rows);
 
-    // Two runs at once: one walks, the other leaves it to it.
+    // While a run holds the verifier's lock, another leaves the work to it.
     await note();
-    const [one, other] = await Promise.all([h.checkpointAuditChain(), h.checkpointAuditChain()]);
-    expect([one, other].filter(Boolean)).toHaveLength(1);
-    expect(await checkpointRows()).toBe(rows + 1);
+    const running = await h.pool.connect();
+    try {
+      await running.query('SELECT pg_advisory_lock(42042003)');
+      expect(await h.checkpointAuditChain()).toBeNull();
+      expect(await checkpointRows()).toBe(rows);
+    } finally {
+      await running.query('SELECT pg_advisory_unlock(42042003)');
+      running.release();
+    }
+    expect(await h.checkpointAuditChain()).toMatchObject({ previousSeq: after.seq, events: after.events + 1 });
   });
 
   it('are append-only; one written past the verifier is shown as not trusted and changes nothing the verifier does, nor does an old one written again', async () => {
@@ -366,12 +412,10 @@ describe("the background verifier's checkpoints", () => {
         return chain.checkpoint?.seq >= head.seq && chain.pendingEvents === 0 ? chain : undefined;
       });
     } finally {
+      const { runningActions } = (await schedule.describe()).info;
       await schedule.delete();
-      // A run still in flight would write beside the tests that follow.
-      await eventually(async () => {
-        for await (const _running of h.temporal.workflow.list({ query: `WorkflowType = 'auditCheckpointWorkflow' AND TaskQueue = '${h.taskQueue}' AND ExecutionStatus = 'Running'` })) return undefined;
-        return true;
-      });
+      // A run still in flight would hold the verifier's lock in the tests that follow.
+      await Promise.all(runningActions.map(({ workflow }) => h.temporal.workflow.getHandle(workflow.workflowId, workflow.firstExecutionRunId).result()));
     }
   });
 });
@@ -413,7 +457,7 @@ describe('a tampered audit row', () => {
       firstBrokenLink: { seq: Number(next[0].seq), eventKey: next[0].event_key, reason: 'prev_hash mismatch' },
     });
 
-    expect((await evidence(reviewed.systemId)).body.chain.systemBrokenLink).toMatchObject({ seq, reason: 'hash mismatch' });
+    expect((await evidence(reviewed.systemId)).body.chain.systemBrokenLink).toMatchObject({ seq, reason: 'next event does not link' });
 
     // Put back, the table verifies again; the record that it was broken stays in the checkpoints.
     await pastTheTrigger('UPDATE audit_events SET data = $2, hash = $3 WHERE seq = $1', [seq, original.data, original.hash]);

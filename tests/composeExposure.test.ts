@@ -33,6 +33,10 @@ describe('the compose deployment', () => {
     expect(composeText).not.toMatch(/PASSWORD:-/);
     expect(composeText).not.toMatch(/PWD: \$\{[A-Z_]+:-/);
     for (const name of ['api', 'worker']) expect(services[name].environment?.DATABASE_URL).toMatch(/^postgres:\/\/aims_flow_svc:/);
+    // Only the worker's verifier writes audit checkpoints, as a login of its own.
+    expect(services.worker.environment?.AUDIT_DATABASE_URL).toMatch(/^postgres:\/\/aims_flow_verifier_svc:/);
+    expect(services.api.environment?.AUDIT_DATABASE_URL).toBeUndefined();
+    expect(services['app-migrate'].environment?.VERIFIER_DATABASE_URL).toBe(services.worker.environment?.AUDIT_DATABASE_URL);
   });
 
   it('gives the api the command-signing key as a secret and the worker only its public key, the worker the audit key; both seal payloads', () => {

@@ -69,6 +69,8 @@ describe('integrity of the human-task engine', () => {
     expect(await sees('ownerManager')).toEqual([403, 403]);
     expect(await sees('executive')).toEqual([200, 200]);
     expect((await h.decide(task.id, 'approver', 'accept')).body.taskStatus).toBe('decided');
+    // The task's record closes a moment after the workflow decided: sight follows the record.
+    await eventually(async () => ((await h.api('GET', `/api/v1/tasks/${task.id}`, { as: 'lead' })).body.task?.status === 'decided' ? true : undefined));
     expect(await sees('approver')).toEqual([200, 200]);
     expect(await sees('executive')).toEqual([200, 403]);
     expect(await sees('leadManager')).toEqual([200, 403]);

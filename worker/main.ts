@@ -34,6 +34,7 @@ async function main() {
     throw new Error(`namespace ${config.TEMPORAL_NAMESPACE} lacks the search attributes ${missing.join(', ')}: run \`npx tsx scripts/temporalNamespace.ts\``);
   }
   const pool = createPool(config.DATABASE_URL);
+  const verifierPool = config.AUDIT_DATABASE_URL ? createPool(config.AUDIT_DATABASE_URL, 2) : pool;
   const policy = { ...(await loadPolicy(config.POLICY_FILE)), commandKey: config.COMMAND_PUBLIC_KEY };
   // Bounded so a hung mail server fails the activity attempt, which Temporal retries.
   const mailer = nodemailer.createTransport({ url: config.SMTP_URL, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
@@ -51,7 +52,7 @@ async function main() {
       temporal,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       currentPolicy: () => policy,
-      auditCheckpoints: { signer: auditSigner, walkFromGenesisEveryMs: config.AUDIT_WALK_FROM_GENESIS_EVERY_HOURS * 3_600_000 },
+      auditCheckpoints: { pool: verifierPool, signer: auditSigner, walkFromGenesisEveryMs: config.AUDIT_WALK_FROM_GENESIS_EVERY_HOURS * 3_600_000 },
     }),
   });
   // Worker.run() shuts down gracefully on SIGINT and SIGTERM.
@@ -61,7 +62,7 @@ async function main() {
   await ensureAuditCheckpointSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.AUDIT_CHECKPOINT_EVERY_SECONDS * 1000);
   await syncAllReviewSchedules({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }, policy);
   await running;
-  await Promise.all([pool.end(), connection.close(), clientConnection.close()]);
+  await Promise.all([pool.end(), ...(verifierPool === pool ? [] : [verifierPool.end()]), connection.close(), clientConnection.close()]);
   mailer.close();
 }
 

@@ -81,6 +81,10 @@ export async function startFaultPlatform(options: { policy: PolicyInput; tempora
   databaseUrl.host = proxies.postgres.listen;
   databaseUrl.username = `aims_flow_svc_${randomBytes(4).toString('hex')}`;
   const serviceLogin = await ensureServiceLogin(h.pool, databaseUrl.toString());
+  // The workers' background verifier writes checkpoints as its own login, as in production.
+  const verifierUrl = new URL(databaseUrl);
+  verifierUrl.username = `aims_flow_verifier_${randomBytes(4).toString('hex')}`;
+  const verifierLogin = await ensureServiceLogin(h.pool, verifierUrl.toString(), 'aims_flow_verifier');
 
   // The api under test, in this process: everything it reaches goes through the proxies.
   const apiPool = createPool(databaseUrl.toString());
@@ -101,6 +105,7 @@ export async function startFaultPlatform(options: { policy: PolicyInput; tempora
   const workerEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl.toString(),
+    AUDIT_DATABASE_URL: verifierUrl.toString(),
     TEMPORAL_ADDRESS: proxies.temporal.listen,
     TEMPORAL_NAMESPACE: h.temporalNamespace,
     TEMPORAL_TASK_QUEUE: h.taskQueue,
@@ -146,6 +151,7 @@ export async function startFaultPlatform(options: { policy: PolicyInput; tempora
       toxiproxyProcess.kill('SIGKILL');
       await h.stop();
       await dropRole(serviceLogin);
+      await dropRole(verifierLogin);
     },
   };
   return platform;

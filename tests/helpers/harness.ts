@@ -174,7 +174,7 @@ export async function startHarness(
     temporal,
     taskQueue,
     currentPolicy: () => deps.policy,
-    auditCheckpoints: { signer: auditSigner, walkFromGenesisEveryMs: 24 * 3_600_000 },
+    auditCheckpoints: { pool, signer: auditSigner, walkFromGenesisEveryMs: 24 * 3_600_000 },
   });
 
   // A signing key of this harness's own, as an api holds one.
