@@ -4,14 +4,11 @@ import { sha256Hex } from '../db/hashing';
 import { insertIncident, type IncidentResolution, type RegulatoryReport } from '../db/incidents';
 import { inTransaction, type Queryable } from '../db/pool';
 import { getSystem } from '../db/systems';
-import type { IncidentContainment, IncidentReport } from '../domain/incident';
+import type { IncidentContainment, IncidentReport, IncidentTaskStage } from '../domain/incident';
 import { canonicalJson } from '../domain/policy';
 import type { RiskTier } from '../domain/system';
 import type { TaskSubject } from '../domain/task';
 import type { ActivityDeps } from '.';
-
-/** The stages whose tasks the workflow reopens when nobody acted in time. */
-export type IncidentTaskStage = 'acknowledgement' | 'containment' | 'resolution' | 'closure' | 'regulatory_report';
 
 interface IncidentRef {
   incidentId: string;

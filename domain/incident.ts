@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { line, oneOf, text } from './fields';
 
+/** The stages whose tasks the workflow reopens when nobody acted in time. */
+export type IncidentTaskStage = 'acknowledgement' | 'containment' | 'resolution' | 'closure' | 'regulatory_report';
+
 export const incidentSeverities = ['low', 'medium', 'high', 'critical'] as const;
 export type IncidentSeverity = (typeof incidentSeverities)[number];
 

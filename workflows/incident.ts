@@ -9,11 +9,10 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
-import type { IncidentContainment, incidentResolutionSchema, regulatoryReportSchema } from '../domain/incident';
+import type { IncidentContainment, IncidentTaskStage, incidentResolutionSchema, regulatoryReportSchema } from '../domain/incident';
 import type { TaskPolicy } from '../domain/policy';
 import type { TaskKind } from '../domain/task';
 import type { Activities } from '../activities';
-import type { IncidentTaskStage } from '../activities/incident';
 import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import {
   platformPrincipalId,

@@ -6,7 +6,7 @@ import type { ApiDeps } from '../deps';
 import type { RateLimits } from '../rateLimits';
 import { AppError } from '../errors';
 import { html, notice, type SafeHtml } from '../html';
-import { reportableSystem, reportIncident } from '../routes/incidents';
+import { reportableSystem, reportIncident } from '../commands/reportIncident';
 import { parseId } from '../validate';
 import { csrfField, requireSignIn, sendPage, verifyCsrf } from './session';
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- re-tiering drives the review schedule itself until it is a use case of its own (issue 11)
 import { syncReviewSchedule } from '../../activities/lifecycle';
 import { appendAuditEvent } from '../../db/audit';
 import { sha256Hex } from '../../db/hashing';
