@@ -402,20 +402,23 @@ describe("the background verifier's checkpoints", () => {
   });
 
   it("are kept up to date by the worker's schedule", async () => {
-    const scheduleId = `audit-checkpoint-${h.taskQueue}`;
-    const schedule = await ensureAuditCheckpointSchedule(h.temporal, h.taskQueue, 1_000, scheduleId);
+    // Hourly, and run once now: the one run this test makes is the one it waits for.
+    const schedule = await ensureAuditCheckpointSchedule(h.temporal, h.taskQueue, 3_600_000, `audit-checkpoint-${h.taskQueue}`);
     try {
       await note();
       const head = await chainHead();
+      await schedule.trigger();
       await eventually(async () => {
         const { chain } = (await evidence(reviewed.systemId, { as: 'owner' })).body;
         return chain.checkpoint?.seq >= head.seq && chain.pendingEvents === 0 ? chain : undefined;
       });
     } finally {
-      const { runningActions } = (await schedule.describe()).info;
+      await schedule.pause();
+      const { recentActions, runningActions } = (await schedule.describe()).info;
       await schedule.delete();
       // A run still in flight would hold the verifier's lock in the tests that follow.
-      await Promise.all(runningActions.map(({ workflow }) => h.temporal.workflow.getHandle(workflow.workflowId, workflow.firstExecutionRunId).result()));
+      const runs = [...recentActions.map((action) => action.action.workflow), ...runningActions.map((action) => action.workflow)];
+      await Promise.all(runs.map((run) => h.temporal.workflow.getHandle(run.workflowId, run.firstExecutionRunId).result()));
     }
   });
 });
