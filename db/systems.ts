@@ -1,5 +1,5 @@
 import type { ImpactLevel } from '../domain/assessment';
-import { assertTransition, type LifecycleState } from '../domain/lifecycle';
+import { assertTransition, inServiceStates, type LifecycleState } from '../domain/lifecycle';
 import type { IntakeRequest, RiskTier } from '../domain/system';
 import type { Queryable } from './pool';
 
@@ -156,4 +156,23 @@ export async function proposeDowngrade(
      ON CONFLICT (system_id) DO UPDATE SET from_tier = $2, to_tier = $3, reason = $4, proposed_by = $5, system_version = $6, proposed_at = now()`,
     [proposal.systemId, proposal.fromTier, proposal.toTier, proposal.reason, proposal.proposedBy, proposal.systemVersion],
   );
+}
+
+/** Systems with a review schedule to keep: tiered and in service, or suspended from service. */
+export async function systemsWithReviewSchedules(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM ai_systems WHERE risk_tier IS NOT NULL
+       AND (state = ANY ($1) OR (state = 'suspended' AND suspended_from = ANY ($1))) ORDER BY id`,
+    [inServiceStates],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** Whether every review schedule was brought to this policy version already. */
+export async function reviewSchedulesSyncedTo(db: Queryable, policyVersion: string): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM review_schedule_syncs WHERE policy_version = $1', [policyVersion])).rowCount === 1;
+}
+
+export async function recordReviewSchedulesSynced(db: Queryable, policyVersion: string): Promise<void> {
+  await db.query('INSERT INTO review_schedule_syncs (policy_version) VALUES ($1) ON CONFLICT DO NOTHING', [policyVersion]);
 }

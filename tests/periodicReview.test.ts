@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePolicy } from '../api/policy';
-import { syncAllReviewSchedules } from '../worker/schedules';
+import { syncReviewSchedulesToNewPolicy } from '../worker/schedules';
 import { scheduleIds, workflowIds } from '../workflows/contracts';
 import { sampleRiskRegister } from './helpers/assessments';
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
@@ -176,11 +176,17 @@ describe('periodic review', () => {
     expect(await auditTypes(systemId)).toContain('system.retiered');
     const prohibited = await h.api('PUT', `/api/v1/systems/${systemId}/tier`, { as: 'lead', body: { tier: 'prohibited', reason: 'now scores citizens' } });
     expect(prohibited).toMatchObject({ status: 409, body: { error: 'prohibited_in_service' } });
-    // A worker starting with a new policy brings every schedule to its interval.
-    const newPolicy = preparePolicy(reviewPolicy('365d'));
-    newPolicy.review.intervalByTier.high = 90 * 86_400_000;
-    expect(await syncAllReviewSchedules({ pool: h.pool, temporal: h.temporal, taskQueue: h.taskQueue }, newPolicy)).toBeGreaterThan(0);
-    expect(Number((await handle.describe()).spec.intervals?.[0]?.every)).toBe(90 * 86_400_000);
+    // A worker starting under a new policy version brings every schedule to its interval, once.
+    const base = reviewPolicy('365d');
+    const newPolicy = preparePolicy({ ...base, review: { ...base.review, intervalByTier: { ...base.review.intervalByTier, high: '90d' } } });
+    const workerDeps = { pool: h.pool, temporal: h.temporal, taskQueue: h.taskQueue };
+    expect(await syncReviewSchedulesToNewPolicy(workerDeps, newPolicy)).toBeGreaterThan(0);
+    const every = async () => Number((await handle.describe()).spec.intervals?.[0]?.every);
+    expect(await every()).toBe(90 * 86_400_000);
+    // The next start under that version leaves the schedules alone: one changed by hand meanwhile stays so.
+    await handle.update((previous) => ({ ...previous, spec: { intervals: [{ every: 30 * 86_400_000 }] } }));
+    expect(await syncReviewSchedulesToNewPolicy(workerDeps, newPolicy)).toBe('already synced');
+    expect(await every()).toBe(30 * 86_400_000);
 
     const intake = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Still in triage' }) });
     await h.openTask(intake.body.systemId, 'intake_triage');

@@ -11,7 +11,7 @@ import { createPool } from '../db/pool';
 import { ConfigError, parseConfig, temporalConnectionOptions } from '../domain/config';
 import { missingSearchAttributes } from '../workflows/contracts';
 import { createWorker } from './createWorker';
-import { ensureAuditCheckpointSchedule, ensureDigestSchedule, syncAllReviewSchedules } from './schedules';
+import { ensureAuditCheckpointSchedule, ensureDigestSchedule, syncReviewSchedulesToNewPolicy } from './schedules';
 import { installRuntimeLogger } from './logging';
 
 async function main() {
@@ -57,10 +57,10 @@ async function main() {
   });
   // Worker.run() shuts down gracefully on SIGINT and SIGTERM.
   const running = worker.run();
-  // Beside the running worker, so tasks are served while every system's schedule is brought to this policy.
+  // Beside the running worker, so tasks are served while every system's schedule is brought to a new policy.
   await ensureDigestSchedule(temporal, config.TEMPORAL_TASK_QUEUE, policy);
   await ensureAuditCheckpointSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.AUDIT_CHECKPOINT_EVERY_SECONDS * 1000);
-  await syncAllReviewSchedules({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }, policy);
+  await syncReviewSchedulesToNewPolicy({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }, policy);
   await running;
   await Promise.all([pool.end(), ...(verifierPool === pool ? [] : [verifierPool.end()]), connection.close(), clientConnection.close()]);
   mailer.close();

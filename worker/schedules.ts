@@ -2,7 +2,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temp
 import type { Duration } from '@temporalio/common';
 import { syncReviewSchedule } from '../activities/lifecycle';
 import type { ActivityDeps } from '../activities';
-import { inServiceStates } from '../domain/lifecycle';
+import { recordReviewSchedulesSynced, reviewSchedulesSyncedTo, systemsWithReviewSchedules } from '../db/systems';
 import type { Policy } from '../domain/policy';
 import { scheduleIds, workflowTypes } from '../workflows/contracts';
 
@@ -50,11 +50,17 @@ export const ensureAuditCheckpointSchedule = (temporal: Client, taskQueue: strin
 
 /** Brings every in-service system's review schedule to the policy's interval for its tier. */
 export async function syncAllReviewSchedules(deps: Pick<ActivityDeps, 'pool' | 'temporal' | 'taskQueue'>, policy: Policy): Promise<number> {
-  const { rows } = await deps.pool.query<{ id: string }>(
-    `SELECT id FROM ai_systems WHERE risk_tier IS NOT NULL
-       AND (state = ANY ($1) OR (state = 'suspended' AND suspended_from = ANY ($1))) ORDER BY id`,
-    [inServiceStates],
-  );
-  for (const { id } of rows) await syncReviewSchedule(deps, id, policy);
-  return rows.length;
+  const systemIds = await systemsWithReviewSchedules(deps.pool);
+  for (const id of systemIds) await syncReviewSchedule(deps, id, policy);
+  await recordReviewSchedulesSynced(deps.pool, policy.version);
+  return systemIds.length;
+}
+
+/**
+ * At a worker's start: the schedules follow a policy the first time a worker runs under it. Systems
+ * activated meanwhile got theirs at activation, so a start under the same version has nothing to do.
+ */
+export async function syncReviewSchedulesToNewPolicy(deps: Pick<ActivityDeps, 'pool' | 'temporal' | 'taskQueue'>, policy: Policy): Promise<number | 'already synced'> {
+  if (await reviewSchedulesSyncedTo(deps.pool, policy.version)) return 'already synced';
+  return syncAllReviewSchedules(deps, policy);
 }

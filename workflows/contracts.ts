@@ -18,8 +18,6 @@ import type { TaskAssignee, TaskKind, TaskStatus, TaskSubject, Vote } from '../d
 
 export type { TaskAssignee, TaskSubject };
 
-export const defaultTaskQueue = 'aims-flow';
-
 /** Workflow type names, so the api can start a workflow without importing its body. */
 export const workflowTypes = {
   intake: 'intakeWorkflow',
