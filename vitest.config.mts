@@ -1,12 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two tiers. `unit`: pure rules and documents, no server, seconds (`npm run test:unit`). `platform`:
+ * everything through HTTP, Temporal, PostgreSQL and SMTP, on the servers globalSetup starts.
+ * `npm test` runs both.
+ */
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
-    globalSetup: ['tests/helpers/globalSetup.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 180_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 10_000 } },
+      {
+        extends: true,
+        test: {
+          name: 'platform',
+          include: ['tests/**/*.test.ts'],
+          exclude: ['tests/unit/**'],
+          globalSetup: ['tests/helpers/globalSetup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
   },
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seatMoveRefusal, type SeatMove } from '../domain/seatRules';
+import { seatMoveRefusal, type SeatMove } from '../../domain/seatRules';
 
 // A specialist review: the privacy officer holds the seat; Grace, a governance lead, could move it.
 const move = (change: Partial<SeatMove>): SeatMove => ({

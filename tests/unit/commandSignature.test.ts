@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createCommandSigner } from '../api/commandSigner';
-import { commandSignatureLifetimeMs, verifyCommand, type SignedCommand } from '../domain/commandSignature';
+import { createCommandSigner } from '../../api/commandSigner';
+import { commandSignatureLifetimeMs, verifyCommand, type SignedCommand } from '../../domain/commandSignature';
 
 const newKey = () => generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
 const signedAt = 1_800_000_000_000;

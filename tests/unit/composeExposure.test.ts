@@ -10,7 +10,7 @@ interface ComposeService {
   networks?: string[];
   secrets?: string[];
 }
-const composeText = readFileSync(path.join(__dirname, '../docker-compose.yml'), 'utf8');
+const composeText = readFileSync(path.join(__dirname, '../../docker-compose.yml'), 'utf8');
 const compose = parse(composeText, { merge: true }) as { services: Record<string, ComposeService>; networks: Record<string, { internal?: boolean }> };
 const services = compose.services;
 const inDefaultProfile = (name: string) => !services[name].profiles?.length;

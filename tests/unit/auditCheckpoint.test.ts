@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ed25519SignerFromPem } from '../api/commandSigner';
-import { chainProof, checkpointSignedByTrustedKey, checkpointSigningText, type AuditCheckpoint, type AuditCheckpointClaim } from '../domain/auditCheckpoint';
+import { ed25519SignerFromPem } from '../../api/commandSigner';
+import { chainProof, checkpointSignedByTrustedKey, checkpointSigningText, type AuditCheckpoint, type AuditCheckpointClaim } from '../../domain/auditCheckpoint';
 
 const newSigner = () => ed25519SignerFromPem(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), 'test key');
 const verifier = newSigner();
