@@ -14,11 +14,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { findUnstorableText, unstorableTextMessage } from '../domain/fields';
-import { describeIssues } from '../domain/issues';
 import { approvalChainFor, escalationRoles } from '../domain/policy';
 import type { Role } from '../domain/principal';
 import { seatMoveRefusal, type SeatMove } from '../domain/seatRules';
 import { settledChoice, taskKinds, type TaskStatus } from '../domain/task';
+import { amendmentRefusal, decisionRefusal, opennessRefusal, reassignerRefusal, withdrawalRefusal } from '../domain/taskRefusals';
 import type { Activities } from '../activities';
 import { unstorableData } from './cancellation';
 import { forwardedCommand, isSignedForward, refuseUnsignedCommand } from './signedCommands';
@@ -65,6 +65,10 @@ function sendInBackground(emailKeys: string[]): void {
 }
 
 const refuse = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+/** A rule's refusal as the failure an Update validator throws, which the api maps to its answer. */
+function refuseIf(refusal: { reason: keyof typeof decisionRefusals; message: string } | undefined): void {
+  if (refusal) throw refuse(decisionRefusals[refusal.reason], refusal.message);
+}
 
 /** What the task would record must be storable: a refusal now, not an activity that can never succeed. */
 function refuseUnstorableText(request: object): void {
@@ -125,16 +129,17 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
   const chain = () => approvalChainFor(policy, state.tier);
   const sla = () => policy.slaByTier[state.tier];
   const stepVotes = () => state.votes.filter((vote) => vote.step === state.step);
-  // One person, one vote per task: votes of earlier steps count too, until a changed subject restarts it all.
-  const hasVoted = (id: string) => state.votes.some((vote) => vote.actorId === id);
   const cycle = () => `${state.step}.${state.subject.version}`;
-  const isAssignee = (id: string) => state.assignees.some((assignee) => assignee.principalId === id);
   const recorded = <T>() => state.processedUpdates[currentUpdateInfo()!.id] as T | undefined;
-  const ensureOpen = () => {
-    if (!state.stepOpened && status === 'open') throw refuse(decisionRefusals.taskOpening, 'this task is still opening; try again in a moment');
-    if (amendmentPending !== undefined || subjectChanged) throw refuse(decisionRefusals.taskOpening, 'what this task decides on is being amended; try again in a moment');
-    if (status !== 'open' || stepDone || settled !== undefined || state.withdrawal) throw refuse(decisionRefusals.taskClosed, 'this task is already closed');
-  };
+  const ensureOpen = () =>
+    refuseIf(
+      opennessRefusal({
+        stepOpened: state.stepOpened,
+        open: status === 'open',
+        amending: amendmentPending !== undefined || subjectChanged,
+        concluded: stepDone || settled !== undefined || Boolean(state.withdrawal),
+      }),
+    );
   const changeResult = (): TaskChangeResult => ({ taskId, assignees: state.assignees, taskStatus: status });
   // Whoever voted, and whoever a delegate voted for: none of them is seated again in this task.
   const votersAndRepresented = () => state.votes.flatMap((vote) => (vote.onBehalfOf ? [vote.actorId, vote.onBehalfOf] : [vote.actorId]));
@@ -204,23 +209,17 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
         if (recorded()) return;
         ensureOpen();
         refuseUnstorableText(decision);
-        if (!(definition.choices as readonly string[]).includes(decision.choice)) {
-          throw refuse(decisionRefusals.choiceNotAllowed, `choose one of: ${definition.choices.join(', ')}`);
-        }
-        if (excludedIds.includes(decision.actorId)) {
-          throw refuse(decisionRefusals.segregationOfDuties, 'the requester and the system owner cannot decide this request');
-        }
-        if (!isAssignee(decision.actorId)) throw refuse(decisionRefusals.notAssignee, 'you are not an assignee of this task');
-        if (hasVoted(decision.actorId)) throw refuse(decisionRefusals.alreadyDecided, 'you have already decided on this task');
-        if (decision.snapshotHash !== state.subject.hash) {
-          throw refuse(decisionRefusals.snapshotMismatch, 'what you decided on has changed since you saw it; review the current version and decide again');
-        }
-        if (definition.submissionSchema) {
-          const parsed = definition.submissionSchema.safeParse(decision.submission);
-          if (!parsed.success) {
-            throw refuse(decisionRefusals.invalidSubmission, `the submission is invalid: ${describeIssues(parsed.error, '(submission)').join('; ')}`);
-          }
-        }
+        refuseIf(
+          decisionRefusal(decision, {
+            choices: definition.choices,
+            excludedIds,
+            assigneeIds: state.assignees.map((assignee) => assignee.principalId),
+            // One person, one vote per task: votes of earlier steps count too, until a changed subject restarts it all.
+            voterIds: state.votes.map((vote) => vote.actorId),
+            subjectHash: state.subject.hash,
+            submissionSchema: definition.submissionSchema,
+          }),
+        );
       },
     },
   );
@@ -240,7 +239,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
       voterIds: votersAndRepresented(),
       representedIds: state.assignees.flatMap((assignee) => (assignee.onBehalfOf && assignee.principalId !== fromId ? [assignee.onBehalfOf] : [])),
     });
-    if (refusal) throw refuse(decisionRefusals[refusal.reason], refusal.message);
+    refuseIf(refusal);
   };
   const moveSeat = async (change: 'delegated' | 'reassigned', actorId: string, fromId: string, toId: string, reason: string | null) => {
     const updateId = currentUpdateInfo()!.id;
@@ -274,10 +273,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
       if (recorded()) return;
       ensureOpen();
       refuseUnstorableText(request);
-      if (excludedIds.includes(request.actorId)) {
-        throw refuse(decisionRefusals.segregationOfDuties, 'the requester and the system owner cannot reassign their own request');
-      }
-      if (definition.decidedByOwner) throw refuse(decisionRefusals.invalidDelegate, "the owner's own task cannot be reassigned");
+      refuseIf(reassignerRefusal(request.actorId, { excludedIds, decidedByOwner: Boolean(definition.decidedByOwner) }));
       validateSeatMove('reassigned', request, request.fromId);
     },
   });
@@ -316,12 +312,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
         if (recorded()) return;
         ensureOpen();
         refuseUnstorableText(amendment);
-        if (!definition.amendmentSchema || !workflowInfo().parent) throw refuse(decisionRefusals.notAmendable, 'what this task decides on cannot be amended');
-        if (amendment.actorId !== input.systemOwnerId) throw refuse(decisionRefusals.notRequester, 'only the system owner can amend this');
-        const parsed = definition.amendmentSchema.safeParse(amendment.submission);
-        if (!parsed.success) {
-          throw refuse(decisionRefusals.invalidSubmission, `the amendment is invalid: ${describeIssues(parsed.error, '(submission)').join('; ')}`);
-        }
+        refuseIf(amendmentRefusal(amendment, { amendmentSchema: definition.amendmentSchema, hasParent: Boolean(workflowInfo().parent), systemOwnerId: input.systemOwnerId }));
       },
     },
   );
@@ -342,7 +333,7 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
         if (recorded()) return;
         ensureOpen();
         refuseUnstorableText(request);
-        if (request.actorId !== input.requesterId) throw refuse(decisionRefusals.notRequester, 'only the requester can withdraw this request');
+        refuseIf(withdrawalRefusal(request.actorId, input.requesterId));
       },
     },
   );
