@@ -60,6 +60,73 @@ function endOfRequest(approval: TaskOutcome): { status: 'rejected' | 'withdrawn'
   }
 }
 
+/** What every step of one retirement shares: its ids, the system as recorded, and how it opens its tasks. */
+class RetirementRun {
+  /** As recorded: read before the approval, and again once nothing else can change it. */
+  system!: { ownerId: string; tier: RiskTier };
+
+  constructor(
+    readonly input: RetirementInput,
+    readonly retirementId: string,
+    readonly requestSubject: TaskSubject,
+  ) {}
+
+  async refreshSystem(): Promise<void> {
+    const { ownerId, tier } = await systemToRetire({ systemId: this.input.systemId });
+    // Not triaged yet: the strictest chain decides.
+    const known = tier ?? 'high';
+    upsertSearchAttributes([{ key: searchAttributes.tier, value: known }]);
+    this.system = { ownerId, tier: known };
+  }
+
+  runTask(kind: TaskKind, taskPolicy: TaskPolicy, subject: TaskSubject, asker = this.input.requesterId) {
+    const { systemId, policy } = this.input;
+    return startHumanTask({ systemId, systemOwnerId: this.system.ownerId, tier: this.system.tier, policyVersion: policy.version, commandKey: policy.commandKey, kind, requesterId: asker, policy: taskPolicy, subject });
+  }
+
+  /** Nobody could be seated: try again once the task's SLA has passed, rather than at once and forever. */
+  afterFailure(outcome: TaskOutcome, taskPolicy: TaskPolicy) {
+    return outcome.status === 'failed' ? sleep(taskPolicy.slaByTier[this.system.tier]) : undefined;
+  }
+
+  /** One checklist item until it is done: one that ran out of time reopens for the governance leads. */
+  async completeItem(item: ChecklistItem, round: number): Promise<void> {
+    const { retirementId } = this;
+    const { systemId, policy } = this.input;
+    const forGovernanceLeads: TaskPolicy = { ...policy.tasks[item], steps: [{ role: 'governance_lead', rule: { type: 'any' } }], stepsByTier: {} };
+    for (let reopened = 0; ; reopened++) {
+      const itemPolicy = reopened === 0 ? policy.tasks[item] : forGovernanceLeads;
+      // The process asks for the items, so neither the requester nor the approvers are kept from holding one.
+      const task = await this.runTask(item, itemPolicy, this.requestSubject, platformPrincipalId);
+      await recordChecklistItemTask({ retirementId, systemId, round, item, taskId: task.taskId, reopened });
+      const outcome = await outcomeOf(task);
+      if (outcome.status === 'decided') {
+        const [vote] = outcome.votes;
+        const { evidence } = outcome.submission as { evidence: string };
+        await recordChecklistEvidence({ retirementId, systemId, round, item, taskId: task.taskId, evidence, doneBy: vote.actorId });
+        return;
+      }
+      await this.afterFailure(outcome, itemPolicy);
+    }
+  }
+
+  /** The sign-off of one round's evidence; one that ran out of time opens again, for it is never skipped. */
+  async signOff(evidence: TaskSubject, round: number): Promise<HumanTaskResult & { status: 'decided' }> {
+    const { systemId, policy } = this.input;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await outcomeOf(await this.runTask('retirement_signoff', policy.tasks.retirement_signoff, evidence));
+      if (outcome.status === 'decided') return outcome;
+      await this.afterFailure(outcome, policy.tasks.retirement_signoff);
+      await recordSystemEvent({
+        systemId,
+        key: `${this.retirementId}:round-${round}:signoff-reopened-${attempt}`,
+        type: 'retirement.signoff_reopened',
+        data: { retirementId: this.retirementId, round, attempt, previous: outcome.status },
+      });
+    }
+  }
+}
+
 /**
  * Retirement: the request is approved (never by its requester); the system then moves to 'retiring',
  * every other process of it is cancelled and its review schedule deleted. The checklist (data
@@ -72,21 +139,10 @@ export async function retirementWorkflow(input: RetirementInput): Promise<Retire
   const { systemId, requesterId, request, policy } = input;
   const { workflowId, firstExecutionRunId: retirementId } = workflowInfo();
   const requestSubject = await recordRetirementRequest({ retirementId, systemId, workflowId, requesterId, request });
+  const run = new RetirementRun(input, retirementId, requestSubject);
+  await run.refreshSystem();
 
-  let system = await systemOfRecord();
-  async function systemOfRecord(): Promise<{ ownerId: string; tier: RiskTier }> {
-    const { ownerId, tier } = await systemToRetire({ systemId });
-    // Not triaged yet: the strictest chain decides.
-    const known = tier ?? 'high';
-    upsertSearchAttributes([{ key: searchAttributes.tier, value: known }]);
-    return { ownerId, tier: known };
-  }
-  const runTask = (kind: TaskKind, taskPolicy: TaskPolicy, subject: TaskSubject, asker = requesterId) =>
-    startHumanTask({ systemId, systemOwnerId: system.ownerId, tier: system.tier, policyVersion: policy.version, commandKey: policy.commandKey, kind, requesterId: asker, policy: taskPolicy, subject });
-  /** Nobody could be seated: try again once the task's SLA has passed, rather than at once and forever. */
-  const afterFailure = (outcome: TaskOutcome, taskPolicy: TaskPolicy) => (outcome.status === 'failed' ? sleep(taskPolicy.slaByTier[system.tier]) : undefined);
-
-  const approval = await outcomeOf(await runTask('retirement_approval', policy.tasks.retirement_approval, requestSubject));
+  const approval = await outcomeOf(await run.runTask('retirement_approval', policy.tasks.retirement_approval, requestSubject));
   if (approval.status !== 'decided' || approval.choice !== 'approve') {
     const { status, actorId, reason } = endOfRequest(approval);
     await closeRetirementRequest({ retirementId, systemId, status, actorId, reason });
@@ -101,46 +157,18 @@ export async function retirementWorkflow(input: RetirementInput): Promise<Retire
   await deleteReviewSchedule({ systemId });
   await cancelOtherProcesses({ systemId, exceptWorkflowId: workflowId });
   // Nothing else can change the system now: its tasks from here on are opened with the tier it ends with.
-  system = await systemOfRecord();
+  await run.refreshSystem();
+  return workThroughChecklist(run, workflowId);
+}
 
-  /** One checklist item until it is done: one that ran out of time reopens for the governance leads. */
-  async function completeItem(item: ChecklistItem, round: number): Promise<void> {
-    const forGovernanceLeads: TaskPolicy = { ...policy.tasks[item], steps: [{ role: 'governance_lead', rule: { type: 'any' } }], stepsByTier: {} };
-    for (let reopened = 0; ; reopened++) {
-      const itemPolicy = reopened === 0 ? policy.tasks[item] : forGovernanceLeads;
-      // The process asks for the items, so neither the requester nor the approvers are kept from holding one.
-      const task = await runTask(item, itemPolicy, requestSubject, platformPrincipalId);
-      await recordChecklistItemTask({ retirementId, systemId, round, item, taskId: task.taskId, reopened });
-      const outcome = await outcomeOf(task);
-      if (outcome.status === 'decided') {
-        const [vote] = outcome.votes;
-        const { evidence } = outcome.submission as { evidence: string };
-        await recordChecklistEvidence({ retirementId, systemId, round, item, taskId: task.taskId, evidence, doneBy: vote.actorId });
-        return;
-      }
-      await afterFailure(outcome, itemPolicy);
-    }
-  }
-
-  /** The sign-off of one round's evidence; one that ran out of time opens again, for it is never skipped. */
-  async function signOff(evidence: TaskSubject, round: number): Promise<HumanTaskResult & { status: 'decided' }> {
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await outcomeOf(await runTask('retirement_signoff', policy.tasks.retirement_signoff, evidence));
-      if (outcome.status === 'decided') return outcome;
-      await afterFailure(outcome, policy.tasks.retirement_signoff);
-      await recordSystemEvent({
-        systemId,
-        key: `${retirementId}:round-${round}:signoff-reopened-${attempt}`,
-        type: 'retirement.signoff_reopened',
-        data: { retirementId, round, attempt, previous: outcome.status },
-      });
-    }
-  }
-
+/** Rounds of the checklist and its sign-off, until a governance lead signs the evidence off. */
+async function workThroughChecklist(run: RetirementRun, workflowId: string): Promise<RetirementOutcome> {
+  const { retirementId } = run;
+  const { systemId, request } = run.input;
   let changesRequestedBy: string | null = null;
   for (let round = 1; ; round++) {
     await openRetirementChecklist({ retirementId, systemId, round, changesRequestedBy });
-    await Promise.all(retirementChecklist.map((item) => completeItem(item, round)));
+    await Promise.all(retirementChecklist.map((item) => run.completeItem(item, round)));
     const evidence = await closeRetirementChecklist({ retirementId, systemId, round });
 
     const untilRetireOn = Date.parse(request.retireOn) - Date.now();
@@ -149,7 +177,7 @@ export async function retirementWorkflow(input: RetirementInput): Promise<Retire
       await sleep(untilRetireOn);
     }
 
-    const signoff = await signOff(evidence, round);
+    const signoff = await run.signOff(evidence, round);
     if (signoff.choice === 'approve') {
       await completeRetirement({ retirementId, systemId, signedOffBy: decidersOf(signoff, 'approve').at(-1)!, rounds: round });
       upsertSearchAttributes([{ key: searchAttributes.state, value: 'retired' }]);
