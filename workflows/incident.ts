@@ -11,6 +11,7 @@ import {
 import type { z } from 'zod';
 import type { IncidentContainment, IncidentTaskStage, incidentResolutionSchema, regulatoryReportSchema } from '../domain/incident';
 import type { TaskPolicy } from '../domain/policy';
+import type { RiskTier } from '../domain/system';
 import type { TaskKind } from '../domain/task';
 import type { Activities } from '../activities';
 import { noResultUnlessCancelled, recordingEnd } from './cancellation';
@@ -82,66 +83,80 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentOu
   });
 }
 
-async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
-  const { incidentId, systemId, reporterId, report, policy } = input;
-  const slas = policy.incident.slaBySeverity[report.severity];
-  const regulatoryReportDue = report.serious ? new Date(Date.now() + policy.incident.seriousReportWithin).toISOString() : null;
-  const reported = await recordIncidentReported({
-    incidentId,
-    systemId,
-    workflowId: workflowIds.incident(incidentId),
-    reporterId,
-    report,
-    regulatoryReportDue,
-  });
-  const tier = reported.tier ?? policy.triage.defaultTier;
-  const common = { systemId, systemOwnerId: reported.ownerId, tier, policyVersion: policy.version, commandKey: policy.commandKey };
+/** What every stage of one incident shares: the report as recorded, and how a stage runs until decided. */
+class IncidentRun {
+  readonly tier: RiskTier;
+
+  constructor(
+    readonly input: IncidentInput,
+    readonly reported: Awaited<ReturnType<typeof recordIncidentReported>>,
+    readonly regulatoryReportDue: string | null,
+  ) {
+    this.tier = reported.tier ?? input.policy.triage.defaultTier;
+  }
 
   /** A stage of the owner's, with its severity's SLA on every tier and its severity's ladder. */
-  const stagePolicy = (kind: IncidentTaskKind, sla: number): TaskPolicy => ({
-    ...policy.tasks[kind],
-    slaByTier: { low: sla, medium: sla, high: sla, prohibited: sla },
-    escalationLadder: policy.incident.ladderBySeverity[report.severity],
-  });
+  stagePolicy(kind: IncidentTaskKind, sla: number): TaskPolicy {
+    const { policy, report } = this.input;
+    return { ...policy.tasks[kind], slaByTier: { low: sla, medium: sla, high: sla, prohibited: sla }, escalationLadder: policy.incident.ladderBySeverity[report.severity] };
+  }
 
   /** Runs a stage's task until someone decides it: a task that lapses reopens for the governance leads. */
-  async function untilDecided(task: Pick<HumanTaskInput, 'requesterId' | 'policy' | 'subject'> & { kind: IncidentTaskKind }): Promise<Decided> {
+  async untilDecided(task: Pick<HumanTaskInput, 'requesterId' | 'policy' | 'subject'> & { kind: IncidentTaskKind }): Promise<Decided> {
+    const { incidentId, systemId, policy } = this.input;
+    const common = { systemId, systemOwnerId: this.reported.ownerId, tier: this.tier, policyVersion: policy.version, commandKey: policy.commandKey };
     for (let taskPolicy = task.policy; ; taskPolicy = forGovernanceLeads(task.policy)) {
       const started = await startHumanTask({ ...common, ...task, policy: taskPolicy });
       // A task nobody could be seated on (e.g. the only lead reported the incident) fails: try again after its SLA.
       const result = await started.handle.result().catch(noResultUnlessCancelled);
       if (result?.status === 'decided') return result;
       await recordIncidentStageReopened({ incidentId, systemId, stage: stageOfKind[task.kind], lapsedTaskId: started.taskId, status: result?.status ?? 'nobody_seated' });
-      if (!result) await sleep(taskPolicy.slaByTier[tier]);
+      if (!result) await sleep(taskPolicy.slaByTier[this.tier]);
     }
   }
 
-  const regulatoryReport = report.serious ? reportToAuthority() : Promise.resolve();
-  // Settled later, when closure waits for it; until then a failure must not count as unhandled.
-  regulatoryReport.catch(() => undefined);
+  /** The platform asks for the owner's stages, so an owner who reported the incident still acts on it. */
+  ownerStage(kind: IncidentTaskKind, sla: number): Promise<Decided> {
+    return this.untilDecided({ kind, requesterId: platformPrincipalId, policy: this.stagePolicy(kind, sla), subject: this.reported.subject });
+  }
 
-  async function reportToAuthority() {
+  async reportToAuthority(): Promise<void> {
+    const { incidentId, systemId, policy } = this.input;
     const within = policy.incident.seriousReportWithin;
-    const decided = await untilDecided({
+    const decided = await this.untilDecided({
       kind: 'incident_regulatory_report',
       requesterId: platformPrincipalId,
       policy: { ...policy.tasks.incident_regulatory_report, slaByTier: { low: within, medium: within, high: within, prohibited: within } },
-      subject: reported.subject,
+      subject: this.reported.subject,
     });
     const reportMade = decided.submission as z.output<typeof regulatoryReportSchema>;
-    const due = regulatoryReportDue!;
+    const due = this.regulatoryReportDue!;
     const onTime = Date.parse(reportMade.reportedAt) <= Date.parse(due);
     await recordRegulatoryReport({ incidentId, systemId, taskId: decided.taskId, actorId: decided.votes[0].actorId, report: reportMade, due, onTime });
   }
+}
 
-  // The platform asks for the owner's stages, so an owner who reported the incident still acts on it.
-  const ownerStage = (kind: IncidentTaskKind, sla: number) =>
-    untilDecided({ kind, requesterId: platformPrincipalId, policy: stagePolicy(kind, sla), subject: reported.subject });
+async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
+  const { incidentId, systemId, reporterId, report, policy } = input;
+  const slas = policy.incident.slaBySeverity[report.severity];
+  const regulatoryReportDue = report.serious ? new Date(Date.now() + policy.incident.seriousReportWithin).toISOString() : null;
+  const reported = await recordIncidentReported({ incidentId, systemId, workflowId: workflowIds.incident(incidentId), reporterId, report, regulatoryReportDue });
+  const run = new IncidentRun(input, reported, regulatoryReportDue);
 
-  const acknowledged = await ownerStage('incident_acknowledgement', slas.acknowledge);
+  const regulatoryReport = report.serious ? run.reportToAuthority() : Promise.resolve();
+  // Settled later, when closure waits for it; until then a failure must not count as unhandled.
+  regulatoryReport.catch(() => undefined);
+
+  const acknowledged = await run.ownerStage('incident_acknowledgement', slas.acknowledge);
   await recordIncidentAcknowledged({ incidentId, systemId, taskId: acknowledged.taskId, actorId: acknowledged.votes[0].actorId });
+  const suspendedByThisIncident = await contain(run);
+  return resolveAndClose(run, regulatoryReport, suspendedByThisIncident);
+}
 
-  const contained = await ownerStage('incident_containment', slas.contain);
+/** The containment stage, which may suspend the system; whether this incident suspended it. */
+async function contain(run: IncidentRun): Promise<boolean> {
+  const { incidentId, systemId, report, policy } = run.input;
+  const contained = await run.ownerStage('incident_containment', policy.incident.slaBySeverity[report.severity].contain);
   const containment = contained.submission as IncidentContainment;
   const containedBy = contained.votes[0].actorId;
   let suspendedByThisIncident = false;
@@ -160,23 +175,20 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
       if (suspensionRefused === null) throw error;
     }
   }
-  await recordIncidentContained({
-    incidentId,
-    systemId,
-    taskId: contained.taskId,
-    actorId: containedBy,
-    containment,
-    suspended: suspendedByThisIncident,
-    suspensionRefused,
-  });
+  await recordIncidentContained({ incidentId, systemId, taskId: contained.taskId, actorId: containedBy, containment, suspended: suspendedByThisIncident, suspensionRefused });
+  return suspendedByThisIncident;
+}
 
+/** Rounds of resolution and closure, until a governance lead closes it; then the system resumes, or is re-assessed. */
+async function resolveAndClose(run: IncidentRun, regulatoryReport: Promise<void>, suspendedByThisIncident: boolean): Promise<IncidentOutcome> {
+  const { incidentId, systemId, reporterId, report, policy } = run.input;
   for (let round = 1; ; round++) {
-    const resolved = await ownerStage('incident_resolution', slas.resolve);
+    const resolved = await run.ownerStage('incident_resolution', policy.incident.slaBySeverity[report.severity].resolve);
     const resolution = resolved.submission as z.output<typeof incidentResolutionSchema>;
     const resolutionSubject = await recordIncidentResolved({ incidentId, systemId, taskId: resolved.taskId, actorId: resolved.votes[0].actorId, round, resolution });
 
     await regulatoryReport;
-    const closure = await untilDecided({ kind: 'incident_closure', requesterId: reporterId, policy: policy.tasks.incident_closure, subject: resolutionSubject });
+    const closure = await run.untilDecided({ kind: 'incident_closure', requesterId: reporterId, policy: policy.tasks.incident_closure, subject: resolutionSubject });
     const closedBy = closure.votes[0].actorId;
     if (closure.choice === 'request_changes') {
       await recordIncidentClosureChangesRequested({ incidentId, systemId, taskId: closure.taskId, actorId: closedBy, round });
@@ -195,7 +207,7 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
         args: [{ systemId, reason: 'incident', requesterId: closedBy, policy } satisfies PeriodicReviewInput],
         // The re-assessment outlives the incident that asked for it.
         parentClosePolicy: ParentClosePolicy.ABANDON,
-        typedSearchAttributes: processSearchAttributes(systemId, 'periodic_review', { tier }),
+        typedSearchAttributes: processSearchAttributes(systemId, 'periodic_review', { tier: run.tier }),
       });
     }
     const outcome = reassess ? 'closed_reassessing' : 'closed';
