@@ -53,53 +53,130 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
 }
 
 async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
-  const { systemId, ownerId, policy } = input;
-  let intake: IntakeRequest = input.intake;
-  let subject: TaskSubject = await registerSystem({ systemId, ownerId, intake, policyVersion: policy.version });
-  let triage: TriageResult = await triageVersion(subject.version);
+  const run = new IntakeRun(input);
+  await run.register();
+  // After registration and the first triage, as the recorded histories were made: buffered messages meet them so.
+  setHandler(subjectAmendedSignal, (amended) => run.applyAmendment(amended));
+  handleWithdrawal(run);
+  for (let round = 1; ; round++) {
+    const outcome = await triageRound(run, round);
+    if (outcome) return outcome;
+  }
+}
 
-  async function triageVersion(version: number): Promise<TriageResult> {
-    const result = triageIntake(intake, policy.triage);
-    await recordTriage({ systemId, version, triage: result });
+type Amended = AmendSubjectInput & { taskId: string; forwarded?: ForwardedCommand };
+
+/** One intake's record as it stands, its open task, and how it moves and ends. */
+class IntakeRun {
+  intake: IntakeRequest;
+  subject!: TaskSubject;
+  triage!: TriageResult;
+  withdrawal: ForwardedWithdrawal | undefined;
+  openTaskId: string | undefined;
+  finished = false;
+  /** Onboarding after triage runs in its own scope, so a withdrawal can stop its assessment and sign-off. */
+  onboarding: CancellationScope | undefined;
+  /** An amendment is applied once: a copy of its signal sent again (e.g. lifted from the history) changes nothing. */
+  private readonly appliedAmendments = new Set<string>();
+
+  constructor(readonly input: IntakeWorkflowInput) {
+    this.intake = input.intake;
+  }
+
+  async register(): Promise<void> {
+    const { systemId, ownerId, policy } = this.input;
+    this.subject = await registerSystem({ systemId, ownerId, intake: this.intake, policyVersion: policy.version });
+    this.triage = await this.triageVersion(this.subject.version);
+  }
+
+  async triageVersion(version: number): Promise<TriageResult> {
+    const result = triageIntake(this.intake, this.input.policy.triage);
+    await recordTriage({ systemId: this.input.systemId, version, triage: result });
     upsertSearchAttributes([{ key: searchAttributes.tier, value: result.tier }]);
     return result;
   }
 
-  // The triage task accepted the owner's amendment; record the new version and hand it back to the task.
-  // An amendment is applied once: a copy of its signal sent again (e.g. lifted from the history) changes nothing.
-  const appliedAmendments = new Set<string>();
-  setHandler(subjectAmendedSignal, async ({ taskId, actorId, submission, signed, forwarded }) => {
-    if (!isOwnersAmendment(taskId, { actorId, submission, signed, forwarded })) return;
-    if (forwarded) {
-      if (appliedAmendments.has(forwarded.updateId)) return;
-      appliedAmendments.add(forwarded.updateId);
-    }
-    intake = intakeRequestSchema.parse(submission);
-    subject = await reviseIntake({ systemId, version: subject.version + 1, intake, actorId, reason: 'amendment' });
-    triage = await triageVersion(subject.version);
-    // Answered by id, not through the child handle: the task waits for this answer whatever the parent's state.
-    await getExternalWorkflowHandle(workflowIds.task(taskId)).signal(subjectChangedSignal, { subject, tier: triage.tier, answering: forwarded?.updateId });
-  });
-  /** An amendment the owner signed for the open task, which that task accepted and passed on. */
-  function isOwnersAmendment(taskId: string, amendment: AmendSubjectInput & { forwarded?: ForwardedCommand }): boolean {
-    if (!policy.commandKey) return true;
-    const { forwarded } = amendment;
-    return forwarded?.name === 'amendSubject' && taskId === openTaskId && forwarded.workflowId === workflowIds.task(taskId) && isSignedForward(policy.commandKey, amendment);
+  /** A new version of the intake, from a revision or an amendment, triaged again. */
+  async revise(intake: IntakeRequest, actorId: string, reason: 'revision' | 'amendment'): Promise<void> {
+    this.intake = intake;
+    this.subject = await reviseIntake({ systemId: this.input.systemId, version: this.subject.version + 1, intake, actorId, reason });
+    this.triage = await this.triageVersion(this.subject.version);
   }
 
-  let withdrawal: ForwardedWithdrawal | undefined;
-  const withdrawnReason = () => `the owner withdrew the intake${withdrawal?.reason ? `: ${withdrawal.reason}` : ''}`;
-  let openTaskId: string | undefined;
-  let finished = false;
-  // Onboarding after triage runs in its own scope, so a withdrawal can stop its assessment and sign-off.
-  let onboarding: CancellationScope | undefined;
+  /** The triage task accepted the owner's amendment; record the new version and hand it back to the task. */
+  async applyAmendment({ taskId, actorId, submission, signed, forwarded }: Amended): Promise<void> {
+    if (!this.isOwnersAmendment(taskId, { actorId, submission, signed, forwarded })) return;
+    if (forwarded) {
+      if (this.appliedAmendments.has(forwarded.updateId)) return;
+      this.appliedAmendments.add(forwarded.updateId);
+    }
+    await this.revise(intakeRequestSchema.parse(submission), actorId, 'amendment');
+    // Answered by id, not through the child handle: the task waits for this answer whatever the parent's state.
+    await getExternalWorkflowHandle(workflowIds.task(taskId)).signal(subjectChangedSignal, { subject: this.subject, tier: this.triage.tier, answering: forwarded?.updateId });
+  }
 
+  /** An amendment the owner signed for the open task, which that task accepted and passed on. */
+  private isOwnersAmendment(taskId: string, amendment: AmendSubjectInput & { forwarded?: ForwardedCommand }): boolean {
+    const { commandKey } = this.input.policy;
+    if (!commandKey) return true;
+    const { forwarded } = amendment;
+    return forwarded?.name === 'amendSubject' && taskId === this.openTaskId && forwarded.workflowId === workflowIds.task(taskId) && isSignedForward(commandKey, amendment);
+  }
+
+  withdrawnReason(): string {
+    return `the owner withdrew the intake${this.withdrawal?.reason ? `: ${this.withdrawal.reason}` : ''}`;
+  }
+
+  async runHumanTask(kind: TaskKind, requesterId: string): Promise<HumanTaskResult> {
+    const { systemId, ownerId, policy } = this.input;
+    const { taskId, handle } = await startHumanTask({
+      systemId,
+      systemOwnerId: ownerId,
+      kind,
+      tier: this.triage.tier,
+      requesterId,
+      policy: policy.tasks[kind],
+      policyVersion: policy.version,
+      commandKey: policy.commandKey,
+      subject: this.subject,
+    });
+    this.openTaskId = taskId;
+    // A withdrawal that came while the task was starting reaches it now.
+    if (this.withdrawal) await handle.signal(requestWithdrawnSignal, this.withdrawal);
+    const result = await handle.result();
+    this.openTaskId = undefined;
+    return result;
+  }
+
+  move(round: number, state: LifecycleState, reason: string) {
+    return transitionSystem({ systemId: this.input.systemId, to: state, reason, eventKey: `${workflowInfo().workflowId}:round-${round}:${state}` });
+  }
+
+  /** Ends the intake in a state; `stalledEvent` names what happened when the state does not change. */
+  async finish(round: number, state: LifecycleState, reason: string, stalledEvent?: string): Promise<IntakeOutcome> {
+    const { systemId } = this.input;
+    this.finished = true;
+    await condition(allHandlersFinished);
+    if (stalledEvent) {
+      // Nothing moves, but the intake process ends: say so where governance leads look.
+      const key = `${workflowInfo().workflowId}:round-${round}:${stalledEvent}`;
+      await recordSystemEvent({ systemId, key, type: stalledEvent, data: { reason } });
+    } else {
+      await this.move(round, state, reason);
+    }
+    upsertSearchAttributes([{ key: searchAttributes.state, value: state }]);
+    return { systemId, state, tier: this.triage.tier, rounds: round };
+  }
+}
+
+function handleWithdrawal(run: IntakeRun): void {
+  const { systemId, ownerId, policy } = run.input;
   setHandler(
     withdrawIntakeUpdate,
     async (request) => {
-      withdrawal = { ...request, forwarded: forwardedCommand('withdrawIntake') };
-      onboarding?.cancel();
-      if (openTaskId) await getExternalWorkflowHandle(workflowIds.task(openTaskId)).signal(requestWithdrawnSignal, withdrawal);
+      run.withdrawal = { ...request, forwarded: forwardedCommand('withdrawIntake') };
+      run.onboarding?.cancel();
+      if (run.openTaskId) await getExternalWorkflowHandle(workflowIds.task(run.openTaskId)).signal(requestWithdrawnSignal, run.withdrawal);
       return { systemId, state: 'withdrawn' as const };
     },
     {
@@ -108,116 +185,77 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
         if (request.actorId !== ownerId) {
           throw ApplicationFailure.create({ type: decisionRefusals.notRequester, message: 'only the system owner can withdraw the intake', nonRetryable: true });
         }
-        if (finished || withdrawal) {
+        if (run.finished || run.withdrawal) {
           throw ApplicationFailure.create({ type: decisionRefusals.taskClosed, message: 'this intake has ended; a system in service leaves by retirement', nonRetryable: true });
         }
       },
     },
   );
+}
 
-  const runHumanTask = async (kind: TaskKind, requesterId: string): Promise<HumanTaskResult> => {
-    const { taskId, handle } = await startHumanTask({
-      systemId,
-      systemOwnerId: ownerId,
-      kind,
-      tier: triage.tier,
-      requesterId,
-      policy: policy.tasks[kind],
-      policyVersion: policy.version,
-      commandKey: policy.commandKey,
-      subject,
+/** One round of triage, and of the owner's revision when changes were asked for; the outcome when it ends the intake. */
+async function triageRound(run: IntakeRun, round: number): Promise<IntakeOutcome | undefined> {
+  const { ownerId, policy } = run.input;
+  const withdrawn = () => run.finish(round, 'withdrawn', run.withdrawnReason());
+  const decision = await run.runHumanTask('intake_triage', ownerId);
+  if (decision.status === 'withdrawn' || run.withdrawal) return withdrawn();
+  if (decision.status !== 'decided') {
+    return decision.status === 'rejected_on_timeout'
+      ? run.finish(round, 'rejected', 'triage was not decided in time; policy rejects on timeout for this tier')
+      : run.finish(round, 'intake', 'triage was not decided in time; the intake expired', 'system.intake_expired');
+  }
+  if (decision.choice === 'accept') {
+    const acceptedBy = decision.votes.find((vote) => vote.choice === 'accept')!.actorId;
+    return onboard(run, round, acceptedBy);
+  }
+  if (decision.choice === 'reject') return run.finish(round, 'rejected', 'triage rejected');
+  if (round > policy.intake.maxRevisionRounds) {
+    return run.finish(round, 'rejected', `changes were requested more than ${policy.intake.maxRevisionRounds} times`);
+  }
+
+  // The lead who asked for changes requested the revision; the owner makes it.
+  const requestedBy = decision.votes.find((vote) => vote.choice === 'request_changes')!.actorId;
+  const revision = await run.runHumanTask('intake_revision', requestedBy);
+  if (revision.status === 'withdrawn' || run.withdrawal) return withdrawn();
+  if (revision.status !== 'decided') return run.finish(round, 'rejected', 'the requested changes were not submitted in time');
+  await run.revise(revision.submission as IntakeRequest, ownerId, 'revision');
+  return undefined;
+}
+
+/**
+ * After triage accepts: the impact assessment and the risk treatment sign-off, each when the policy
+ * requires it for the tier, then into service with the first periodic review due.
+ */
+async function onboard(run: IntakeRun, round: number, acceptedBy: string): Promise<IntakeOutcome> {
+  const { systemId, ownerId, policy } = run.input;
+  const tier = run.triage.tier;
+  const move = (state: LifecycleState, reason: string) => run.move(round, state, reason);
+  await move('assessment', 'triage accepted');
+  if (tier === 'prohibited') {
+    // A prohibited practice is never put into service, whatever a triage decided.
+    return run.finish(round, 'rejected', 'the prohibited tier cannot be put into service (EU AI Act prohibited practice)');
+  }
+  // Withdrawn while the system moved to assessment: nothing to cancel yet.
+  if (run.withdrawal) return run.finish(round, 'withdrawn', run.withdrawnReason());
+  run.onboarding = new CancellationScope();
+  const treated = await run.onboarding
+    .run(() => assessAndTreat({ systemId, ownerId, requesterId: acceptedBy, tier, policy, move }))
+    .catch((error: unknown) => {
+      // Withdrawn while being assessed: the assessment and sign-off have closed their records and tasks as cancelled.
+      if (run.withdrawal && isCancellation(error)) return undefined;
+      throw error;
     });
-    openTaskId = taskId;
-    // A withdrawal that came while the task was starting reaches it now.
-    if (withdrawal) await handle.signal(requestWithdrawnSignal, withdrawal);
-    const result = await handle.result();
-    openTaskId = undefined;
-    return result;
-  };
+  run.onboarding = undefined;
+  // Also when the assessment and sign-off ended in the very activation that took the withdrawal.
+  if (!treated || run.withdrawal) return run.finish(round, 'withdrawn', run.withdrawnReason());
+  if (treated.result === 'rejected') return run.finish(round, 'rejected', treated.reason);
+  if (treated.result === 'expired') return run.finish(round, treated.stage, treated.reason, `system.${treated.stage}_expired`);
 
-  /**
-   * After triage accepts: the impact assessment and the risk treatment sign-off, each when the policy
-   * requires it for the tier, then into service with the first periodic review due.
-   */
-  async function onboard(
-    round: number,
-    acceptedBy: string,
-    move: (state: LifecycleState, reason: string) => Promise<void>,
-    finish: (state: LifecycleState, reason: string, stalledEvent?: string) => Promise<IntakeOutcome>,
-  ): Promise<IntakeOutcome> {
-    const tier = triage.tier;
-    await move('assessment', 'triage accepted');
-    if (tier === 'prohibited') {
-      // A prohibited practice is never put into service, whatever a triage decided.
-      return finish('rejected', 'the prohibited tier cannot be put into service (EU AI Act prohibited practice)');
-    }
-    // Withdrawn while the system moved to assessment: nothing to cancel yet.
-    if (withdrawal) return finish('withdrawn', withdrawnReason());
-    onboarding = new CancellationScope();
-    const treated = await onboarding
-      .run(() => assessAndTreat({ systemId, ownerId, requesterId: acceptedBy, tier, policy, move }))
-      .catch((error: unknown) => {
-        // Withdrawn while being assessed: the assessment and sign-off have closed their records and tasks as cancelled.
-        if (withdrawal && isCancellation(error)) return undefined;
-        throw error;
-      });
-    onboarding = undefined;
-    // Also when the assessment and sign-off ended in the very activation that took the withdrawal.
-    if (!treated || withdrawal) return finish('withdrawn', withdrawnReason());
-    if (treated.result === 'rejected') return finish('rejected', treated.reason);
-    if (treated.result === 'expired') return finish(treated.stage, treated.reason, `system.${treated.stage}_expired`);
-
-    finished = true;
-    await condition(allHandlersFinished);
-    const nextReviewDue = new Date(Date.now() + policy.review.intervalByTier[tier]).toISOString();
-    await activateSystem({ systemId, nextReviewDue, reason: treated.reason, eventKey: `${workflowInfo().workflowId}:active` });
-    await syncReviewSchedule({ systemId, policy });
-    upsertSearchAttributes([{ key: searchAttributes.state, value: 'active' }]);
-    return { systemId, state: 'active', tier, rounds: round };
-  }
-
-  for (let round = 1; ; round++) {
-    const move = (state: LifecycleState, reason: string) =>
-      transitionSystem({ systemId, to: state, reason, eventKey: `${workflowInfo().workflowId}:round-${round}:${state}` });
-    /** Ends the intake in a state; `stalledEvent` names what happened when the state does not change. */
-    const finish = async (state: LifecycleState, reason: string, stalledEvent?: string): Promise<IntakeOutcome> => {
-      finished = true;
-      await condition(allHandlersFinished);
-      if (stalledEvent) {
-        // Nothing moves, but the intake process ends: say so where governance leads look.
-        const key = `${workflowInfo().workflowId}:round-${round}:${stalledEvent}`;
-        await recordSystemEvent({ systemId, key, type: stalledEvent, data: { reason } });
-      } else {
-        await move(state, reason);
-      }
-      upsertSearchAttributes([{ key: searchAttributes.state, value: state }]);
-      return { systemId, state, tier: triage.tier, rounds: round };
-    };
-
-    const withdrawn = () => finish('withdrawn', withdrawnReason());
-    const decision = await runHumanTask('intake_triage', ownerId);
-    if (decision.status === 'withdrawn' || withdrawal) return withdrawn();
-    if (decision.status !== 'decided') {
-      return decision.status === 'rejected_on_timeout'
-        ? finish('rejected', 'triage was not decided in time; policy rejects on timeout for this tier')
-        : finish('intake', 'triage was not decided in time; the intake expired', 'system.intake_expired');
-    }
-    if (decision.choice === 'accept') {
-      const acceptedBy = decision.votes.find((vote) => vote.choice === 'accept')!.actorId;
-      return onboard(round, acceptedBy, move, finish);
-    }
-    if (decision.choice === 'reject') return finish('rejected', 'triage rejected');
-    if (round > policy.intake.maxRevisionRounds) {
-      return finish('rejected', `changes were requested more than ${policy.intake.maxRevisionRounds} times`);
-    }
-
-    // The lead who asked for changes requested the revision; the owner makes it.
-    const requestedBy = decision.votes.find((vote) => vote.choice === 'request_changes')!.actorId;
-    const revision = await runHumanTask('intake_revision', requestedBy);
-    if (revision.status === 'withdrawn' || withdrawal) return withdrawn();
-    if (revision.status !== 'decided') return finish('rejected', 'the requested changes were not submitted in time');
-    intake = revision.submission as IntakeRequest;
-    subject = await reviseIntake({ systemId, version: subject.version + 1, intake, actorId: ownerId, reason: 'revision' });
-    triage = await triageVersion(subject.version);
-  }
+  run.finished = true;
+  await condition(allHandlersFinished);
+  const nextReviewDue = new Date(Date.now() + policy.review.intervalByTier[tier]).toISOString();
+  await activateSystem({ systemId, nextReviewDue, reason: treated.reason, eventKey: `${workflowInfo().workflowId}:active` });
+  await syncReviewSchedule({ systemId, policy });
+  upsertSearchAttributes([{ key: searchAttributes.state, value: 'active' }]);
+  return { systemId, state: 'active', tier, rounds: round };
 }
