@@ -1,12 +1,10 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { recordKeeping } from './activityOptions';
 import { unstorableDataFailure } from '../domain/fields';
 import type { CancellableProcess } from '../domain/lifecycle';
 
-const { recordSystemEvent, recordProcessCancelled } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { recordSystemEvent, recordProcessCancelled } = proxyActivities<Activities>(recordKeeping);
 
 const { recordProcessFailed } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',

@@ -16,6 +16,7 @@ import { findUnstorableText, unstorableTextMessage } from '../domain/fields';
 import type { SeatMove } from '../domain/seatRules';
 import { amendmentRefusal, decisionRefusal, reassignerRefusal, withdrawalRefusal } from '../domain/taskRefusals';
 import type { Activities } from '../activities';
+import { recordKeeping } from './activityOptions';
 import { unstorableData } from './cancellation';
 import { forwardedCommand, refuseUnsignedCommand } from './signedCommands';
 import { TaskRun } from './taskRun';
@@ -39,9 +40,7 @@ import {
 
 const { openTask, openTaskStep, recordDecision, remindAssignees, escalateTask, changeAssignee, closeTask } =
   proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
-    // Every activity is safe to repeat, and a task must outlast a database outage: retry until it works.
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+    ...recordKeeping,
     // A cancelled task closes only after an opening in flight has committed, so nothing opens behind the close.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });

@@ -2,15 +2,12 @@ import { proxyActivities } from '@temporalio/workflow';
 import { impactLevelOf, type ImpactAssessment } from '../domain/assessment';
 import type { TaskSubject } from '../domain/task';
 import type { Activities } from '../activities';
+import { recordKeeping } from './activityOptions';
 import { platformPrincipalId, requestWithdrawnSignal, type HumanTaskResult, type ImpactAssessmentInput, type ImpactAssessmentOutcome } from './contracts';
 import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
-const { saveImpactAssessment, recordImpactAssessmentOutcome } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  // Every activity is safe to repeat, and an assessment must outlast a database outage: retry until it works.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { saveImpactAssessment, recordImpactAssessmentOutcome } = proxyActivities<Activities>(recordKeeping);
 
 /** Nothing has been assessed yet: the first submission task decides on no earlier version. */
 const noAssessmentYet: TaskSubject = { hash: '0'.repeat(64), version: 0 };

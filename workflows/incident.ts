@@ -14,6 +14,7 @@ import type { TaskPolicy } from '../domain/policy';
 import type { RiskTier } from '../domain/system';
 import type { TaskKind } from '../domain/task';
 import type { Activities } from '../activities';
+import { recordKeeping } from './activityOptions';
 import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import {
   platformPrincipalId,
@@ -40,11 +41,7 @@ const {
   recordIncidentCancelled,
   suspendSystem,
   resumeSystem,
-} = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  // Every activity is safe to repeat, and an incident must outlast a database outage: retry until it works.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+} = proxyActivities<Activities>(recordKeeping);
 
 type Decided = Extract<HumanTaskResult, { status: 'decided' }>;
 

@@ -15,6 +15,7 @@ import { intakeRequestSchema, type IntakeRequest } from '../domain/system';
 import type { TaskKind } from '../domain/task';
 import { triageIntake, type TriageResult } from '../domain/triage';
 import type { Activities } from '../activities';
+import { recordKeeping } from './activityOptions';
 import {
   decisionRefusals,
   requestWithdrawnSignal,
@@ -36,11 +37,7 @@ import { recordingEnd } from './cancellation';
 import { forwardedCommand, isSignedForward, refuseUnsignedCommand } from './signedCommands';
 import { startHumanTask } from './startHumanTask';
 
-const { registerSystem, recordTriage, reviseIntake, transitionSystem, recordSystemEvent, activateSystem, syncReviewSchedule } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  // Every activity is safe to repeat, and an intake must outlast a database outage: retry until it works.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { registerSystem, recordTriage, reviseIntake, transitionSystem, recordSystemEvent, activateSystem, syncReviewSchedule } = proxyActivities<Activities>(recordKeeping);
 
 /**
  * Intake: registers the AI system, triages it into a risk tier and waits for a governance lead to

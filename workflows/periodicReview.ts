@@ -2,17 +2,14 @@ import { proxyActivities, upsertSearchAttributes, uuid4, workflowInfo } from '@t
 import type { LifecycleState } from '../domain/lifecycle';
 import type { ReviewAttestation } from '../domain/review';
 import type { Activities } from '../activities';
+import { recordKeeping } from './activityOptions';
 import { assessAndTreat } from './assessAndTreat';
 import { recordingEnd } from './cancellation';
 import { platformPrincipalId, searchAttributes, type PeriodicReviewInput, type PeriodicReviewOutcome } from './contracts';
 import { startHumanTask } from './startHumanTask';
 
 const { currentPolicy, openReview, reviewFindings, closeReview, nextAssessmentVersions, transitionSystem, activateSystem, suspendSystem, syncReviewSchedule } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
-    // Every activity is safe to repeat, and a review must outlast a database outage: retry until it works.
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  });
+  proxyActivities<Activities>(recordKeeping);
 
 /**
  * Periodic review: started by the system's schedule, by a person asking now, or by a process that

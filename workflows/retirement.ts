@@ -3,14 +3,11 @@ import type { TaskPolicy } from '../domain/policy';
 import type { RiskTier } from '../domain/system';
 import type { TaskKind, TaskSubject } from '../domain/task';
 import type { Activities } from '../activities';
+import { recordKeeping } from './activityOptions';
 import { platformPrincipalId, searchAttributes, type HumanTaskResult, type RetirementInput, type RetirementOutcome } from './contracts';
 import { noResultUnlessCancelled } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
-const activityOptions = {
-  // Every activity is safe to repeat, and a retirement must outlast a database outage: retry until it works.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-} as const;
 const {
   systemToRetire,
   recordRetirementRequest,
@@ -23,9 +20,9 @@ const {
   completeRetirement,
   recordSystemEvent,
   deleteReviewSchedule,
-} = proxyActivities<Activities>({ ...activityOptions, startToCloseTimeout: '30 seconds' });
+} = proxyActivities<Activities>(recordKeeping);
 // Waits until every other process of the system has closed, its tasks included.
-const { cancelOtherProcesses } = proxyActivities<Activities>({ ...activityOptions, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
+const { cancelOtherProcesses } = proxyActivities<Activities>({ ...recordKeeping, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
 
 /** The retirement checklist: each item a task of its own, worked in parallel by the role the policy names. */
 const retirementChecklist = [

@@ -1,5 +1,6 @@
 import { continueAsNew, ParentClosePolicy, proxyActivities, sleep, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { recordKeeping } from './activityOptions';
 import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import {
   platformPrincipalId,
@@ -12,10 +13,7 @@ import {
 } from './contracts';
 import { startHumanTask } from './startHumanTask';
 
-const { riskAcceptanceDue, recordReacceptance, recordAcceptanceLapsed } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { riskAcceptanceDue, recordReacceptance, recordAcceptanceLapsed } = proxyActivities<Activities>(recordKeeping);
 
 /**
  * One accepted risk (ISO/IEC 23894 risk acceptance): some time before the acceptance expires, the

@@ -2,16 +2,13 @@ import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/work
 import { residualRiskOf, type RiskRegister } from '../domain/risk';
 import type { TaskSubject } from '../domain/task';
 import type { Activities } from '../activities';
+import { recordKeeping } from './activityOptions';
 import { processSearchAttributes, workflowIds, type HumanTaskResult, type RiskTreatmentInput, type RiskTreatmentOutcome } from './contracts';
 import { riskAcceptanceWorkflow } from './riskAcceptance';
 import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
-const { saveRiskRegister, recordRiskTreatmentOutcome, recordRiskAcceptances } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  // Every activity is safe to repeat, and a sign-off must outlast a database outage: retry until it works.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { saveRiskRegister, recordRiskTreatmentOutcome, recordRiskAcceptances } = proxyActivities<Activities>(recordKeeping);
 
 /** Each accepted risk of the signed-off version gets its own watch, which outlives this sign-off. */
 async function watchAcceptedRisks({ systemId, ownerId, tier, policy }: RiskTreatmentInput, version: number) {
