@@ -146,14 +146,10 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
 
   const acknowledged = await run.ownerStage('incident_acknowledgement', slas.acknowledge);
   await recordIncidentAcknowledged({ incidentId, systemId, taskId: acknowledged.taskId, actorId: acknowledged.votes[0].actorId });
-  const suspendedByThisIncident = await contain(run);
-  return resolveAndClose(run, regulatoryReport, suspendedByThisIncident);
-}
 
-/** The containment stage, which may suspend the system; whether this incident suspended it. */
-async function contain(run: IncidentRun): Promise<boolean> {
-  const { incidentId, systemId, report, policy } = run.input;
-  const contained = await run.ownerStage('incident_containment', policy.incident.slaBySeverity[report.severity].contain);
+  // Written out here, not in a helper: the resolution task must start right after this record, as the
+  // recorded histories hold, whatever the regulatory report does in the same activation.
+  const contained = await run.ownerStage('incident_containment', slas.contain);
   const containment = contained.submission as IncidentContainment;
   const containedBy = contained.votes[0].actorId;
   let suspendedByThisIncident = false;
@@ -173,7 +169,7 @@ async function contain(run: IncidentRun): Promise<boolean> {
     }
   }
   await recordIncidentContained({ incidentId, systemId, taskId: contained.taskId, actorId: containedBy, containment, suspended: suspendedByThisIncident, suspensionRefused });
-  return suspendedByThisIncident;
+  return resolveAndClose(run, regulatoryReport, suspendedByThisIncident);
 }
 
 /** Rounds of resolution and closure, until a governance lead closes it; then the system resumes, or is re-assessed. */

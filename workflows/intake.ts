@@ -49,15 +49,44 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
   return recordingEnd(input.systemId, 'intake', () => runIntake(input));
 }
 
+// The awaits of this loop, and of the amendment handler, are written out where they happen rather than
+// in helpers: an async helper would move the next command by a microtask, and a command issued in the
+// same activation as another coroutine's must come out in the order the recorded histories hold.
 async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
+  const { systemId, ownerId, policy } = input;
   const run = new IntakeRun(input);
-  await run.register();
+  run.subject = await registerSystem({ systemId, ownerId, intake: run.intake, policyVersion: policy.version });
+  run.triage = await run.triageVersion(run.subject.version);
   // After registration and the first triage, as the recorded histories were made: buffered messages meet them so.
   setHandler(subjectAmendedSignal, (amended) => run.applyAmendment(amended));
   handleWithdrawal(run);
+
   for (let round = 1; ; round++) {
-    const outcome = await triageRound(run, round);
-    if (outcome) return outcome;
+    const withdrawn = () => run.finish(round, 'withdrawn', run.withdrawnReason());
+    const decision = await run.runHumanTask('intake_triage', ownerId);
+    if (decision.status === 'withdrawn' || run.withdrawal) return withdrawn();
+    if (decision.status !== 'decided') {
+      return decision.status === 'rejected_on_timeout'
+        ? run.finish(round, 'rejected', 'triage was not decided in time; policy rejects on timeout for this tier')
+        : run.finish(round, 'intake', 'triage was not decided in time; the intake expired', 'system.intake_expired');
+    }
+    if (decision.choice === 'accept') {
+      const acceptedBy = decision.votes.find((vote) => vote.choice === 'accept')!.actorId;
+      return onboard(run, round, acceptedBy);
+    }
+    if (decision.choice === 'reject') return run.finish(round, 'rejected', 'triage rejected');
+    if (round > policy.intake.maxRevisionRounds) {
+      return run.finish(round, 'rejected', `changes were requested more than ${policy.intake.maxRevisionRounds} times`);
+    }
+
+    // The lead who asked for changes requested the revision; the owner makes it.
+    const requestedBy = decision.votes.find((vote) => vote.choice === 'request_changes')!.actorId;
+    const revision = await run.runHumanTask('intake_revision', requestedBy);
+    if (revision.status === 'withdrawn' || run.withdrawal) return withdrawn();
+    if (revision.status !== 'decided') return run.finish(round, 'rejected', 'the requested changes were not submitted in time');
+    run.intake = revision.submission as IntakeRequest;
+    run.subject = await reviseIntake({ systemId, version: run.subject.version + 1, intake: run.intake, actorId: ownerId, reason: 'revision' });
+    run.triage = await run.triageVersion(run.subject.version);
   }
 }
 
@@ -80,24 +109,11 @@ class IntakeRun {
     this.intake = input.intake;
   }
 
-  async register(): Promise<void> {
-    const { systemId, ownerId, policy } = this.input;
-    this.subject = await registerSystem({ systemId, ownerId, intake: this.intake, policyVersion: policy.version });
-    this.triage = await this.triageVersion(this.subject.version);
-  }
-
   async triageVersion(version: number): Promise<TriageResult> {
     const result = triageIntake(this.intake, this.input.policy.triage);
     await recordTriage({ systemId: this.input.systemId, version, triage: result });
     upsertSearchAttributes([{ key: searchAttributes.tier, value: result.tier }]);
     return result;
-  }
-
-  /** A new version of the intake, from a revision or an amendment, triaged again. */
-  async revise(intake: IntakeRequest, actorId: string, reason: 'revision' | 'amendment'): Promise<void> {
-    this.intake = intake;
-    this.subject = await reviseIntake({ systemId: this.input.systemId, version: this.subject.version + 1, intake, actorId, reason });
-    this.triage = await this.triageVersion(this.subject.version);
   }
 
   /** The triage task accepted the owner's amendment; record the new version and hand it back to the task. */
@@ -107,7 +123,9 @@ class IntakeRun {
       if (this.appliedAmendments.has(forwarded.updateId)) return;
       this.appliedAmendments.add(forwarded.updateId);
     }
-    await this.revise(intakeRequestSchema.parse(submission), actorId, 'amendment');
+    this.intake = intakeRequestSchema.parse(submission);
+    this.subject = await reviseIntake({ systemId: this.input.systemId, version: this.subject.version + 1, intake: this.intake, actorId, reason: 'amendment' });
+    this.triage = await this.triageVersion(this.subject.version);
     // Answered by id, not through the child handle: the task waits for this answer whatever the parent's state.
     await getExternalWorkflowHandle(workflowIds.task(taskId)).signal(subjectChangedSignal, { subject: this.subject, tier: this.triage.tier, answering: forwarded?.updateId });
   }
@@ -188,35 +206,6 @@ function handleWithdrawal(run: IntakeRun): void {
       },
     },
   );
-}
-
-/** One round of triage, and of the owner's revision when changes were asked for; the outcome when it ends the intake. */
-async function triageRound(run: IntakeRun, round: number): Promise<IntakeOutcome | undefined> {
-  const { ownerId, policy } = run.input;
-  const withdrawn = () => run.finish(round, 'withdrawn', run.withdrawnReason());
-  const decision = await run.runHumanTask('intake_triage', ownerId);
-  if (decision.status === 'withdrawn' || run.withdrawal) return withdrawn();
-  if (decision.status !== 'decided') {
-    return decision.status === 'rejected_on_timeout'
-      ? run.finish(round, 'rejected', 'triage was not decided in time; policy rejects on timeout for this tier')
-      : run.finish(round, 'intake', 'triage was not decided in time; the intake expired', 'system.intake_expired');
-  }
-  if (decision.choice === 'accept') {
-    const acceptedBy = decision.votes.find((vote) => vote.choice === 'accept')!.actorId;
-    return onboard(run, round, acceptedBy);
-  }
-  if (decision.choice === 'reject') return run.finish(round, 'rejected', 'triage rejected');
-  if (round > policy.intake.maxRevisionRounds) {
-    return run.finish(round, 'rejected', `changes were requested more than ${policy.intake.maxRevisionRounds} times`);
-  }
-
-  // The lead who asked for changes requested the revision; the owner makes it.
-  const requestedBy = decision.votes.find((vote) => vote.choice === 'request_changes')!.actorId;
-  const revision = await run.runHumanTask('intake_revision', requestedBy);
-  if (revision.status === 'withdrawn' || run.withdrawal) return withdrawn();
-  if (revision.status !== 'decided') return run.finish(round, 'rejected', 'the requested changes were not submitted in time');
-  await run.revise(revision.submission as IntakeRequest, ownerId, 'revision');
-  return undefined;
 }
 
 /**
