@@ -31,8 +31,9 @@ export interface EvidencePack {
   /** Names of everyone the pack mentions, by principal id. */
   people: Record<string, { name: string; email: string }>;
   /**
-   * The background verifier's latest signed checkpoint and how much of this system's trail it covers.
-   * The chain is not walked for the pack: oversight roles walk it in full at GET /api/v1/audit/verify.
+   * The checkpoint a trusted verifier signed last, how much of this system's trail it covers, and
+   * whether each of the system's events links to its neighbours. The chain is not walked for the pack:
+   * oversight roles walk it in full at GET /api/v1/audit/verify.
    */
   chain: ChainProof;
 }
