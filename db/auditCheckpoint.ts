@@ -1,7 +1,7 @@
 import { checkpointSignedByTrustedKey, checkpointSigningText, type AuditCheckpoint, type AuditCheckpointClaim, type BrokenLink } from '../domain/auditCheckpoint';
 import type { Ed25519Signer } from '../domain/ed25519';
 import { chainGenesis, walkAuditChain, type ChainPosition } from './auditVerify';
-import type { Pool, Queryable } from './pool';
+import { inClientTransaction, withClient, type Pool, type Queryable } from './pool';
 
 interface CheckpointRow {
   seq: string;
@@ -84,24 +84,15 @@ export interface CheckpointOptions {
  * Nothing is written when no event was appended since a checkpoint that still stands.
  */
 export async function recordAuditCheckpoint(pool: Pool, signer: Ed25519Signer, options: CheckpointOptions): Promise<AuditCheckpoint | null> {
-  const client = await pool.connect();
-  try {
+  return withClient(pool, async (client) => {
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [checkpointLock]);
     if (!rows[0].locked) return null;
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-      const checkpoint = await checkpointInSnapshot(client, signer, options);
-      await client.query('COMMIT');
-      return checkpoint;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      return await inClientTransaction(client, (tx) => checkpointInSnapshot(tx, signer, options), 'BEGIN ISOLATION LEVEL REPEATABLE READ');
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [checkpointLock]).catch(() => undefined);
     }
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** One walk and its checkpoint, in one snapshot: appends made meanwhile neither show up halfway nor break it. */

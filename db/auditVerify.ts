@@ -1,6 +1,6 @@
 import { chainedHash, genesisHash, toAuditEvent, type AuditEvent } from './audit';
 import type { BrokenLink, BrokenLinkReason } from '../domain/auditCheckpoint';
-import { inTransaction, type Pool, type Queryable } from './pool';
+import { inClientTransaction, withClient, type Pool, type Queryable } from './pool';
 
 export interface ChainVerification {
   ok: boolean;
@@ -82,10 +82,9 @@ export async function walkAuditChain(
 
 /** Recomputes the whole audit chain from genesis and names the first event that does not follow. */
 export async function verifyAuditChain(pool: Pool, options: { pageSize?: number } = {}): Promise<ChainVerification> {
-  const head = await inTransaction(pool, async (client) => {
-    await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    return walkAuditChain(client, chainGenesis, options);
-  });
+  const head = await withClient(pool, (client) =>
+    inClientTransaction(client, (tx) => walkAuditChain(tx, chainGenesis, options), 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'),
+  );
   return {
     ok: !head.brokenLink,
     events: head.events,
