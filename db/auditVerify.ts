@@ -36,6 +36,14 @@ function recomputedHash(prevHash: string, row: AuditRow): string {
   return chainedHash(prevHash, { key: row.event_key, ...event });
 }
 
+/** Where an event fails to follow from the hash before it: a link to another hash, or content edited under its hash. */
+function brokenLinkAt(row: AuditRow, hashBefore: string): BrokenLink | undefined {
+  const broken = (reason: BrokenLinkReason): BrokenLink => ({ seq: Number(row.seq), eventKey: row.event_key, reason });
+  if (row.prev_hash !== hashBefore) return broken('prev_hash mismatch');
+  if (row.hash !== recomputedHash(row.prev_hash, row)) return broken('hash mismatch');
+  return undefined;
+}
+
 /** Where a walk of the chain starts: from genesis, or from a checkpoint already vouched for. */
 export interface ChainPosition {
   afterSeq: number;
@@ -68,10 +76,7 @@ export async function walkAuditChain(
     );
     for (const row of rows) {
       events += 1;
-      if (!brokenLink) {
-        if (row.prev_hash !== headHash) brokenLink = { seq: Number(row.seq), eventKey: row.event_key, reason: 'prev_hash mismatch' };
-        else if (row.hash !== recomputedHash(row.prev_hash, row)) brokenLink = { seq: Number(row.seq), eventKey: row.event_key, reason: 'hash mismatch' };
-      }
+      brokenLink ??= brokenLinkAt(row, headHash);
       headHash = row.hash;
       afterSeq = Number(row.seq);
     }
@@ -120,12 +125,12 @@ export async function chainedAuditTrail(db: Queryable, systemId: string): Promis
      FROM audit_events e WHERE e.system_id = $1 ORDER BY e.seq`,
     [systemId],
   );
-  const broken = (row: AuditRow, reason: BrokenLinkReason): BrokenLink => ({ seq: Number(row.seq), eventKey: row.event_key, reason });
   let firstBrokenLink: BrokenLink | undefined;
   for (const row of rows) {
-    if (row.prev_hash !== (row.hash_before ?? genesisHash)) firstBrokenLink = broken(row, 'prev_hash mismatch');
-    else if (row.hash !== recomputedHash(row.prev_hash, row)) firstBrokenLink = broken(row, 'hash mismatch');
-    else if (row.prev_hash_after !== null && row.prev_hash_after !== row.hash) firstBrokenLink = broken(row, 'next event does not link');
+    firstBrokenLink = brokenLinkAt(row, row.hash_before ?? genesisHash);
+    if (!firstBrokenLink && row.prev_hash_after !== null && row.prev_hash_after !== row.hash) {
+      firstBrokenLink = { seq: Number(row.seq), eventKey: row.event_key, reason: 'next event does not link' };
+    }
     if (firstBrokenLink) break;
   }
   return {
