@@ -1,5 +1,5 @@
 import { triageOnlyPolicy } from './helpers/policies';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditEvent, chainedHash } from '../db/audit';
 import { ed25519SignerFromPem } from '../api/commandSigner';
@@ -12,6 +12,7 @@ import { annexAControls, controlEvidence } from '../domain/standards';
 import { ensureAuditCheckpointSchedule } from '../worker/schedules';
 import { dropRole } from './helpers/globalSetup';
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
+import { newEd25519Pem } from './helpers/keys';
 
 let h: Harness;
 /** An intake triaged by the lead, who handed the seat to Ada; Ada accepted on the lead's behalf. */
@@ -372,7 +373,7 @@ describe("the background verifier's checkpoints", () => {
     const real = (await h.checkpointAuditChain())!;
     await note();
     // A forger with the database but not the key: a checkpoint vouching for the new event, signed by a key of their own.
-    const forger = ed25519SignerFromPem(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), 'forger');
+    const forger = ed25519SignerFromPem(newEd25519Pem(), 'forger');
     const head = await chainHead();
     const claim = { ...real, seq: head.seq, headHash: head.hash, events: head.events, previousSeq: real.seq, checkedAt: new Date().toISOString() };
     for (const [publicKey, signature] of [
@@ -471,7 +472,7 @@ describe('a tampered audit row', () => {
 
   it('is a lasting break when the event a checkpoint ended on no longer carries the hash it vouched for, even if the chain was rehashed to match', async () => {
     // A verifier of its own, so the break recorded above does not stand in for this one.
-    const verifier = ed25519SignerFromPem(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), 'second verifier');
+    const verifier = ed25519SignerFromPem(newEd25519Pem(), 'second verifier');
     const checkpointNow = () => recordAuditCheckpoint(h.pool, verifier, { walkFromGenesisEveryMs: 24 * 3_600_000 });
     const checkpoint = (await checkpointNow())!;
     expect(checkpoint.brokenLink).toBeNull();

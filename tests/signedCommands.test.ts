@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommandSigner } from '../api/commandSigner';
@@ -19,6 +18,7 @@ import {
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
 import { temporal } from '@temporalio/proto';
 import { triageOnlyPolicy } from './helpers/policies';
+import { newEd25519Pem } from './helpers/keys';
 
 let h: Harness;
 beforeAll(async () => {
@@ -42,7 +42,6 @@ const refusalOf = (update: Promise<unknown>) =>
     (error: unknown) => (error instanceof WorkflowUpdateFailedError ? (error.cause as { type?: string })?.type : Promise.reject(error)),
   );
 
-const anotherKey = () => generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
 
 describe('commands sent straight to Temporal', () => {
   it('refuse a decision that is unsigned, altered, for another task, under another update id, expired or signed by another key', async () => {
@@ -61,7 +60,7 @@ describe('commands sent straight to Temporal', () => {
     expect(await send(h.signCommand('delegateTask', workflowId, 'other-command', accept), 'other-command')).toBe('CommandNotSigned');
     const signedLongAgo = createCommandSigner(h.commandSigningKey, undefined, () => Date.now() - 3 * 60_000);
     expect(await send({ ...accept, signed: signedLongAgo.sign({ name: 'decideTask', workflowId, updateId: 'stale', args: accept }) }, 'stale')).toBe('CommandExpired');
-    const stranger = createCommandSigner(anotherKey());
+    const stranger = createCommandSigner(newEd25519Pem());
     expect(await send({ ...accept, signed: stranger.sign({ name: 'decideTask', workflowId, updateId: 'stranger', args: accept }) }, 'stranger')).toBe('CommandNotSigned');
 
     const progress = await handle.query(taskProgressQuery);
@@ -155,7 +154,7 @@ describe('a rotation of the signing key', () => {
     const { taskId } = await openTriage('Started before the rotation');
     const before = { signer: h.deps.commandSigner, policy: h.deps.policy };
     try {
-      h.deps.commandSigner = createCommandSigner(anotherKey(), h.commandSigningKey);
+      h.deps.commandSigner = createCommandSigner(newEd25519Pem(), h.commandSigningKey);
       h.deps.policy = { ...h.deps.policy, commandKey: h.deps.commandSigner.publicKey };
       const after = await openTriage('Started after the rotation');
       expect((await h.decide(taskId, 'lead', 'accept')).status).toBe(200);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +33,7 @@ import { scheduleIds, searchAttributes, workflowIds, workflowTypes } from '../..
 import type { humanTaskWorkflow } from '../../workflows/humanTask';
 import { dropDatabase } from './globalSetup';
 import { calmPolicy } from './policies';
+import { newEd25519Pem } from './keys';
 
 export interface Person {
   id: string;
@@ -162,7 +163,7 @@ export async function startHarness(
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
   const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: mail.smtpPort, secure: false, ignoreTLS: true });
   // The background verifier's key, as a worker holds one; a file too, for worker processes.
-  const auditSigningKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+  const auditSigningKey = newEd25519Pem();
   const auditSigningKeyFile = path.join(path.dirname(payloadKeyFile), 'audit-signing-key.pem');
   await writeFile(auditSigningKeyFile, auditSigningKey, { mode: 0o600 });
   const auditSigner = ed25519SignerFromPem(auditSigningKey, 'harness audit key');
@@ -178,7 +179,7 @@ export async function startHarness(
   });
 
   // A signing key of this harness's own, as an api holds one.
-  const commandSigningKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+  const commandSigningKey = newEd25519Pem();
   const commandSigner = createCommandSigner(commandSigningKey);
   const withCommandKey = (policy: PolicyInput): Policy => ({ ...preparePolicy(policy), commandKey: commandSigner.publicKey });
   const deps: ApiDeps = {

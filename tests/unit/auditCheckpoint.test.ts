@@ -1,9 +1,9 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ed25519SignerFromPem } from '../../api/commandSigner';
 import { chainProof, checkpointSignedByTrustedKey, checkpointSigningText, type AuditCheckpoint, type AuditCheckpointClaim } from '../../domain/auditCheckpoint';
+import { newEd25519Pem } from '../helpers/keys';
 
-const newSigner = () => ed25519SignerFromPem(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), 'test key');
+const newSigner = () => ed25519SignerFromPem(newEd25519Pem(), 'test key');
 const verifier = newSigner();
 
 const claim: AuditCheckpointClaim = {

@@ -2,10 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createCommandSigner } from '../../api/commandSigner';
 import { commandSignatureLifetimeMs, verifyCommand, type SignedCommand } from '../../domain/commandSignature';
+import { newEd25519Pem } from '../helpers/keys';
 
-const newKey = () => generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
 const signedAt = 1_800_000_000_000;
-const signer = createCommandSigner(newKey(), undefined, () => signedAt);
+const signer = createCommandSigner(newEd25519Pem(), undefined, () => signedAt);
 const command: SignedCommand = {
   name: 'decideTask',
   workflowId: 'task-1',
@@ -40,7 +40,7 @@ describe('the command signature check', () => {
     expect(verifyCommand(signer.publicKey, command, undefined, during)).toBe('unsigned');
     expect(verifyCommand(signer.publicKey, command, { expiresAt: proof.expiresAt, signatures: [{ publicKey: signer.publicKey, value: 'zz' }] }, during)).toBe('forged');
     expect(verifyCommand(signer.publicKey, command, { expiresAt: proof.expiresAt, signatures: [] }, during)).toBe('forged');
-    const stranger = createCommandSigner(newKey(), undefined, () => signedAt);
+    const stranger = createCommandSigner(newEd25519Pem(), undefined, () => signedAt);
     expect(verifyCommand(signer.publicKey, command, stranger.sign(command), during)).toBe('forged');
     // A stranger's proof naming the workflow's key, with the stranger's signature under it.
     const relabelled = { ...stranger.sign(command), signatures: [{ ...stranger.sign(command).signatures[0], publicKey: signer.publicKey }] };
@@ -48,9 +48,9 @@ describe('the command signature check', () => {
   });
 
   it('signs with the previous key too during a rotation, so either key verifies', () => {
-    const previous = newKey();
+    const previous = newEd25519Pem();
     const before = createCommandSigner(previous);
-    const rotated = createCommandSigner(newKey(), previous, () => signedAt);
+    const rotated = createCommandSigner(newEd25519Pem(), previous, () => signedAt);
     const both = rotated.sign(command);
     expect(verifyCommand(before.publicKey, command, both, during)).toBe('valid');
     expect(verifyCommand(rotated.publicKey, command, both, during)).toBe('valid');
