@@ -131,7 +131,7 @@ class IntakeRun {
   }
 
   /** An amendment the owner signed for the open task, which that task accepted and passed on. */
-  private isOwnersAmendment(taskId: string, amendment: AmendSubjectInput & { forwarded?: ForwardedCommand }): boolean {
+  private isOwnersAmendment(taskId: string, amendment: Omit<Amended, 'taskId'>): boolean {
     const { commandKey } = this.input.policy;
     if (!commandKey) return true;
     const { forwarded } = amendment;
