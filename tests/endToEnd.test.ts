@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyInput } from '../domain/policy';
 import type { CaughtMail } from '../scripts/mailCatcher';
 import { scheduleIds } from '../workflows/contracts';
-import { sampleAssessment, sampleRiskRegister } from './helpers/assessments';
+import { sampleAssessment, sampleRiskRegister } from './helpers/samples';
 import { eventually, sampleIntake, startHarness, submitActionForm, type CastMember, type Harness } from './helpers/harness';
 import { calmPolicy } from './helpers/policies';
 

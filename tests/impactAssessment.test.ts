@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sampleIntake, startHarness, type CastMember, type Harness } from './helpers/harness';
-import { sampleAssessment } from './helpers/assessments';
+import { sampleAssessment } from './helpers/samples';
 import { calmPolicy } from './helpers/policies';
 
 let h: Harness;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePolicy } from '../api/policy';
 import { syncReviewSchedulesToNewPolicy } from '../worker/schedules';
 import { scheduleIds, workflowIds } from '../workflows/contracts';
-import { sampleRiskRegister } from './helpers/assessments';
+import { sampleRiskRegister } from './helpers/samples';
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
 import { noAssessmentPolicy, reviewPolicy } from './helpers/policies';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyInput } from '../domain/policy';
 import { workflowIds } from '../workflows/contracts';
-import { sampleRiskRegister } from './helpers/assessments';
+import { sampleRiskRegister } from './helpers/samples';
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
 import { noAssessmentPolicy } from './helpers/policies';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIds } from '../workflows/contracts';
-import { sampleRiskRegister } from './helpers/assessments';
+import { sampleRiskRegister } from './helpers/samples';
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
 import { noAssessmentPolicy } from './helpers/policies';
 

@@ -26,7 +26,6 @@ import type { CommandProof, SignedCommandName } from '../../domain/commandSignat
 import type { Ed25519Signer } from '../../domain/ed25519';
 import type { Policy, PolicyInput } from '../../domain/policy';
 import type { Role } from '../../domain/principal';
-import type { IntakeRequest } from '../../domain/system';
 import { startMailCatcher, type MailCatcher } from '../../scripts/mailCatcher';
 import { createWorker } from '../../worker/createWorker';
 import { scheduleIds, searchAttributes, workflowIds, workflowTypes } from '../../workflows/contracts';
@@ -34,6 +33,7 @@ import type { humanTaskWorkflow } from '../../workflows/humanTask';
 import { dropDatabase } from './globalSetup';
 import { calmPolicy } from './policies';
 import { newEd25519Pem } from './keys';
+import { sampleIntake } from './samples';
 
 export interface Person {
   id: string;
@@ -370,20 +370,7 @@ export async function callApi<T = any>(
   return { status: response.status, body: parsed as T, headers: response.headers };
 }
 
-export const sampleIntake = (overrides: Partial<IntakeRequest> = {}): IntakeRequest => ({
-  name: 'Invoice summariser',
-  purpose: 'Summarises supplier invoices for the accounts payable team',
-  businessUnit: 'Finance',
-  provenance: 'vendor',
-  vendor: 'Acme AI',
-  useCategory: 'analytics',
-  impactAreas: [],
-  dataCategories: [],
-  decisionRole: 'informational',
-  humanOversight: 'in_the_loop',
-  affectedParties: ['accounts payable staff'],
-  ...overrides,
-});
+export { sampleIntake };
 
 /** Polls until the check returns a value (not undefined), or fails with the last value seen. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {

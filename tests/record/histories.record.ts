@@ -6,7 +6,7 @@ import { preparePolicy } from '../../api/policy';
 import { ensureAuditCheckpointSchedule, ensureDigestSchedule } from '../../worker/schedules';
 import { scheduleIds } from '../../workflows/contracts';
 import { eventually, sampleIntake, startHarness, startStandaloneTriageTask, submitActionForm, type Harness } from '../helpers/harness';
-import { sampleAssessment, sampleRiskRegister } from '../helpers/assessments';
+import { sampleAssessment, sampleRiskRegister } from '../helpers/samples';
 import { calmPolicy, hastyTriagePolicy, noAssessmentPolicy, reviewPolicy, triageOnlyPolicy, withTriage } from '../helpers/policies';
 
 /**

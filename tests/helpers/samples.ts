@@ -1,5 +1,6 @@
 import type { ImpactAssessment } from '../../domain/assessment';
 import type { RiskRegister } from '../../domain/risk';
+import type { IntakeRequest } from '../../domain/system';
 
 /** A complete impact assessment of a customer-service chatbot, with one medium harm. */
 export const sampleAssessment = (overrides: Partial<ImpactAssessment> = {}): ImpactAssessment => ({
@@ -51,4 +52,20 @@ export const sampleRiskRegister = (residual: 'low' | 'medium' | 'high' = 'low'):
       acceptanceExpiresAt: '2027-06-30T00:00:00Z',
     },
   ],
+});
+
+/** A low-tier intake of a vendor's invoice summariser. */
+export const sampleIntake = (overrides: Partial<IntakeRequest> = {}): IntakeRequest => ({
+  name: 'Invoice summariser',
+  purpose: 'Summarises supplier invoices for the accounts payable team',
+  businessUnit: 'Finance',
+  provenance: 'vendor',
+  vendor: 'Acme AI',
+  useCategory: 'analytics',
+  impactAreas: [],
+  dataCategories: [],
+  decisionRole: 'informational',
+  humanOversight: 'in_the_loop',
+  affectedParties: ['accounts payable staff'],
+  ...overrides,
 });
