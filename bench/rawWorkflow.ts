@@ -1,6 +1,8 @@
-import { condition, defineUpdate, setHandler } from '@temporalio/workflow';
+import { condition, defineQuery, defineUpdate, setHandler } from '@temporalio/workflow';
 
 export const approveUpdate = defineUpdate<string, [string]>('approve');
+/** Answered by the worker holding the workflow, so a caller knows it is loaded and waiting. */
+export const decisionQuery = defineQuery<string | undefined>('decision');
 
 /** The baseline: raw Temporal doing the same shape of work as an intake, one start and one human update. */
 export async function rawApprovalWorkflow(): Promise<string> {
@@ -9,6 +11,7 @@ export async function rawApprovalWorkflow(): Promise<string> {
     decision = choice;
     return choice;
   });
+  setHandler(decisionQuery, () => decision);
   await condition(() => decision !== undefined);
   return decision!;
 }

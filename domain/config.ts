@@ -76,6 +76,11 @@ export const configSchema = z
   /** How often the verifier extends the checkpoint, and how often it walks the whole chain from genesis again. */
   AUDIT_CHECKPOINT_EVERY_SECONDS: z.coerce.number().int().min(1).default(60),
   AUDIT_WALK_FROM_GENESIS_EVERY_HOURS: z.coerce.number().min(0).default(24),
+  /**
+   * How many workflows the worker keeps in memory between their tasks, about 0.27 MB each (README,
+   * Performance): a workflow pushed out is replayed from its history when it next has work.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
   /** A workflow bundle built ahead (bundleWorkflowCode), so a worker starts in a second instead of bundling. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(logLevels).default('info'),

@@ -10,7 +10,7 @@ import { ensureDatabase, migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
 import { ensureNamespace } from '../../scripts/temporalNamespace';
 import { searchAttributes } from '../../workflows/contracts';
-import { workflowsPath } from '../../worker/createWorker';
+import { workflowBundleOptions } from '../../worker/createWorker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,7 +37,7 @@ export default async function setup(project: TestProject) {
   await migrate(pool);
   await pool.end();
 
-  const [temporal, bundle] = await Promise.all([temporalServer(), bundleWorkflowCode({ workflowsPath, logger: quietLogger })]);
+  const [temporal, bundle] = await Promise.all([temporalServer(), bundleWorkflowCode({ ...workflowBundleOptions, logger: quietLogger })]);
   const workflowBundlePath = path.join(await mkdtemp(path.join(tmpdir(), 'aims-flow-bundle-')), 'workflows.js');
   await writeFile(workflowBundlePath, bundle.code);
 
