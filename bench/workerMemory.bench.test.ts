@@ -146,5 +146,5 @@ it(`worker memory: ${waiting} lifecycles waiting on people, aims-flow against ra
     ratios: { perWorkflow: aimsPerWorkflow / rawPerWorkflow },
   };
   console.log(JSON.stringify(result, null, 2));
-  await writeFile(path.join(__dirname, 'memory-results.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(path.join(__dirname, driftMinutes ? 'memory-drift-results.json' : 'memory-results.json'), `${JSON.stringify(result, null, 2)}\n`);
 }, 1_800_000);

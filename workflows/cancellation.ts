@@ -1,10 +1,10 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { recordKeeping } from './activityOptions';
+import { raisedByActivity, recordKeepingActivities } from './activityOptions';
 import { unstorableDataFailure } from '../domain/fields';
 import type { CancellableProcess } from '../domain/lifecycle';
 
-const { recordSystemEvent, recordProcessCancelled } = proxyActivities<Activities>(recordKeeping);
+const records = recordKeepingActivities();
 
 const { recordProcessFailed } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -16,7 +16,8 @@ const { recordProcessFailed } = proxyActivities<Activities>({
 export function unstorableData(error: unknown): ApplicationFailure | undefined {
   // Met by this workflow's activity, or by one of a task (child workflow) it waited on.
   for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    if (current instanceof ActivityFailure && current.cause instanceof ApplicationFailure && current.cause.type === unstorableDataFailure) return current.cause;
+    const refused = raisedByActivity(current, unstorableDataFailure);
+    if (refused) return refused;
   }
   return undefined;
 }
@@ -38,8 +39,8 @@ export async function recordingEnd<T>(systemId: string, process: CancellableProc
       const { workflowId } = workflowInfo();
       await CancellationScope.nonCancellable(() =>
         patched(cancelledRecordsClose)
-          ? recordProcessCancelled({ systemId, process, workflowId })
-          : recordSystemEvent({ systemId, key: `${workflowId}:cancelled`, type: 'process.cancelled', data: { process, workflowId } }),
+          ? records().recordProcessCancelled({ systemId, process, workflowId })
+          : records().recordSystemEvent({ systemId, key: `${workflowId}:cancelled`, type: 'process.cancelled', data: { process, workflowId } }),
       );
     }
     const refused = unstorableData(error);

@@ -16,7 +16,7 @@ import { findUnstorableText, unstorableTextMessage } from '../domain/fields';
 import type { SeatMove } from '../domain/seatRules';
 import { amendmentRefusal, decisionRefusal, reassignerRefusal, withdrawalRefusal } from '../domain/taskRefusals';
 import type { Activities } from '../activities';
-import { recordKeeping } from './activityOptions';
+import { recordKeeping, recordKeepingActivities } from './activityOptions';
 import { unstorableData } from './cancellation';
 import { forwardedCommand, refuseUnsignedCommand } from './signedCommands';
 import { TaskRun } from './taskRun';
@@ -38,12 +38,15 @@ import {
   type TaskChangeResult,
 } from './contracts';
 
-const { openTask, openTaskStep, recordDecision, remindAssignees, escalateTask, changeAssignee, closeTask } =
-  proxyActivities<Activities>({
-    ...recordKeeping,
-    // A cancelled task closes only after an opening in flight has committed, so nothing opens behind the close.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  });
+// A cancelled task closes only after an opening in flight has committed, so nothing opens behind the close.
+const cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
+const records = recordKeepingActivities({ cancellationType });
+/**
+ * Closing stays an activity scheduled on the server, so the workflow task that records a decision
+ * never also ends the workflow: the server aborts an Update whose workflow task fails, and one that
+ * ends the workflow fails (UnhandledCommand) whenever an email activity reports in the meantime.
+ */
+const { closeTask } = proxyActivities<Activities>({ ...recordKeeping, cancellationType });
 const { deliverEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
@@ -101,14 +104,14 @@ async function runTask(input: HumanTaskInput): Promise<HumanTaskResult> {
   handleWithdrawals(run);
 
   if (!input.carried) {
-    const opened = await openTask({ ...run.stepOpening(), kind: input.kind, requesterId: input.requesterId, policyVersion: input.policyVersion });
+    const opened = await records().openTask({ ...run.stepOpening(), kind: input.kind, requesterId: input.requesterId, policyVersion: input.policyVersion });
     run.state.assignees = opened.assignees;
     run.state.stepOpened = true;
     sendInBackground(opened.emailKeys);
   }
   for (;;) {
     if (!run.state.stepOpened) {
-      const opened = await openTaskStep(run.stepOpening());
+      const opened = await records().openTaskStep(run.stepOpening());
       run.state.assignees = opened.assignees;
       run.state.stepOpened = true;
       sendInBackground(opened.emailKeys);
@@ -147,7 +150,7 @@ async function waitOutStep(run: TaskRun): Promise<void> {
 
     if (wakeAt !== state.dueAt) {
       state.remindersSent += 1;
-      const reminded = await remindAssignees({
+      const reminded = await records().remindAssignees({
         taskId: input.taskId,
         systemId: input.systemId,
         reminderNumber: state.remindersSent,
@@ -162,7 +165,7 @@ async function waitOutStep(run: TaskRun): Promise<void> {
     if (!level) return;
     state.escalationLevel += 1;
     state.dueAt = Date.now() + level.window;
-    const escalated = await escalateTask({
+    const escalated = await records().escalateTask({
       taskId: input.taskId,
       systemId: input.systemId,
       level: state.escalationLevel,
@@ -207,7 +210,7 @@ function handleDecisions(run: TaskRun): void {
       if (earlier) return earlier;
       const { vote, chainDone, withdraw } = run.castVote(decision);
       try {
-        await recordDecision({
+        await records().recordDecision({
           taskId: input.taskId,
           systemId: input.systemId,
           updateId,
@@ -253,7 +256,7 @@ function handleSeatMoves(run: TaskRun): void {
     const earlier = run.recorded<TaskChangeResult>();
     if (earlier) return earlier;
     const onBehalfOf = run.moveSeat(change, fromId, toId);
-    const changed = await changeAssignee({ taskId: input.taskId, systemId: input.systemId, change, actorId, fromId, toId, onBehalfOf, reason, updateId });
+    const changed = await records().changeAssignee({ taskId: input.taskId, systemId: input.systemId, change, actorId, fromId, toId, onBehalfOf, reason, updateId });
     sendInBackground(changed.emailKeys);
     return run.remember(updateId, run.changeResult());
   };

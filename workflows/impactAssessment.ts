@@ -1,13 +1,11 @@
-import { proxyActivities } from '@temporalio/workflow';
 import { impactLevelOf, type ImpactAssessment } from '../domain/assessment';
 import type { TaskSubject } from '../domain/task';
-import type { Activities } from '../activities';
-import { recordKeeping } from './activityOptions';
+import { recordKeepingActivities } from './activityOptions';
 import { platformPrincipalId, requestWithdrawnSignal, type HumanTaskResult, type ImpactAssessmentInput, type ImpactAssessmentOutcome } from './contracts';
 import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
-const { saveImpactAssessment, recordImpactAssessmentOutcome } = proxyActivities<Activities>(recordKeeping);
+const records = recordKeepingActivities();
 
 /** Nothing has been assessed yet: the first submission task decides on no earlier version. */
 const noAssessmentYet: TaskSubject = { hash: '0'.repeat(64), version: 0 };
@@ -44,7 +42,7 @@ async function assessImpact(input: ImpactAssessmentInput): Promise<ImpactAssessm
     const submission = await submissionTask.handle.result();
     if (submission.status !== 'decided') return { outcome: 'expired', version: version - 1, impactLevel: null };
     const content = submission.submission as ImpactAssessment;
-    const subject = await saveImpactAssessment({ systemId, version, content, submittedBy: submission.votes[0].actorId });
+    const subject = await records().saveImpactAssessment({ systemId, version, content, submittedBy: submission.votes[0].actorId });
 
     const reviews = await Promise.all(
       policy.assessment.reviewersByTier[tier].map((role) =>
@@ -88,7 +86,7 @@ async function assessImpact(input: ImpactAssessmentInput): Promise<ImpactAssessm
     const roundsLeft = round <= policy.assessment.maxRevisionRounds;
     const outcome = approved ? 'approved' : rejected || !roundsLeft ? 'rejected' : 'changes_requested';
     const impactLevel = impactLevelOf(content);
-    await recordImpactAssessmentOutcome({
+    await records().recordImpactAssessmentOutcome({
       systemId,
       version,
       outcome,

@@ -1,10 +1,7 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
   isCancellation,
   ParentClosePolicy,
-  proxyActivities,
   sleep,
   startChild,
 } from '@temporalio/workflow';
@@ -14,7 +11,7 @@ import type { TaskPolicy } from '../domain/policy';
 import type { RiskTier } from '../domain/system';
 import type { TaskKind } from '../domain/task';
 import type { Activities } from '../activities';
-import { recordKeeping } from './activityOptions';
+import { raisedByActivity, recordKeepingActivities } from './activityOptions';
 import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import {
   platformPrincipalId,
@@ -29,19 +26,7 @@ import {
 } from './contracts';
 import { startHumanTask } from './startHumanTask';
 
-const {
-  recordIncidentReported,
-  recordIncidentAcknowledged,
-  recordIncidentContained,
-  recordIncidentResolved,
-  recordRegulatoryReport,
-  recordIncidentClosureChangesRequested,
-  recordIncidentStageReopened,
-  recordIncidentClosed,
-  recordIncidentCancelled,
-  suspendSystem,
-  resumeSystem,
-} = proxyActivities<Activities>(recordKeeping);
+const records = recordKeepingActivities();
 
 type Decided = Extract<HumanTaskResult, { status: 'decided' }>;
 
@@ -58,8 +43,7 @@ type IncidentTaskKind = keyof typeof stageOfKind;
 const forGovernanceLeads = (policy: TaskPolicy): TaskPolicy => ({ ...policy, steps: [{ role: 'governance_lead', rule: { type: 'any' } }], stepsByTier: {} });
 
 /** A transition the lifecycle refuses, e.g. suspending a system still in intake. */
-const refusedTransition = (error: unknown) =>
-  error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'IllegalTransition' ? error.cause.message : undefined;
+const refusedTransition = (error: unknown) => raisedByActivity(error, 'IllegalTransition')?.message;
 
 /**
  * Incident escalation: the owner acknowledges, contains and resolves the incident, each stage within
@@ -73,7 +57,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentOu
       return await runIncident(input);
     } catch (error) {
       if (isCancellation(error)) {
-        await CancellationScope.nonCancellable(() => recordIncidentCancelled({ incidentId: input.incidentId, systemId: input.systemId }));
+        await CancellationScope.nonCancellable(() => records().recordIncidentCancelled({ incidentId: input.incidentId, systemId: input.systemId }));
       }
       throw error;
     }
@@ -86,7 +70,7 @@ class IncidentRun {
 
   constructor(
     readonly input: IncidentInput,
-    readonly reported: Awaited<ReturnType<typeof recordIncidentReported>>,
+    readonly reported: Awaited<ReturnType<Activities['recordIncidentReported']>>,
     readonly regulatoryReportDue: string | null,
   ) {
     this.tier = reported.tier ?? input.policy.triage.defaultTier;
@@ -107,7 +91,7 @@ class IncidentRun {
       // A task nobody could be seated on (e.g. the only lead reported the incident) fails: try again after its SLA.
       const result = await started.handle.result().catch(noResultUnlessCancelled);
       if (result?.status === 'decided') return result;
-      await recordIncidentStageReopened({ incidentId, systemId, stage: stageOfKind[task.kind], lapsedTaskId: started.taskId, status: result?.status ?? 'nobody_seated' });
+      await records().recordIncidentStageReopened({ incidentId, systemId, stage: stageOfKind[task.kind], lapsedTaskId: started.taskId, status: result?.status ?? 'nobody_seated' });
       if (!result) await sleep(taskPolicy.slaByTier[this.tier]);
     }
   }
@@ -129,7 +113,7 @@ class IncidentRun {
     const reportMade = decided.submission as z.output<typeof regulatoryReportSchema>;
     const due = this.regulatoryReportDue!;
     const onTime = Date.parse(reportMade.reportedAt) <= Date.parse(due);
-    await recordRegulatoryReport({ incidentId, systemId, taskId: decided.taskId, actorId: decided.votes[0].actorId, report: reportMade, due, onTime });
+    await records().recordRegulatoryReport({ incidentId, systemId, taskId: decided.taskId, actorId: decided.votes[0].actorId, report: reportMade, due, onTime });
   }
 }
 
@@ -137,7 +121,7 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
   const { incidentId, systemId, reporterId, report, policy } = input;
   const slas = policy.incident.slaBySeverity[report.severity];
   const regulatoryReportDue = report.serious ? new Date(Date.now() + policy.incident.seriousReportWithin).toISOString() : null;
-  const reported = await recordIncidentReported({ incidentId, systemId, workflowId: workflowIds.incident(incidentId), reporterId, report, regulatoryReportDue });
+  const reported = await records().recordIncidentReported({ incidentId, systemId, workflowId: workflowIds.incident(incidentId), reporterId, report, regulatoryReportDue });
   const run = new IncidentRun(input, reported, regulatoryReportDue);
 
   const regulatoryReport = report.serious ? run.reportToAuthority() : Promise.resolve();
@@ -145,7 +129,7 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
   regulatoryReport.catch(() => undefined);
 
   const acknowledged = await run.ownerStage('incident_acknowledgement', slas.acknowledge);
-  await recordIncidentAcknowledged({ incidentId, systemId, taskId: acknowledged.taskId, actorId: acknowledged.votes[0].actorId });
+  await records().recordIncidentAcknowledged({ incidentId, systemId, taskId: acknowledged.taskId, actorId: acknowledged.votes[0].actorId });
 
   // Written out here, not in a helper: the resolution task must start right after this record, as the
   // recorded histories hold, whatever the regulatory report does in the same activation.
@@ -156,7 +140,7 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
   let suspensionRefused: string | null = null;
   if (containment.suspendSystem) {
     try {
-      const suspension = await suspendSystem({
+      const suspension = await records().suspendSystem({
         systemId,
         reason: `contained ${report.severity} incident ${incidentId}`,
         eventKey: `incident:${incidentId}:suspended`,
@@ -168,7 +152,7 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
       if (suspensionRefused === null) throw error;
     }
   }
-  await recordIncidentContained({ incidentId, systemId, taskId: contained.taskId, actorId: containedBy, containment, suspended: suspendedByThisIncident, suspensionRefused });
+  await records().recordIncidentContained({ incidentId, systemId, taskId: contained.taskId, actorId: containedBy, containment, suspended: suspendedByThisIncident, suspensionRefused });
   return resolveAndClose(run, regulatoryReport, suspendedByThisIncident);
 }
 
@@ -178,19 +162,19 @@ async function resolveAndClose(run: IncidentRun, regulatoryReport: Promise<void>
   for (let round = 1; ; round++) {
     const resolved = await run.ownerStage('incident_resolution', policy.incident.slaBySeverity[report.severity].resolve);
     const resolution = resolved.submission as z.output<typeof incidentResolutionSchema>;
-    const resolutionSubject = await recordIncidentResolved({ incidentId, systemId, taskId: resolved.taskId, actorId: resolved.votes[0].actorId, round, resolution });
+    const resolutionSubject = await records().recordIncidentResolved({ incidentId, systemId, taskId: resolved.taskId, actorId: resolved.votes[0].actorId, round, resolution });
 
     await regulatoryReport;
     const closure = await run.untilDecided({ kind: 'incident_closure', requesterId: reporterId, policy: policy.tasks.incident_closure, subject: resolutionSubject });
     const closedBy = closure.votes[0].actorId;
     if (closure.choice === 'request_changes') {
-      await recordIncidentClosureChangesRequested({ incidentId, systemId, taskId: closure.taskId, actorId: closedBy, round });
+      await records().recordIncidentClosureChangesRequested({ incidentId, systemId, taskId: closure.taskId, actorId: closedBy, round });
       continue;
     }
 
     // Another hold (a second incident) may keep the system suspended after this one lets go.
     const resumed = suspendedByThisIncident
-      ? (await resumeSystem({ systemId, reason: `incident ${incidentId} closed`, eventKey: `incident:${incidentId}:resumed`, actorId: closedBy })).state !== 'suspended'
+      ? (await records().resumeSystem({ systemId, reason: `incident ${incidentId} closed`, eventKey: `incident:${incidentId}:resumed`, actorId: closedBy })).state !== 'suspended'
       : false;
     const reassess = closure.choice === 'close_and_reassess';
     const reviewWorkflowId = reassess ? workflowIds.review(systemId, `incident-${incidentId}`) : null;
@@ -204,7 +188,7 @@ async function resolveAndClose(run: IncidentRun, regulatoryReport: Promise<void>
       });
     }
     const outcome = reassess ? 'closed_reassessing' : 'closed';
-    await recordIncidentClosed({ incidentId, systemId, taskId: closure.taskId, actorId: closedBy, outcome, resumed, reviewWorkflowId });
+    await records().recordIncidentClosed({ incidentId, systemId, taskId: closure.taskId, actorId: closedBy, outcome, resumed, reviewWorkflowId });
     return { incidentId, outcome, suspended: suspendedByThisIncident };
   }
 }

@@ -5,7 +5,6 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -14,8 +13,7 @@ import type { LifecycleState } from '../domain/lifecycle';
 import { intakeRequestSchema, type IntakeRequest } from '../domain/system';
 import type { TaskKind } from '../domain/task';
 import { triageIntake, type TriageResult } from '../domain/triage';
-import type { Activities } from '../activities';
-import { recordKeeping } from './activityOptions';
+import { recordKeepingActivities } from './activityOptions';
 import {
   decisionRefusals,
   requestWithdrawnSignal,
@@ -37,7 +35,7 @@ import { recordingEnd } from './cancellation';
 import { forwardedCommand, isSignedForward, refuseUnsignedCommand } from './signedCommands';
 import { startHumanTask } from './startHumanTask';
 
-const { registerSystem, recordTriage, reviseIntake, transitionSystem, recordSystemEvent, activateSystem, syncReviewSchedule } = proxyActivities<Activities>(recordKeeping);
+const records = recordKeepingActivities();
 
 /**
  * Intake: registers the AI system, triages it into a risk tier and waits for a governance lead to
@@ -55,7 +53,7 @@ export async function intakeWorkflow(input: IntakeWorkflowInput): Promise<Intake
 async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
   const { systemId, ownerId, policy } = input;
   const run = new IntakeRun(input);
-  run.subject = await registerSystem({ systemId, ownerId, intake: run.intake, policyVersion: policy.version });
+  run.subject = await records().registerSystem({ systemId, ownerId, intake: run.intake, policyVersion: policy.version });
   run.triage = await run.triageVersion(run.subject.version);
   // After registration and the first triage, as the recorded histories were made: buffered messages meet them so.
   setHandler(subjectAmendedSignal, (amended) => run.applyAmendment(amended));
@@ -85,7 +83,7 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
     if (revision.status === 'withdrawn' || run.withdrawal) return withdrawn();
     if (revision.status !== 'decided') return run.finish(round, 'rejected', 'the requested changes were not submitted in time');
     run.intake = revision.submission as IntakeRequest;
-    run.subject = await reviseIntake({ systemId, version: run.subject.version + 1, intake: run.intake, actorId: ownerId, reason: 'revision' });
+    run.subject = await records().reviseIntake({ systemId, version: run.subject.version + 1, intake: run.intake, actorId: ownerId, reason: 'revision' });
     run.triage = await run.triageVersion(run.subject.version);
   }
 }
@@ -111,7 +109,7 @@ class IntakeRun {
 
   async triageVersion(version: number): Promise<TriageResult> {
     const result = triageIntake(this.intake, this.input.policy.triage);
-    await recordTriage({ systemId: this.input.systemId, version, triage: result });
+    await records().recordTriage({ systemId: this.input.systemId, version, triage: result });
     upsertSearchAttributes([{ key: searchAttributes.tier, value: result.tier }]);
     return result;
   }
@@ -124,7 +122,7 @@ class IntakeRun {
       this.appliedAmendments.add(forwarded.updateId);
     }
     this.intake = intakeRequestSchema.parse(submission);
-    this.subject = await reviseIntake({ systemId: this.input.systemId, version: this.subject.version + 1, intake: this.intake, actorId, reason: 'amendment' });
+    this.subject = await records().reviseIntake({ systemId: this.input.systemId, version: this.subject.version + 1, intake: this.intake, actorId, reason: 'amendment' });
     this.triage = await this.triageVersion(this.subject.version);
     // Answered by id, not through the child handle: the task waits for this answer whatever the parent's state.
     await getExternalWorkflowHandle(workflowIds.task(taskId)).signal(subjectChangedSignal, { subject: this.subject, tier: this.triage.tier, answering: forwarded?.updateId });
@@ -164,7 +162,7 @@ class IntakeRun {
   }
 
   move(round: number, state: LifecycleState, reason: string) {
-    return transitionSystem({ systemId: this.input.systemId, to: state, reason, eventKey: `${workflowInfo().workflowId}:round-${round}:${state}` });
+    return records().transitionSystem({ systemId: this.input.systemId, to: state, reason, eventKey: `${workflowInfo().workflowId}:round-${round}:${state}` });
   }
 
   /** Ends the intake in a state; `stalledEvent` names what happened when the state does not change. */
@@ -175,7 +173,7 @@ class IntakeRun {
     if (stalledEvent) {
       // Nothing moves, but the intake process ends: say so where governance leads look.
       const key = `${workflowInfo().workflowId}:round-${round}:${stalledEvent}`;
-      await recordSystemEvent({ systemId, key, type: stalledEvent, data: { reason } });
+      await records().recordSystemEvent({ systemId, key, type: stalledEvent, data: { reason } });
     } else {
       await this.move(round, state, reason);
     }
@@ -240,8 +238,8 @@ async function onboard(run: IntakeRun, round: number, acceptedBy: string): Promi
   run.finished = true;
   await condition(allHandlersFinished);
   const nextReviewDue = new Date(Date.now() + policy.review.intervalByTier[tier]).toISOString();
-  await activateSystem({ systemId, nextReviewDue, reason: treated.reason, eventKey: `${workflowInfo().workflowId}:active` });
-  await syncReviewSchedule({ systemId, policy });
+  await records().activateSystem({ systemId, nextReviewDue, reason: treated.reason, eventKey: `${workflowInfo().workflowId}:active` });
+  await records().syncReviewSchedule({ systemId, policy });
   upsertSearchAttributes([{ key: searchAttributes.state, value: 'active' }]);
   return { systemId, state: 'active', tier, rounds: round };
 }

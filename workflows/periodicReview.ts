@@ -1,15 +1,13 @@
-import { proxyActivities, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { ReviewAttestation } from '../domain/review';
-import type { Activities } from '../activities';
-import { recordKeeping } from './activityOptions';
+import { recordKeepingActivities } from './activityOptions';
 import { assessAndTreat } from './assessAndTreat';
 import { recordingEnd } from './cancellation';
 import { platformPrincipalId, searchAttributes, type PeriodicReviewInput, type PeriodicReviewOutcome } from './contracts';
 import { startHumanTask } from './startHumanTask';
 
-const { currentPolicy, openReview, reviewFindings, closeReview, nextAssessmentVersions, transitionSystem, activateSystem, suspendSystem, syncReviewSchedule } =
-  proxyActivities<Activities>(recordKeeping);
+const records = recordKeepingActivities();
 
 /**
  * Periodic review: started by the system's schedule, by a person asking now, or by a process that
@@ -23,9 +21,9 @@ export async function periodicReviewWorkflow(input: PeriodicReviewInput): Promis
 
 async function review({ systemId, reason, requesterId, ...input }: PeriodicReviewInput): Promise<PeriodicReviewOutcome> {
   const { workflowId } = workflowInfo();
-  const policy = input.policy ?? (await currentPolicy());
+  const policy = input.policy ?? (await records().currentPolicy());
   const reviewId = uuid4();
-  const opened = await openReview({ reviewId, systemId, workflowId, reason, requesterId });
+  const opened = await records().openReview({ reviewId, systemId, workflowId, reason, requesterId });
   if (opened.status === 'skipped') return { systemId, outcome: 'skipped', state: opened.state, reason: opened.why };
   upsertSearchAttributes([{ key: searchAttributes.state, value: 'under_review' }]);
   const { tier, ownerId } = opened;
@@ -57,11 +55,11 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
     const attested = await task.handle.result();
     if (attested.status !== 'decided') {
       const why = 'the owner did not attest in time; the review stays overdue';
-      const { state } = await closeReview({ reviewId, systemId, closing: 'expired', reason: why });
+      const { state } = await records().closeReview({ reviewId, systemId, closing: 'expired', reason: why });
       return end('expired', state, why);
     }
     attestation = attested.submission as ReviewAttestation;
-    const findings = await reviewFindings({ systemId });
+    const findings = await records().reviewFindings({ systemId });
     reassessBecause =
       attestation.status === 'changed' ? `the owner attested changes: ${attestation.changes}`
       : findings.incidentsSinceLastReview > 0 ? `${findings.incidentsSinceLastReview} incident(s) since the last review`
@@ -71,32 +69,32 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
       // An incident suspended the system during the review: its closure decides on a re-assessment, and
       // as this review does not count as one, the next review weighs the incident again.
       const why = `re-assessment deferred while the system is suspended (${reassessBecause})`;
-      const { state } = await closeReview({ reviewId, systemId, closing: 'deferred', reason: why, attestation });
+      const { state } = await records().closeReview({ reviewId, systemId, closing: 'deferred', reason: why, attestation });
       return end('deferred', state, why);
     }
   }
 
   if (!reassessBecause) {
     const due = nextReviewDue();
-    const { state } = await closeReview({ reviewId, systemId, closing: 'unchanged', reason: 'the owner attested no material change', attestation, nextReviewDue: due });
-    await syncReviewSchedule({ systemId, policy });
+    const { state } = await records().closeReview({ reviewId, systemId, closing: 'unchanged', reason: 'the owner attested no material change', attestation, nextReviewDue: due });
+    await records().syncReviewSchedule({ systemId, policy });
     return end('unchanged', state, 'the owner attested no material change');
   }
 
-  const move = (state: LifecycleState, why: string) => transitionSystem({ systemId, to: state, reason: why, eventKey: `${workflowId}:${state}` });
+  const move = (state: LifecycleState, why: string) => records().transitionSystem({ systemId, to: state, reason: why, eventKey: `${workflowId}:${state}` });
   await move('assessment', `re-assessment: ${reassessBecause}`);
-  const firstVersions = await nextAssessmentVersions({ systemId });
+  const firstVersions = await records().nextAssessmentVersions({ systemId });
   // Whoever asked for the review asks for the re-assessment; the owner never reviews their own.
   const assessmentRequester = requesterId === ownerId ? platformPrincipalId : requesterId;
   const treated = await assessAndTreat({ systemId, ownerId, requesterId: assessmentRequester, tier, policy, firstVersions, move });
   if (treated.result !== 'treated') {
     const why = `re-assessment ${treated.result}: ${treated.reason}`;
-    await suspendSystem({ systemId, reason: why, eventKey: `${workflowId}:suspended` });
-    const { state } = await closeReview({ reviewId, systemId, closing: 'reassessment_failed', reason: why, attestation });
+    await records().suspendSystem({ systemId, reason: why, eventKey: `${workflowId}:suspended` });
+    const { state } = await records().closeReview({ reviewId, systemId, closing: 'reassessment_failed', reason: why, attestation });
     return end('reassessment_failed', state, why);
   }
-  await activateSystem({ systemId, nextReviewDue: nextReviewDue(), reason: treated.reason, eventKey: `${workflowId}:active` });
-  const { state } = await closeReview({ reviewId, systemId, closing: 'reassessed', reason: treated.reason, attestation });
-  await syncReviewSchedule({ systemId, policy });
+  await records().activateSystem({ systemId, nextReviewDue: nextReviewDue(), reason: treated.reason, eventKey: `${workflowId}:active` });
+  const { state } = await records().closeReview({ reviewId, systemId, closing: 'reassessed', reason: treated.reason, attestation });
+  await records().syncReviewSchedule({ systemId, policy });
   return end('reassessed', state, treated.reason);
 }

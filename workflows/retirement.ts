@@ -3,24 +3,12 @@ import type { TaskPolicy } from '../domain/policy';
 import type { RiskTier } from '../domain/system';
 import type { TaskKind, TaskSubject } from '../domain/task';
 import type { Activities } from '../activities';
-import { recordKeeping } from './activityOptions';
+import { recordKeeping, recordKeepingActivities } from './activityOptions';
 import { platformPrincipalId, searchAttributes, type HumanTaskResult, type RetirementInput, type RetirementOutcome } from './contracts';
 import { noResultUnlessCancelled } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
-const {
-  systemToRetire,
-  recordRetirementRequest,
-  closeRetirementRequest,
-  approveRetirement,
-  openRetirementChecklist,
-  recordChecklistItemTask,
-  recordChecklistEvidence,
-  closeRetirementChecklist,
-  completeRetirement,
-  recordSystemEvent,
-  deleteReviewSchedule,
-} = proxyActivities<Activities>(recordKeeping);
+const records = recordKeepingActivities();
 // Waits until every other process of the system has closed, its tasks included.
 const { cancelOtherProcesses } = proxyActivities<Activities>({ ...recordKeeping, startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
 
@@ -69,7 +57,7 @@ class RetirementRun {
   ) {}
 
   async refreshSystem(): Promise<void> {
-    const { ownerId, tier } = await systemToRetire({ systemId: this.input.systemId });
+    const { ownerId, tier } = await records().systemToRetire({ systemId: this.input.systemId });
     // Not triaged yet: the strictest chain decides.
     const known = tier ?? 'high';
     upsertSearchAttributes([{ key: searchAttributes.tier, value: known }]);
@@ -95,12 +83,12 @@ class RetirementRun {
       const itemPolicy = reopened === 0 ? policy.tasks[item] : forGovernanceLeads;
       // The process asks for the items, so neither the requester nor the approvers are kept from holding one.
       const task = await this.runTask(item, itemPolicy, this.requestSubject, platformPrincipalId);
-      await recordChecklistItemTask({ retirementId, systemId, round, item, taskId: task.taskId, reopened });
+      await records().recordChecklistItemTask({ retirementId, systemId, round, item, taskId: task.taskId, reopened });
       const outcome = await outcomeOf(task);
       if (outcome.status === 'decided') {
         const [vote] = outcome.votes;
         const { evidence } = outcome.submission as { evidence: string };
-        await recordChecklistEvidence({ retirementId, systemId, round, item, taskId: task.taskId, evidence, doneBy: vote.actorId });
+        await records().recordChecklistEvidence({ retirementId, systemId, round, item, taskId: task.taskId, evidence, doneBy: vote.actorId });
         return;
       }
       await this.afterFailure(outcome, itemPolicy);
@@ -114,7 +102,7 @@ class RetirementRun {
       const outcome = await outcomeOf(await this.runTask('retirement_signoff', policy.tasks.retirement_signoff, evidence));
       if (outcome.status === 'decided') return outcome;
       await this.afterFailure(outcome, policy.tasks.retirement_signoff);
-      await recordSystemEvent({
+      await records().recordSystemEvent({
         systemId,
         key: `${this.retirementId}:round-${round}:signoff-reopened-${attempt}`,
         type: 'retirement.signoff_reopened',
@@ -135,23 +123,23 @@ class RetirementRun {
 export async function retirementWorkflow(input: RetirementInput): Promise<RetirementOutcome> {
   const { systemId, requesterId, request, policy } = input;
   const { workflowId, firstExecutionRunId: retirementId } = workflowInfo();
-  const requestSubject = await recordRetirementRequest({ retirementId, systemId, workflowId, requesterId, request });
+  const requestSubject = await records().recordRetirementRequest({ retirementId, systemId, workflowId, requesterId, request });
   const run = new RetirementRun(input, retirementId, requestSubject);
   await run.refreshSystem();
 
   const approval = await outcomeOf(await run.runTask('retirement_approval', policy.tasks.retirement_approval, requestSubject));
   if (approval.status !== 'decided' || approval.choice !== 'approve') {
     const { status, actorId, reason } = endOfRequest(approval);
-    await closeRetirementRequest({ retirementId, systemId, status, actorId, reason });
+    await records().closeRetirementRequest({ retirementId, systemId, status, actorId, reason });
     // The contract knows no withdrawn retirement: like a rejected one, it leaves the system as it was.
     return { systemId, outcome: status === 'expired' ? 'expired' : 'rejected' };
   }
 
-  const approved = await approveRetirement({ retirementId, systemId, approvedBy: decidersOf(approval, 'approve') });
+  const approved = await records().approveRetirement({ retirementId, systemId, approvedBy: decidersOf(approval, 'approve') });
   if (!approved.retiring) return { systemId, outcome: 'rejected' };
   upsertSearchAttributes([{ key: searchAttributes.state, value: 'retiring' }]);
   // The schedule goes first, so no review starts after the sweep of running processes.
-  await deleteReviewSchedule({ systemId });
+  await records().deleteReviewSchedule({ systemId });
   await cancelOtherProcesses({ systemId, exceptWorkflowId: workflowId });
   // Nothing else can change the system now: its tasks from here on are opened with the tier it ends with.
   await run.refreshSystem();
@@ -164,23 +152,23 @@ async function workThroughChecklist(run: RetirementRun, workflowId: string): Pro
   const { systemId, request } = run.input;
   let changesRequestedBy: string | null = null;
   for (let round = 1; ; round++) {
-    await openRetirementChecklist({ retirementId, systemId, round, changesRequestedBy });
+    await records().openRetirementChecklist({ retirementId, systemId, round, changesRequestedBy });
     await Promise.all(retirementChecklist.map((item) => run.completeItem(item, round)));
-    const evidence = await closeRetirementChecklist({ retirementId, systemId, round });
+    const evidence = await records().closeRetirementChecklist({ retirementId, systemId, round });
 
     const untilRetireOn = Date.parse(request.retireOn) - Date.now();
     if (untilRetireOn > 0) {
-      await recordSystemEvent({ systemId, key: `${retirementId}:awaiting-retire-on`, type: 'retirement.awaiting_date', data: { retirementId, retireOn: request.retireOn } });
+      await records().recordSystemEvent({ systemId, key: `${retirementId}:awaiting-retire-on`, type: 'retirement.awaiting_date', data: { retirementId, retireOn: request.retireOn } });
       await sleep(untilRetireOn);
     }
 
     const signoff = await run.signOff(evidence, round);
     if (signoff.choice === 'approve') {
-      await completeRetirement({ retirementId, systemId, signedOffBy: decidersOf(signoff, 'approve').at(-1)!, rounds: round });
+      await records().completeRetirement({ retirementId, systemId, signedOffBy: decidersOf(signoff, 'approve').at(-1)!, rounds: round });
       upsertSearchAttributes([{ key: searchAttributes.state, value: 'retired' }]);
       // Again: an activation that raced the approval may have created a schedule, and an incident reported
       // while the system was retiring may still run.
-      await deleteReviewSchedule({ systemId });
+      await records().deleteReviewSchedule({ systemId });
       await cancelOtherProcesses({ systemId, exceptWorkflowId: workflowId });
       return { systemId, outcome: 'retired' };
     }

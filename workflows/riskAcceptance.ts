@@ -1,6 +1,5 @@
-import { continueAsNew, ParentClosePolicy, proxyActivities, sleep, startChild } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { recordKeeping } from './activityOptions';
+import { continueAsNew, ParentClosePolicy, sleep, startChild } from '@temporalio/workflow';
+import { recordKeepingActivities } from './activityOptions';
 import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import {
   platformPrincipalId,
@@ -13,7 +12,7 @@ import {
 } from './contracts';
 import { startHumanTask } from './startHumanTask';
 
-const { riskAcceptanceDue, recordReacceptance, recordAcceptanceLapsed } = proxyActivities<Activities>(recordKeeping);
+const records = recordKeepingActivities();
 
 /**
  * One accepted risk (ISO/IEC 23894 risk acceptance): some time before the acceptance expires, the
@@ -29,7 +28,7 @@ async function watchAcceptance(input: RiskAcceptanceInput): Promise<RiskAcceptan
   const opensAt = Date.parse(input.expiresAt) - policy.riskTreatment.reacceptanceNotice;
   if (opensAt > Date.now()) await sleep(opensAt - Date.now());
 
-  const due = await riskAcceptanceDue({ systemId, riskId, registerVersion, expiresAt: input.expiresAt });
+  const due = await records().riskAcceptanceDue({ systemId, riskId, registerVersion, expiresAt: input.expiresAt });
   if (!due.due) return { outcome: 'superseded', expiresAt: input.expiresAt };
   const task = await startHumanTask({
     systemId,
@@ -45,12 +44,12 @@ async function watchAcceptance(input: RiskAcceptanceInput): Promise<RiskAcceptan
   const decision = await task.handle.result().catch(noResultUnlessCancelled);
   if (decision?.status === 'decided' && decision.choice === 'reaccept') {
     const expiresAt = new Date(Math.max(Date.now(), Date.parse(input.expiresAt)) + policy.riskTreatment.reacceptanceTerm).toISOString();
-    await recordReacceptance({ systemId, riskId, registerVersion, expiresAt, taskId: task.taskId });
+    await records().recordReacceptance({ systemId, riskId, registerVersion, expiresAt, taskId: task.taskId });
     return continueAsNew<typeof riskAcceptanceWorkflow>({ ...input, expiresAt });
   }
 
   const why = decision?.status === 'decided' ? 'the re-acceptance was refused' : 'nobody re-accepted the risk in time';
-  await recordAcceptanceLapsed({ systemId, riskId, registerVersion, reason: why, taskId: task.taskId });
+  await records().recordAcceptanceLapsed({ systemId, riskId, registerVersion, reason: why, taskId: task.taskId });
   await startChild(workflowTypes.periodicReview, {
     workflowId: workflowIds.review(systemId, `risk-${riskId}-v${registerVersion}`),
     args: [{ systemId, reason: 'risk_acceptance_lapsed', requesterId: platformPrincipalId, policy } satisfies PeriodicReviewInput],

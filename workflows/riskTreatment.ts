@@ -1,18 +1,17 @@
-import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { residualRiskOf, type RiskRegister } from '../domain/risk';
 import type { TaskSubject } from '../domain/task';
-import type { Activities } from '../activities';
-import { recordKeeping } from './activityOptions';
+import { recordKeepingActivities } from './activityOptions';
 import { processSearchAttributes, workflowIds, type HumanTaskResult, type RiskTreatmentInput, type RiskTreatmentOutcome } from './contracts';
 import { riskAcceptanceWorkflow } from './riskAcceptance';
 import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import { startHumanTask } from './startHumanTask';
 
-const { saveRiskRegister, recordRiskTreatmentOutcome, recordRiskAcceptances } = proxyActivities<Activities>(recordKeeping);
+const records = recordKeepingActivities();
 
 /** Each accepted risk of the signed-off version gets its own watch, which outlives this sign-off. */
 async function watchAcceptedRisks({ systemId, ownerId, tier, policy }: RiskTreatmentInput, version: number) {
-  for (const risk of await recordRiskAcceptances({ systemId, version })) {
+  for (const risk of await records().recordRiskAcceptances({ systemId, version })) {
     await startChild(riskAcceptanceWorkflow, {
       workflowId: workflowIds.riskAcceptance(systemId, risk.riskId, version),
       args: [{ systemId, ownerId, riskId: risk.riskId, registerVersion: version, residual: risk.residual, expiresAt: risk.expiresAt, tier, policy }],
@@ -44,7 +43,7 @@ async function treatRisks(input: RiskTreatmentInput): Promise<RiskTreatmentOutco
     if (plan.status !== 'decided') return { outcome: 'expired', version: version - 1, residualRisk: null };
     const register = plan.submission as RiskRegister;
     const residualRisk = residualRiskOf(register);
-    const subject = await saveRiskRegister({ systemId, version, content: register, submittedBy: plan.votes[0].actorId });
+    const subject = await records().saveRiskRegister({ systemId, version, content: register, submittedBy: plan.votes[0].actorId });
 
     const chain = policy.riskTreatment.signoffByResidual[residualRisk];
     const signoffTask = await startHumanTask({
@@ -65,7 +64,7 @@ async function treatRisks(input: RiskTreatmentInput): Promise<RiskTreatmentOutco
     const approved = signoff.status === 'decided' && signoff.choice === 'approve';
     const changes = signoff.status === 'decided' && signoff.choice === 'request_changes' && round <= policy.riskTreatment.maxRevisionRounds;
     const outcome = approved ? 'approved' : changes ? 'changes_requested' : 'rejected';
-    await recordRiskTreatmentOutcome({ systemId, version, outcome });
+    await records().recordRiskTreatmentOutcome({ systemId, version, outcome });
     if (outcome === 'approved') {
       await watchAcceptedRisks(input, version);
       return { outcome, version, residualRisk };
