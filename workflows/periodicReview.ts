@@ -1,6 +1,6 @@
 import { upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { LifecycleState } from '../domain/lifecycle';
-import type { ReviewAttestation } from '../domain/review';
+import type { ReviewAttestation, ReviewReason } from '../domain/review';
 import { recordKeepingActivities } from './activityOptions';
 import { assessAndTreat } from './assessAndTreat';
 import { recordingEnd } from './cancellation';
@@ -19,6 +19,26 @@ export async function periodicReviewWorkflow(input: PeriodicReviewInput): Promis
   return recordingEnd(input.systemId, 'periodic_review', () => review(input));
 }
 
+/** Why a review goes straight to a re-assessment without asking the owner, by what started it. */
+function reassessmentUnasked(reason: ReviewReason, fromSuspension: boolean): string | undefined {
+  if (fromSuspension) return 'the system was suspended after a failed re-assessment';
+  if (reason === 'incident') return 'an incident closed with a re-assessment';
+  if (reason === 'risk_acceptance_lapsed') return 'an accepted risk was not re-accepted';
+  if (reason === 'deferred_reassessment') return 'a re-assessment was asked for while the system was suspended';
+  return undefined;
+}
+
+/** Why an attested review needs a re-assessment: a change attested, or incidents or lapsed acceptances since the last review. */
+function reassessmentAfterAttestation(
+  attestation: ReviewAttestation,
+  findings: { incidentsSinceLastReview: number; lapsedAcceptances: number },
+): string | undefined {
+  if (attestation.status === 'changed') return `the owner attested changes: ${attestation.changes}`;
+  if (findings.incidentsSinceLastReview > 0) return `${findings.incidentsSinceLastReview} incident(s) since the last review`;
+  if (findings.lapsedAcceptances > 0) return `${findings.lapsedAcceptances} accepted risk(s) lapsed`;
+  return undefined;
+}
+
 async function review({ systemId, reason, requesterId, ...input }: PeriodicReviewInput): Promise<PeriodicReviewOutcome> {
   const { workflowId } = workflowInfo();
   const policy = input.policy ?? (await records().currentPolicy());
@@ -33,12 +53,7 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
     return { systemId, outcome, state, reason: why };
   };
 
-  let reassessBecause: string | undefined =
-    opened.fromSuspension ? 'the system was suspended after a failed re-assessment'
-    : reason === 'incident' ? 'an incident closed with a re-assessment'
-    : reason === 'risk_acceptance_lapsed' ? 'an accepted risk was not re-accepted'
-    : reason === 'deferred_reassessment' ? 'a re-assessment was asked for while the system was suspended'
-    : undefined;
+  let reassessBecause = reassessmentUnasked(reason, opened.fromSuspension);
   let attestation: ReviewAttestation | undefined;
   if (!reassessBecause) {
     // The platform asks, whoever triggered the review, so the owner is never excluded from attesting.
@@ -49,7 +64,8 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
       tier,
       requesterId: platformPrincipalId,
       policy: policy.tasks.review_attestation,
-      policyVersion: policy.version, commandKey: policy.commandKey,
+      policyVersion: policy.version,
+      commandKey: policy.commandKey,
       subject: { hash: '0'.repeat(64), version: 0 },
     });
     const attested = await task.handle.result();
@@ -60,11 +76,7 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
     }
     attestation = attested.submission as ReviewAttestation;
     const findings = await records().reviewFindings({ systemId });
-    reassessBecause =
-      attestation.status === 'changed' ? `the owner attested changes: ${attestation.changes}`
-      : findings.incidentsSinceLastReview > 0 ? `${findings.incidentsSinceLastReview} incident(s) since the last review`
-      : findings.lapsedAcceptances > 0 ? `${findings.lapsedAcceptances} accepted risk(s) lapsed`
-      : undefined;
+    reassessBecause = reassessmentAfterAttestation(attestation, findings);
     if (reassessBecause && findings.state === 'suspended') {
       // An incident suspended the system during the review: its closure decides on a re-assessment, and
       // as this review does not count as one, the next review weighs the incident again.
@@ -76,7 +88,14 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
 
   if (!reassessBecause) {
     const due = nextReviewDue();
-    const { state } = await records().closeReview({ reviewId, systemId, closing: 'unchanged', reason: 'the owner attested no material change', attestation, nextReviewDue: due });
+    const { state } = await records().closeReview({
+      reviewId,
+      systemId,
+      closing: 'unchanged',
+      reason: 'the owner attested no material change',
+      attestation,
+      nextReviewDue: due,
+    });
     await records().syncReviewSchedule({ systemId, policy });
     return end('unchanged', state, 'the owner attested no material change');
   }
