@@ -43,7 +43,10 @@ export function createAssessmentActivities({ pool }: ActivityDeps) {
           [input.systemId, input.version, input.outcome, input.outcome === 'approved' ? input.impactLevel : null],
         );
         if (decided.rowCount === 1 && input.outcome === 'approved') {
-          await db.query('UPDATE ai_systems SET impact_level = $2, version = version + 1, updated_at = now() WHERE id = $1', [input.systemId, input.impactLevel]);
+          await db.query('UPDATE ai_systems SET impact_level = $2, version = version + 1, updated_at = now() WHERE id = $1', [
+            input.systemId,
+            input.impactLevel,
+          ]);
         }
         await appendAuditEvent(db, {
           key: `${input.systemId}:assessment:${input.version}:${input.outcome}`,

@@ -19,7 +19,10 @@ function composeDigest(
     `Hello ${recipientName},`,
     '',
     `Overdue periodic reviews: ${reviews.length}${reviews.length === listed ? '+' : ''}`,
-    ...reviews.map((review) => `- ${onOneLine(review.name)} (${review.tier}, ${onOneLine(review.businessUnit)}): due ${review.nextReviewDue.slice(0, 10)}, ${days(review.nextReviewDue)} days late`),
+    ...reviews.map(
+      (review) =>
+        `- ${onOneLine(review.name)} (${review.tier}, ${onOneLine(review.businessUnit)}): due ${review.nextReviewDue.slice(0, 10)}, ${days(review.nextReviewDue)} days late`,
+    ),
     '',
     `Overdue tasks: ${tasks.length}${tasks.length === listed ? '+' : ''}`,
     ...tasks.map(

@@ -43,7 +43,14 @@ export function createIncidentActivities({ pool }: ActivityDeps) {
       const system = await getSystem(pool, input.systemId);
       if (!system) throw ApplicationFailure.create({ type: 'SystemNotFound', message: `AI system ${input.systemId} does not exist`, nonRetryable: true });
       await inTransaction(pool, async (db) => {
-        await insertIncident(db, { id: input.incidentId, systemId: input.systemId, workflowId: input.workflowId, reporterId: input.reporterId, report: input.report, regulatoryReportDue: input.regulatoryReportDue });
+        await insertIncident(db, {
+          id: input.incidentId,
+          systemId: input.systemId,
+          workflowId: input.workflowId,
+          reporterId: input.reporterId,
+          report: input.report,
+          regulatoryReportDue: input.regulatoryReportDue,
+        });
         await appendAuditEvent(db, {
           key: incidentKey(input.incidentId, 'reported'),
           type: 'incident.reported',
@@ -66,7 +73,14 @@ export function createIncidentActivities({ pool }: ActivityDeps) {
       await inTransaction(pool, (db) =>
         once(db, key, async () => {
           await setIncident(db, input.incidentId, "stage = 'containment', acknowledged_at = now()", []);
-          await appendAuditEvent(db, { key, type: 'incident.acknowledged', systemId: input.systemId, taskId: input.taskId, actorId: input.actorId, data: { incidentId: input.incidentId } });
+          await appendAuditEvent(db, {
+            key,
+            type: 'incident.acknowledged',
+            systemId: input.systemId,
+            taskId: input.taskId,
+            actorId: input.actorId,
+            data: { incidentId: input.incidentId },
+          });
         }),
       );
     },
@@ -76,7 +90,10 @@ export function createIncidentActivities({ pool }: ActivityDeps) {
       const key = incidentKey(input.incidentId, `contained:${input.taskId}`);
       await inTransaction(pool, (db) =>
         once(db, key, async () => {
-          await setIncident(db, input.incidentId, "stage = 'resolution', containment = $2, contained_at = now(), suspended_system = $3", [input.containment, input.suspended]);
+          await setIncident(db, input.incidentId, "stage = 'resolution', containment = $2, contained_at = now(), suspended_system = $3", [
+            input.containment,
+            input.suspended,
+          ]);
           await appendAuditEvent(db, {
             key,
             type: 'incident.contained',

@@ -92,20 +92,34 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
    * Releases one workflow's hold. The last hold released returns the system to the state its processes
    * have moved it to meanwhile, its reviews to their schedule, and starts a re-assessment asked for meanwhile.
    */
-  async function releaseHold(holder: string, input: { systemId: string; reason: string; eventKey: string; actorId?: string }): Promise<{ state: LifecycleState }> {
+  async function releaseHold(
+    holder: string,
+    input: { systemId: string; reason: string; eventKey: string; actorId?: string },
+  ): Promise<{ state: LifecycleState }> {
     const { state, pendingReassessment } = await inTransaction(pool, async (db) => {
       const system = await lockSystem(db, input.systemId);
-      const released = await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND holder = $2 AND released_at IS NULL', [input.systemId, holder]);
+      const released = await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND holder = $2 AND released_at IS NULL', [
+        input.systemId,
+        holder,
+      ]);
       const remaining = await suspensionHolders(db, input.systemId);
       // Only a holder resumes: a workflow that held nothing changes nothing.
       if (system.state !== 'suspended' || remaining.length > 0 || released.rowCount === 0) {
         if (released.rowCount === 1) {
-          await appendAuditEvent(db, { key: input.eventKey, type: 'system.suspension_released', systemId: input.systemId, actorId: input.actorId ?? null, data: { holder, reason: input.reason, remaining } });
+          await appendAuditEvent(db, {
+            key: input.eventKey,
+            type: 'system.suspension_released',
+            systemId: input.systemId,
+            actorId: input.actorId ?? null,
+            data: { holder, reason: input.reason, remaining },
+          });
         }
         return { state: system.state, pendingReassessment: null };
       }
       const to = system.suspendedFrom ?? 'active';
-      const { rows } = await db.query<{ reassessment_pending: ReviewReason | null }>('SELECT reassessment_pending FROM ai_systems WHERE id = $1', [input.systemId]);
+      const { rows } = await db.query<{ reassessment_pending: ReviewReason | null }>('SELECT reassessment_pending FROM ai_systems WHERE id = $1', [
+        input.systemId,
+      ]);
       await db.query(
         'UPDATE ai_systems SET state = $2, suspended_from = NULL, reassessment_pending = NULL, version = version + 1, updated_at = now() WHERE id = $1',
         [input.systemId, to],
@@ -126,7 +140,9 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
         .start(workflowTypes.periodicReview, {
           taskQueue,
           workflowId: workflowIds.review(input.systemId, `resumed-${sha256Hex(input.eventKey).slice(0, 12)}`),
-          args: [{ systemId: input.systemId, reason: pendingReassessment, requesterId: platformPrincipalId, policy: currentPolicy() } satisfies PeriodicReviewInput],
+          args: [
+            { systemId: input.systemId, reason: pendingReassessment, requesterId: platformPrincipalId, policy: currentPolicy() } satisfies PeriodicReviewInput,
+          ],
           typedSearchAttributes: processSearchAttributes(input.systemId, 'periodic_review'),
         })
         .catch((error) => {
@@ -195,7 +211,13 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
         );
         if (held.rowCount === 0) return true;
         if (system.state === 'suspended') {
-          await appendAuditEvent(db, { key: input.eventKey, type: 'system.suspension_held', systemId: input.systemId, actorId: input.actorId ?? null, data: { holder, reason: input.reason } });
+          await appendAuditEvent(db, {
+            key: input.eventKey,
+            type: 'system.suspension_held',
+            systemId: input.systemId,
+            actorId: input.actorId ?? null,
+            data: { holder, reason: input.reason },
+          });
           return true;
         }
         const move = await moveState(db, system, 'suspended');
@@ -230,12 +252,19 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
         const status = await temporal.workflow
           .getHandle(holder)
           .describe()
-          .then((description) => description.status.name, (error) => {
-            if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
-            throw error;
-          });
+          .then(
+            (description) => description.status.name,
+            (error) => {
+              if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+              throw error;
+            },
+          );
         if (status === 'RUNNING') continue;
-        await releaseHold(holder, { systemId, reason: `the holding workflow ended (${status.toLowerCase()}) without releasing it`, eventKey: `${holder}:hold-ended` });
+        await releaseHold(holder, {
+          systemId,
+          reason: `the holding workflow ended (${status.toLowerCase()}) without releasing it`,
+          eventKey: `${holder}:hold-ended`,
+        });
         released.push(holder);
       }
       return { released };
@@ -253,14 +282,20 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
         heartbeat(execution.workflowId);
         // Tasks close with the process they belong to; the retirement keeps its own.
         if (execution.workflowId === input.exceptWorkflowId || execution.type === workflowTypes.humanTask) continue;
-        await temporal.workflow.getHandle(execution.workflowId, execution.runId).cancel().catch((error) => {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-        });
+        await temporal.workflow
+          .getHandle(execution.workflowId, execution.runId)
+          .cancel()
+          .catch((error) => {
+            if (!(error instanceof WorkflowNotFoundError)) throw error;
+          });
         cancelled.push(execution.workflowId);
       }
       for (const workflowId of cancelled) {
         let closed = false;
-        const result = temporal.workflow.getHandle(workflowId).result().finally(() => (closed = true));
+        const result = temporal.workflow
+          .getHandle(workflowId)
+          .result()
+          .finally(() => (closed = true));
         result.catch(() => undefined);
         // Heartbeats while a process closes, however long its own clean-up takes.
         while (!closed) {

@@ -30,7 +30,8 @@ function composeBody(kind: EmailKind, task: TaskRecord, recipientName: string, s
     reminder: `This decision is still waiting for you. It is due ${due}.`,
     escalated_assignee: `This decision is overdue and has been escalated to you (level ${task.escalationLevel}).`,
     escalation_notice: `This decision is overdue and has been escalated (level ${task.escalationLevel}). You are told as the next step of its escalation ladder; its assignees still decide.`,
-    assignment_gap: 'Nobody holds the role this step of the task needs, so it has been assigned to the governance leads. Please decide it, or fix the role in the directory.',
+    assignment_gap:
+      'Nobody holds the role this step of the task needs, so it has been assigned to the governance leads. Please decide it, or fix the role in the directory.',
   };
   return [
     `Hello ${recipientName},`,
@@ -46,7 +47,9 @@ function composeBody(kind: EmailKind, task: TaskRecord, recipientName: string, s
     actionUrl ? `Open the task and decide here:\n${actionUrl}\n\nThe link is personal to you: do not forward it.` : '',
     '',
     // Below the real link, so no name typed into the intake can put a link or an instruction above it.
-    ...(system ? ['The AI system, as its owner registered it (their words, quoted; aims-flow sends no other link):', ...system.written.map(quotedInEmail), ''] : []),
+    ...(system
+      ? ['The AI system, as its owner registered it (their words, quoted; aims-flow sends no other link):', ...system.written.map(quotedInEmail), '']
+      : []),
     '-- aims-flow, your AI management system',
   ].join('\n');
 }

@@ -9,8 +9,7 @@ import { moveState } from './intake';
 import type { ActivityDeps } from '.';
 
 export type OpenedReview =
-  | { status: 'opened'; reviewId: string; ownerId: string; tier: RiskTier; fromSuspension: boolean }
-  | { status: 'skipped'; why: string; state: LifecycleState };
+  { status: 'opened'; reviewId: string; ownerId: string; tier: RiskTier; fromSuspension: boolean } | { status: 'skipped'; why: string; state: LifecycleState };
 
 export type ReviewClosing = 'unchanged' | 'reassessed' | 'reassessment_failed' | 'expired' | 'deferred';
 
@@ -45,14 +44,20 @@ export function createReviewActivities({ pool }: ActivityDeps) {
           return { status: 'skipped', why, state: system.state };
         }
 
-        await db.query(
-          'INSERT INTO reviews (id, system_id, workflow_id, reason, requester_id, from_state) VALUES ($1, $2, $3, $4, $5, $6)',
-          [input.reviewId, input.systemId, input.workflowId, input.reason, input.requesterId, system.state],
-        );
+        await db.query('INSERT INTO reviews (id, system_id, workflow_id, reason, requester_id, from_state) VALUES ($1, $2, $3, $4, $5, $6)', [
+          input.reviewId,
+          input.systemId,
+          input.workflowId,
+          input.reason,
+          input.requesterId,
+          system.state,
+        ]);
         if (now.takenUpAgain) {
           // The failed re-assessment's hold ends here: this review takes the system up again.
           await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND released_at IS NULL', [input.systemId]);
-          await db.query(`UPDATE ai_systems SET state = 'under_review', suspended_from = NULL, version = version + 1, updated_at = now() WHERE id = $1`, [input.systemId]);
+          await db.query(`UPDATE ai_systems SET state = 'under_review', suspended_from = NULL, version = version + 1, updated_at = now() WHERE id = $1`, [
+            input.systemId,
+          ]);
         } else {
           await moveState(db, system, 'under_review');
         }
@@ -80,13 +85,15 @@ export function createReviewActivities({ pool }: ActivityDeps) {
       nextReviewDue?: string;
     }): Promise<{ state: LifecycleState }> {
       return inTransaction(pool, async (db) => {
-        const { rowCount } = await db.query(
-          `UPDATE reviews SET status = $2, attestation = $3, closed_at = now() WHERE id = $1 AND status = 'open'`,
-          [input.reviewId, input.closing, input.attestation ?? null],
-        );
+        const { rowCount } = await db.query(`UPDATE reviews SET status = $2, attestation = $3, closed_at = now() WHERE id = $1 AND status = 'open'`, [
+          input.reviewId,
+          input.closing,
+          input.attestation ?? null,
+        ]);
         const system = await lockSystem(db, input.systemId);
         if (rowCount === 0) return { state: system.state };
-        if (input.closing === 'deferred') await db.query(`UPDATE ai_systems SET reassessment_pending = 'deferred_reassessment' WHERE id = $1`, [input.systemId]);
+        if (input.closing === 'deferred')
+          await db.query(`UPDATE ai_systems SET reassessment_pending = 'deferred_reassessment' WHERE id = $1`, [input.systemId]);
         // A system suspended meanwhile stays suspended, and resumes to active.
         if ((input.closing === 'unchanged' || input.closing === 'expired' || input.closing === 'deferred') && effectiveState(system) === 'under_review') {
           await moveState(db, system, 'active');
@@ -98,7 +105,13 @@ export function createReviewActivities({ pool }: ActivityDeps) {
           key: `review:${input.reviewId}:closed`,
           type: input.closing === 'expired' ? 'review.expired' : 'review.completed',
           systemId: input.systemId,
-          data: { reviewId: input.reviewId, outcome: input.closing, reason: input.reason, attestation: input.attestation ?? null, nextReviewDue: input.nextReviewDue ?? null },
+          data: {
+            reviewId: input.reviewId,
+            outcome: input.closing,
+            reason: input.reason,
+            attestation: input.attestation ?? null,
+            nextReviewDue: input.nextReviewDue ?? null,
+          },
         });
         return { state: (await lockSystem(db, input.systemId)).state };
       });

@@ -38,7 +38,10 @@ export function createRiskTreatmentActivities({ pool }: ActivityDeps) {
           [input.systemId, input.version, input.outcome],
         );
         if (rows[0] && input.outcome === 'approved') {
-          await db.query('UPDATE ai_systems SET residual_risk = $2, version = version + 1, updated_at = now() WHERE id = $1', [input.systemId, rows[0].residual_risk]);
+          await db.query('UPDATE ai_systems SET residual_risk = $2, version = version + 1, updated_at = now() WHERE id = $1', [
+            input.systemId,
+            rows[0].residual_risk,
+          ]);
         }
         await appendAuditEvent(db, {
           key: `${input.systemId}:risk-register:${input.version}:${input.outcome}`,
@@ -55,9 +58,15 @@ export function createRiskTreatmentActivities({ pool }: ActivityDeps) {
      */
     async recordRiskAcceptances(input: { systemId: string; version: number }): Promise<{ riskId: string; residual: RiskLevel; expiresAt: string }[]> {
       return inTransaction(pool, async (db) => {
-        const { rows } = await db.query<{ content: RiskRegister }>('SELECT content FROM risk_registers WHERE system_id = $1 AND version = $2', [input.systemId, input.version]);
+        const { rows } = await db.query<{ content: RiskRegister }>('SELECT content FROM risk_registers WHERE system_id = $1 AND version = $2', [
+          input.systemId,
+          input.version,
+        ]);
         const accepted = rows[0].content.risks.filter((risk) => risk.treatment === 'accept');
-        await db.query(`UPDATE risk_acceptances SET status = 'superseded' WHERE system_id = $1 AND register_version < $2 AND status = 'accepted'`, [input.systemId, input.version]);
+        await db.query(`UPDATE risk_acceptances SET status = 'superseded' WHERE system_id = $1 AND register_version < $2 AND status = 'accepted'`, [
+          input.systemId,
+          input.version,
+        ]);
         for (const risk of accepted) {
           await db.query(
             `INSERT INTO risk_acceptances (system_id, risk_id, register_version, expires_at) VALUES ($1, $2, $3, $4)
@@ -72,7 +81,12 @@ export function createRiskTreatmentActivities({ pool }: ActivityDeps) {
     },
 
     /** Whether the acceptance still stands as this watch knows it, and the subject its re-acceptance decides on. */
-    async riskAcceptanceDue(input: { systemId: string; riskId: string; registerVersion: number; expiresAt: string }): Promise<{ due: boolean; subject: TaskSubject }> {
+    async riskAcceptanceDue(input: {
+      systemId: string;
+      riskId: string;
+      registerVersion: number;
+      expiresAt: string;
+    }): Promise<{ due: boolean; subject: TaskSubject }> {
       const { rows } = await pool.query(
         `SELECT a.reaccepted_count FROM risk_acceptances a JOIN ai_systems s ON s.id = a.system_id
          WHERE a.system_id = $1 AND a.risk_id = $2 AND a.register_version = $3 AND a.status = 'accepted' AND a.expires_at = $4

@@ -48,7 +48,13 @@ const governanceLeads = async (db: Queryable, excludedIds: readonly string[]) =>
  * (DESIGN.md §10). One who could not keeps the seat with its holder, rather than the seat being lost.
  * Recorded in history by the caller.
  */
-async function resolveSeats(db: Queryable, role: Role, ownerId: string, excludedIds: readonly string[], delegateRoles: readonly Role[] = []): Promise<TaskAssignee[]> {
+async function resolveSeats(
+  db: Queryable,
+  role: Role,
+  ownerId: string,
+  excludedIds: readonly string[],
+  delegateRoles: readonly Role[] = [],
+): Promise<TaskAssignee[]> {
   const holders = role === 'system_owner' ? await principalsByIds(db, [ownerId]) : await principalsWithRole(db, role);
   const seats: TaskAssignee[] = [];
   for (const holder of holders) {
@@ -308,12 +314,17 @@ export function createTaskActivities({ pool, publicBaseUrl }: ActivityDeps) {
       updateId: string;
     }): Promise<{ emailKeys: string[] }> {
       return inTransaction(pool, async (db) => {
-        const step = await db.query<{ current_step: number; escalation_level: number }>(
-          'SELECT current_step, escalation_level FROM tasks WHERE id = $1',
-          [input.taskId],
-        );
+        const step = await db.query<{ current_step: number; escalation_level: number }>('SELECT current_step, escalation_level FROM tasks WHERE id = $1', [
+          input.taskId,
+        ]);
         await db.query('UPDATE task_assignees SET active = false WHERE task_id = $1 AND principal_id = $2', [input.taskId, input.fromId]);
-        await seatAssignees(db, input.taskId, step.rows[0].current_step, [{ principalId: input.toId, onBehalfOf: input.onBehalfOf }], step.rows[0].escalation_level);
+        await seatAssignees(
+          db,
+          input.taskId,
+          step.rows[0].current_step,
+          [{ principalId: input.toId, onBehalfOf: input.onBehalfOf }],
+          step.rows[0].escalation_level,
+        );
         await appendAuditEvent(db, {
           key: `${input.taskId}:${input.change}:${input.updateId}`,
           type: `task.${input.change}`,

@@ -47,5 +47,8 @@ export function createCommandSigner(current: Buffer | string, previous?: Buffer 
 /** The api's signer from its configuration, which must name a signing key. */
 export function commandSignerFrom(config: Config, readFile: (path: string) => Buffer): CommandSigner {
   if (!config.COMMAND_SIGNING_KEY_FILE) throw new ConfigError('COMMAND_SIGNING_KEY_FILE is required: the api signs every command it sends to a workflow');
-  return createCommandSigner(readFile(config.COMMAND_SIGNING_KEY_FILE), config.COMMAND_PREVIOUS_SIGNING_KEY_FILE && readFile(config.COMMAND_PREVIOUS_SIGNING_KEY_FILE));
+  return createCommandSigner(
+    readFile(config.COMMAND_SIGNING_KEY_FILE),
+    config.COMMAND_PREVIOUS_SIGNING_KEY_FILE && readFile(config.COMMAND_PREVIOUS_SIGNING_KEY_FILE),
+  );
 }

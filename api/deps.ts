@@ -38,10 +38,13 @@ export async function withTemporalDeadline<T>(deps: ApiDeps, call: () => Promise
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const givenUp = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      abort.abort();
-      reject(new TemporalDeadlineExceeded('Temporal did not answer before the deadline'));
-    }, Math.max(0, deadline - Date.now()));
+    timer = setTimeout(
+      () => {
+        abort.abort();
+        reject(new TemporalDeadlineExceeded('Temporal did not answer before the deadline'));
+      },
+      Math.max(0, deadline - Date.now()),
+    );
   });
   try {
     return await Promise.race([deps.temporal.withDeadline(deadline, () => deps.temporal.withAbortSignal(abort.signal, call)), givenUp]);

@@ -25,7 +25,8 @@ export const createApiLogger = (level: LogLevel, destination?: DestinationStream
   pino({ level, redact: { paths: secretPaths, censor: '[redacted]' } }, destination);
 
 /** Action and sign-in links carry their token in the path: log the route, not the secret. */
-export const withoutPathTokens = (url: string): string => url.replace(/^\/(actions|signin)\/[^/?#]+/i, '/$1/[token]').replace(/([?&](?:token|key|code)=)[^&#]*/gi, '$1[redacted]');
+export const withoutPathTokens = (url: string): string =>
+  url.replace(/^\/(actions|signin)\/[^/?#]+/i, '/$1/[token]').replace(/([?&](?:token|key|code)=)[^&#]*/gi, '$1[redacted]');
 
 type LoggedRequest = IncomingMessage & { principal?: { id: string }; webSession?: { principal: { id: string } } };
 /** What pino's standard request serializer made of the request, which ours then trims. */

@@ -15,7 +15,8 @@ async function main() {
   const config = parseConfig(process.env);
   const logger = createApiLogger(config.LOG_LEVEL);
   const commandSigner = commandSignerFrom(config, (file) => readFileSync(file));
-  if (!config.AUDIT_PUBLIC_KEYS) throw new ConfigError("AUDIT_PUBLIC_KEYS is required: evidence packs vouch for the audit chain only under checkpoints the worker's verifier signed");
+  if (!config.AUDIT_PUBLIC_KEYS)
+    throw new ConfigError("AUDIT_PUBLIC_KEYS is required: evidence packs vouch for the audit chain only under checkpoints the worker's verifier signed");
   if (!config.PAYLOAD_ENCRYPTION_KEY_FILE) logger.warn('PAYLOAD_ENCRYPTION_KEY_FILE is not set: Temporal receives payloads in clear');
   const policy = { ...(await loadPolicy(config.POLICY_FILE)), commandKey: commandSigner.publicKey };
   // Lazy: the api starts, and answers 503, while Temporal is still coming up.
@@ -24,26 +25,29 @@ async function main() {
   const pool = createPool(config.DATABASE_URL);
   const mailer = nodemailer.createTransport({ url: config.SMTP_URL, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
   const metrics = createMetrics(pool);
-  const app = createApp({
-    pool,
-    temporal,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    policy,
-    commandSigner,
-    auditPublicKeys: config.AUDIT_PUBLIC_KEYS,
-    logger,
-    temporalUiUrl: config.TEMPORAL_UI_URL,
-    temporalDeadlineMs: config.TEMPORAL_CALL_TIMEOUT_MS,
-    mailer,
-    mailFrom: config.MAIL_FROM,
-    publicBaseUrl: config.PUBLIC_BASE_URL,
-    ...(config.TRUST_PROXY !== undefined && { trustProxy: config.TRUST_PROXY }),
-    rateLimits: {
-      perAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
-      perPrincipalPerMinute: config.RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE,
-      incidentsPerReporterPerHour: config.INCIDENT_REPORTS_PER_REPORTER_PER_HOUR,
+  const app = createApp(
+    {
+      pool,
+      temporal,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      policy,
+      commandSigner,
+      auditPublicKeys: config.AUDIT_PUBLIC_KEYS,
+      logger,
+      temporalUiUrl: config.TEMPORAL_UI_URL,
+      temporalDeadlineMs: config.TEMPORAL_CALL_TIMEOUT_MS,
+      mailer,
+      mailFrom: config.MAIL_FROM,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      ...(config.TRUST_PROXY !== undefined && { trustProxy: config.TRUST_PROXY }),
+      rateLimits: {
+        perAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+        perPrincipalPerMinute: config.RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE,
+        incidentsPerReporterPerHour: config.INCIDENT_REPORTS_PER_REPORTER_PER_HOUR,
+      },
     },
-  }, metrics);
+    metrics,
+  );
   const metricsServer = createMetricsApp(metrics).listen(config.METRICS_PORT, config.METRICS_HOST, () =>
     logger.info({ host: config.METRICS_HOST, port: config.METRICS_PORT }, 'metrics listening'),
   );
@@ -53,7 +57,8 @@ async function main() {
     .listSearchAttributes({ namespace: config.TEMPORAL_NAMESPACE })
     .then(({ customAttributes }) => {
       const missing = missingSearchAttributes(customAttributes ?? {});
-      if (missing.length) logger.error({ namespace: config.TEMPORAL_NAMESPACE, missing }, 'the Temporal namespace lacks search attributes; run scripts/temporalNamespace.ts');
+      if (missing.length)
+        logger.error({ namespace: config.TEMPORAL_NAMESPACE, missing }, 'the Temporal namespace lacks search attributes; run scripts/temporalNamespace.ts');
     })
     .catch((error: unknown) => logger.warn({ err: error }, 'Temporal is not reachable yet; /readyz answers 503 until it is'));
   const stop = () => {

@@ -9,7 +9,14 @@ import { AppError } from './errors';
  */
 export async function startProcessOnce(
   deps: ApiDeps,
-  start: { workflowType: string; workflowId: string; args: unknown[]; requestFingerprint: string; searchAttributes: ReturnType<typeof processSearchAttributes>; what: string },
+  start: {
+    workflowType: string;
+    workflowId: string;
+    args: unknown[];
+    requestFingerprint: string;
+    searchAttributes: ReturnType<typeof processSearchAttributes>;
+    what: string;
+  },
 ): Promise<{ replayed: boolean }> {
   try {
     await withTemporalDeadline(deps, () =>

@@ -53,7 +53,9 @@ export function createRateLimits(pool: Pool, settings: RateLimitSettings): RateL
   return {
     perClient: (req, _res, next) => {
       const principalId = req.principal?.id ?? req.webSession?.principal.id;
-      const counted = principalId ? consume(byPrincipal, principalId, 'requests') : consume(byAddress, clientNetwork(req.ip) ?? 'unknown', 'requests from this address');
+      const counted = principalId
+        ? consume(byPrincipal, principalId, 'requests')
+        : consume(byAddress, clientNetwork(req.ip) ?? 'unknown', 'requests from this address');
       counted.then(() => next(), next);
     },
     countIncidentReport: (reporterId) => consume(incidents, reporterId, 'incident reports in the last hour'),

@@ -10,7 +10,10 @@ export function securityHeaders(publicBaseUrl: string): RequestHandler[] {
   const overHttps = new URL(publicBaseUrl).protocol === 'https:';
   return [
     helmet({
-      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"] } },
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"] },
+      },
       referrerPolicy: { policy: 'same-origin' },
       strictTransportSecurity: overHttps ? { maxAge: 31_536_000, includeSubDomains: true } : false,
       xFrameOptions: { action: 'deny' },

@@ -168,7 +168,9 @@ it(`the overdue dashboard over ${systems} systems and ${tasks} tasks`, async () 
   const seedStarted = performance.now();
   await seed();
   const seedSeconds = Math.round((performance.now() - seedStarted) / 100) / 10;
-  const { rows: [volume] } = await h.pool.query(
+  const {
+    rows: [volume],
+  } = await h.pool.query(
     `SELECT (SELECT count(*) FROM ai_systems)::int AS systems, (SELECT count(*) FROM tasks)::int AS tasks,
             (SELECT count(*) FROM tasks WHERE status = 'open')::int AS open_tasks,
             (SELECT count(*) FROM tasks WHERE status = 'open' AND due_at < now())::int AS overdue_tasks,
@@ -206,24 +208,33 @@ it(`the overdue dashboard over ${systems} systems and ${tasks} tasks`, async () 
   const firstScrapeMs = Math.round((performance.now() - firstScrapeStarted) * 100) / 100;
   await new Promise((resolve) => freshApp.close(resolve));
   const total = (name: string) =>
-    firstScrape.split('\n').filter((line) => line.startsWith(`${name}{`)).reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    firstScrape
+      .split('\n')
+      .filter((line) => line.startsWith(`${name}{`))
+      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
   expect(total('aims_tasks_overdue')).toBe(volume.overdue_tasks);
   expect(total('aims_decisions_total')).toBe(volume.decisions);
   expect(total('aims_time_to_decision_seconds_count')).toBe(volume.decisions);
 
   // The evidence pack of one system among them, and the walk of the whole chain it no longer makes.
-  const { rows: [benchSystem] } = await h.pool.query<{ id: string }>('SELECT id FROM ai_systems ORDER BY id LIMIT 1');
+  const {
+    rows: [benchSystem],
+  } = await h.pool.query<{ id: string }>('SELECT id FROM ai_systems ORDER BY id LIMIT 1');
   const verifyStarted = performance.now();
   await asLead('/api/v1/audit/verify');
   const verifyMs = Math.round((performance.now() - verifyStarted) * 100) / 100;
 
   const results = {
-    'GET /api/v1/systems/:id/evidence (one system, among all the audit events)': await latencies(Math.ceil(runs / 4), () => asLead(`/api/v1/systems/${benchSystem.id}/evidence`)),
+    'GET /api/v1/systems/:id/evidence (one system, among all the audit events)': await latencies(Math.ceil(runs / 4), () =>
+      asLead(`/api/v1/systems/${benchSystem.id}/evidence`),
+    ),
     'GET /api/v1/audit/verify (a walk of every audit event, once)': { runs: 1, p50: verifyMs, p95: verifyMs, max: verifyMs },
     'overdue query (db, first page of 50)': await latencies(runs, () => overdueTasks(h.pool, { limit: 50 })),
     'GET /api/v1/dashboard/overdue (first page of 50)': await latencies(runs, () => asLead('/api/v1/dashboard/overdue')),
     'GET ...overdue?businessUnit=Logistics (5 % of systems)': await latencies(runs, () => asLead('/api/v1/dashboard/overdue?businessUnit=Logistics')),
-    'GET ...overdue?businessUnit=Internal Audit (0.5 % of systems)': await latencies(runs, () => asLead('/api/v1/dashboard/overdue?businessUnit=Internal%20Audit')),
+    'GET ...overdue?businessUnit=Internal Audit (0.5 % of systems)': await latencies(runs, () =>
+      asLead('/api/v1/dashboard/overdue?businessUnit=Internal%20Audit'),
+    ),
     'GET ...overdue?businessUnit=Finance&tier=high': await latencies(runs, () => asLead('/api/v1/dashboard/overdue?businessUnit=Finance&tier=high')),
     'GET ...overdue?process=intake_revision': await latencies(runs, () => asLead('/api/v1/dashboard/overdue?process=intake_revision')),
     'GET ...overdue?cursor= (the page after 500 tasks)': await latencies(runs, () => asLead(`/api/v1/dashboard/overdue?cursor=${deepCursor}`)),

@@ -27,7 +27,11 @@ const concurrency = 8;
 function benchPolicy(): PolicyInput {
   if (!driftMinutes) return triageOnlyPolicy;
   const due = `${driftMinutes * 75}s`;
-  const triage = { ...triageOnlyPolicy.tasks.intake_triage, slaByTier: { low: due, medium: due, high: due, prohibited: due }, reminderPoints: [0.16, 0.32, 0.48, 0.64] };
+  const triage = {
+    ...triageOnlyPolicy.tasks.intake_triage,
+    slaByTier: { low: due, medium: due, high: due, prohibited: due },
+    reminderPoints: [0.16, 0.32, 0.48, 0.64],
+  };
   return { ...triageOnlyPolicy, tasks: { ...triageOnlyPolicy.tasks, intake_triage: triage } };
 }
 
@@ -85,7 +89,11 @@ async function settledMegabytes(child: ChildProcess): Promise<number> {
 
 async function inParallel(count: number, one: (index: number) => Promise<void>) {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => { while (next < count) await one(next++); }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await one(next++);
+    }),
+  );
 }
 
 async function openTriageTasks(): Promise<number> {

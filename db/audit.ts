@@ -63,10 +63,9 @@ export async function appendAuditEvent(client: Queryable, input: AuditEventInput
 
 export async function auditTrail(client: Queryable, filter: { systemId?: string; taskId?: string }): Promise<AuditEvent[]> {
   const column = filter.taskId ? 'task_id' : 'system_id';
-  const { rows } = await client.query(
-    `SELECT seq, type, system_id, task_id, actor_id, data, occurred_at FROM audit_events WHERE ${column} = $1 ORDER BY seq`,
-    [filter.taskId ?? filter.systemId],
-  );
+  const { rows } = await client.query(`SELECT seq, type, system_id, task_id, actor_id, data, occurred_at FROM audit_events WHERE ${column} = $1 ORDER BY seq`, [
+    filter.taskId ?? filter.systemId,
+  ]);
   return rows.map(toAuditEvent);
 }
 

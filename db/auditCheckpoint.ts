@@ -1,4 +1,10 @@
-import { checkpointSignedByTrustedKey, checkpointSigningText, type AuditCheckpoint, type AuditCheckpointClaim, type BrokenLink } from '../domain/auditCheckpoint';
+import {
+  checkpointSignedByTrustedKey,
+  checkpointSigningText,
+  type AuditCheckpoint,
+  type AuditCheckpointClaim,
+  type BrokenLink,
+} from '../domain/auditCheckpoint';
 import type { Ed25519Signer } from '../domain/ed25519';
 import { chainGenesis, walkAuditChain, type ChainPosition } from './auditVerify';
 import { inClientTransaction, withClient, type Pool, type Queryable } from './pool';
@@ -36,17 +42,24 @@ const checkpointLock = 42_042_003;
  * a copy of an older one written again changes nothing. `newestUntrusted` tells that the newest row
  * was written past the verifier.
  */
-export async function trustedAuditCheckpoint(db: Queryable, trustedKeys: readonly string[]): Promise<{ checkpoint: AuditCheckpoint | null; newestUntrusted: boolean }> {
+export async function trustedAuditCheckpoint(
+  db: Queryable,
+  trustedKeys: readonly string[],
+): Promise<{ checkpoint: AuditCheckpoint | null; newestUntrusted: boolean }> {
   const [{ rows: newest }, { rows: candidates }] = await Promise.all([
     db.query<CheckpointRow>('SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1'),
-    db.query<CheckpointRow>('SELECT * FROM audit_checkpoints WHERE public_key = ANY ($1) ORDER BY checked_at DESC, id DESC LIMIT $2', [trustedKeys, checkpointsTried]),
+    db.query<CheckpointRow>('SELECT * FROM audit_checkpoints WHERE public_key = ANY ($1) ORDER BY checked_at DESC, id DESC LIMIT $2', [
+      trustedKeys,
+      checkpointsTried,
+    ]),
   ]);
   const checkpoint = candidates.map(toCheckpoint).find((candidate) => checkpointSignedByTrustedKey(candidate, trustedKeys)) ?? null;
   return { checkpoint, newestUntrusted: newest.length > 0 && !checkpointSignedByTrustedKey(toCheckpoint(newest[0]), trustedKeys) };
 }
 
 /** Where a walk starts: from genesis (with a break carried over, perhaps), or on from the last checkpoint. */
-type WalkStart = { position: ChainPosition; fromGenesis: true; previous: AuditCheckpoint | null } | { position: ChainPosition; fromGenesis: false; previous: AuditCheckpoint };
+type WalkStart =
+  { position: ChainPosition; fromGenesis: true; previous: AuditCheckpoint | null } | { position: ChainPosition; fromGenesis: false; previous: AuditCheckpoint };
 
 /**
  * Where the next walk starts. On from the last trusted checkpoint, unless its last walk from genesis is
@@ -66,7 +79,11 @@ async function walkStart(db: Queryable, previous: AuditCheckpoint | null, fromGe
   if (changedSince || Date.parse(previous.walkedFromGenesisAt) < fromGenesisBefore) {
     return { position: { ...chainGenesis, ...(brokenLink && { brokenLink }) }, previous, fromGenesis: true };
   }
-  return { position: { afterSeq: previous.seq, headHash: previous.headHash, events: previous.events, ...(brokenLink && { brokenLink }) }, previous, fromGenesis: false };
+  return {
+    position: { afterSeq: previous.seq, headHash: previous.headHash, events: previous.events, ...(brokenLink && { brokenLink }) },
+    previous,
+    fromGenesis: false,
+  };
 }
 
 export interface CheckpointOptions {
@@ -118,7 +135,17 @@ async function checkpointInSnapshot(client: Queryable, signer: Ed25519Signer, op
   await client.query(
     `INSERT INTO audit_checkpoints (seq, head_hash, events, previous_seq, walked_from_genesis_at, broken_link, checked_at, public_key, signature)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [checkpoint.seq, checkpoint.headHash, checkpoint.events, checkpoint.previousSeq, checkpoint.walkedFromGenesisAt, checkpoint.brokenLink && JSON.stringify(checkpoint.brokenLink), checkpoint.checkedAt, checkpoint.publicKey, checkpoint.signature],
+    [
+      checkpoint.seq,
+      checkpoint.headHash,
+      checkpoint.events,
+      checkpoint.previousSeq,
+      checkpoint.walkedFromGenesisAt,
+      checkpoint.brokenLink && JSON.stringify(checkpoint.brokenLink),
+      checkpoint.checkedAt,
+      checkpoint.publicKey,
+      checkpoint.signature,
+    ],
   );
   return checkpoint;
 }

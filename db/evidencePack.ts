@@ -54,7 +54,10 @@ export async function loadEvidencePack(pool: Pool, system: AiSystem, trustedChec
   ]);
   const auditTrail = trail.events;
   tasks.sort((a, b) => a.openedAt.localeCompare(b.openedAt) || a.id.localeCompare(b.id));
-  const decisions = await decisionsOfTasks(pool, tasks.map((task) => task.id));
+  const decisions = await decisionsOfTasks(
+    pool,
+    tasks.map((task) => task.id),
+  );
   const withDecisions = tasks.map((task) => ({ ...task, decisions: decisions.get(task.id) ?? [] }));
 
   const mentioned = new Set<string>([system.ownerId]);

@@ -68,7 +68,17 @@ export async function insertIncident(
   await db.query(
     `INSERT INTO incidents (id, system_id, workflow_id, reporter_id, severity, serious, description, occurred_at, regulatory_report_due)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-    [incident.id, incident.systemId, incident.workflowId, incident.reporterId, report.severity, report.serious, report.description, report.occurredAt, incident.regulatoryReportDue],
+    [
+      incident.id,
+      incident.systemId,
+      incident.workflowId,
+      incident.reporterId,
+      report.severity,
+      report.serious,
+      report.description,
+      report.occurredAt,
+      incident.regulatoryReportDue,
+    ],
   );
 }
 

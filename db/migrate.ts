@@ -31,12 +31,8 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
   const files = (await readdir(migrationsDir)).filter((file) => file.endsWith('.sql')).sort();
   return inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [migrationLock]);
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-    );
-    const applied = new Set(
-      (await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((row) => row.name),
-    );
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    const applied = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((row) => row.name));
     const pending = files.filter((file) => !applied.has(file));
     for (const file of pending) {
       await client.query(await readFile(path.join(migrationsDir, file), 'utf8'));
@@ -75,7 +71,9 @@ export async function ensureServiceLogin(
       throw new Error(`${login} is a superuser, an administrator or the migrating role itself: the services need a login of their own`);
     }
     const exists = rows.length === 1;
-    await client.query(exists ? `ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE ${passwordClause}` : `CREATE ROLE ${role} LOGIN ${passwordClause}`);
+    await client.query(
+      exists ? `ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE ${passwordClause}` : `CREATE ROLE ${role} LOGIN ${passwordClause}`,
+    );
     await client.query(`GRANT ${memberOf} TO ${role}`);
   });
   return login;

@@ -14,7 +14,8 @@ async function main() {
     if (serviceUrl) console.log(`the services log in as ${await ensureServiceLogin(pool, serviceUrl)}, a member of aims_flow_app`);
     // The worker's background verifier writes audit checkpoints as this one (AUDIT_DATABASE_URL).
     const verifierUrl = process.env.VERIFIER_DATABASE_URL;
-    if (verifierUrl) console.log(`the audit verifier logs in as ${await ensureServiceLogin(pool, verifierUrl, 'aims_flow_verifier')}, a member of aims_flow_verifier`);
+    if (verifierUrl)
+      console.log(`the audit verifier logs in as ${await ensureServiceLogin(pool, verifierUrl, 'aims_flow_verifier')}, a member of aims_flow_verifier`);
   } finally {
     await pool.end();
   }

@@ -20,10 +20,13 @@ export async function enqueueEmail(
   db: Queryable,
   entry: { key: string; taskId: string | null; recipientId: string; kind: string; messageId: string },
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO outbox (key, task_id, recipient_id, kind, message_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING`,
-    [entry.key, entry.taskId, entry.recipientId, entry.kind, entry.messageId],
-  );
+  await db.query(`INSERT INTO outbox (key, task_id, recipient_id, kind, message_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING`, [
+    entry.key,
+    entry.taskId,
+    entry.recipientId,
+    entry.kind,
+    entry.messageId,
+  ]);
 }
 
 export async function lockOutboxEntry(db: Queryable, key: string): Promise<OutboxEntry | undefined> {
@@ -52,16 +55,16 @@ export async function markSent(db: Queryable, key: string, delivery: 'sent' | 'm
  * mail client that shows the first copy for the shared Message-ID shows a link that says it was
  * replaced, and where to decide instead.)
  */
-export async function issueActionToken(
-  db: Queryable,
-  grant: { outboxKey: string; taskId: string; principalId: string; expiresAt: string },
-): Promise<string> {
+export async function issueActionToken(db: Queryable, grant: { outboxKey: string; taskId: string; principalId: string; expiresAt: string }): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   await db.query('UPDATE action_tokens SET superseded_at = now() WHERE outbox_key = $1 AND used_at IS NULL AND superseded_at IS NULL', [grant.outboxKey]);
-  await db.query(
-    'INSERT INTO action_tokens (token_hash, outbox_key, task_id, principal_id, expires_at) VALUES ($1, $2, $3, $4, $5)',
-    [sha256Hex(token), grant.outboxKey, grant.taskId, grant.principalId, grant.expiresAt],
-  );
+  await db.query('INSERT INTO action_tokens (token_hash, outbox_key, task_id, principal_id, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+    sha256Hex(token),
+    grant.outboxKey,
+    grant.taskId,
+    grant.principalId,
+    grant.expiresAt,
+  ]);
   return token;
 }
 

@@ -37,10 +37,12 @@ export async function signInRequestAllowed(pool: Pool, email: string, windowMs: 
 export async function createSignInLink(db: Queryable, principalId: string, validForMs: number, browser: string): Promise<string> {
   await db.query("DELETE FROM sign_in_links WHERE expires_at < now() - interval '1 day'");
   const token = secret();
-  await db.query(
-    `INSERT INTO sign_in_links (token_hash, principal_id, expires_at, browser_hash) VALUES ($1, $2, now() + $3 * interval '1 millisecond', $4)`,
-    [sha256Hex(token), principalId, validForMs, sha256Hex(browser)],
-  );
+  await db.query(`INSERT INTO sign_in_links (token_hash, principal_id, expires_at, browser_hash) VALUES ($1, $2, now() + $3 * interval '1 millisecond', $4)`, [
+    sha256Hex(token),
+    principalId,
+    validForMs,
+    sha256Hex(browser),
+  ]);
   return token;
 }
 
@@ -48,9 +50,10 @@ export type SignInLinkState = 'usable' | 'other_browser' | 'unusable';
 
 /** Whether the link is still good in this browser, without using it: GET shows a button, only a POST signs in. */
 export async function signInLinkState(db: Queryable, token: string, browser: string | undefined): Promise<SignInLinkState> {
-  const { rows } = await db.query<{ browser_hash: string | null }>('SELECT browser_hash FROM sign_in_links WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()', [
-    sha256Hex(token),
-  ]);
+  const { rows } = await db.query<{ browser_hash: string | null }>(
+    'SELECT browser_hash FROM sign_in_links WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()',
+    [sha256Hex(token)],
+  );
   if (!rows[0]) return 'unusable';
   return rows[0].browser_hash === null || (browser !== undefined && rows[0].browser_hash === sha256Hex(browser)) ? 'usable' : 'other_browser';
 }
@@ -137,7 +140,10 @@ export async function sessionsOf(db: Queryable, principalId: string, idleMs = se
 
 /** Ends one of the person's sessions by its public id, or all of them; answers how many ended. */
 export async function endSessionsOf(db: Queryable, principalId: string, publicId?: string): Promise<number> {
-  const { rowCount } = await db.query('DELETE FROM web_sessions WHERE principal_id = $1 AND ($2::uuid IS NULL OR public_id = $2::uuid)', [principalId, publicId ?? null]);
+  const { rowCount } = await db.query('DELETE FROM web_sessions WHERE principal_id = $1 AND ($2::uuid IS NULL OR public_id = $2::uuid)', [
+    principalId,
+    publicId ?? null,
+  ]);
   return rowCount ?? 0;
 }
 

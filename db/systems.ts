@@ -46,10 +46,7 @@ const toSystem = (row: Record<string, any>): AiSystem => ({
 });
 
 /** Inserts the system in state intake; returns false when it already existed (a retried registration). */
-export async function insertSystem(
-  db: Queryable,
-  system: { id: string; ownerId: string; intake: IntakeRequest; policyVersion: string },
-): Promise<boolean> {
+export async function insertSystem(db: Queryable, system: { id: string; ownerId: string; intake: IntakeRequest; policyVersion: string }): Promise<boolean> {
   const result = await db.query(
     `INSERT INTO ai_systems (id, name, owner_id, business_unit, intake, state, policy_version)
      VALUES ($1, $2, $3, $4, $5, 'intake', $6) ON CONFLICT (id) DO NOTHING`,
@@ -64,10 +61,10 @@ export async function getSystem(db: Queryable, id: string): Promise<AiSystem | u
 }
 
 export async function listSystems(db: Queryable, filter: { ownerId?: string; limit: number }): Promise<AiSystem[]> {
-  const { rows } = await db.query(
-    `SELECT * FROM ai_systems WHERE ($1::text IS NULL OR owner_id = $1) ORDER BY created_at DESC LIMIT $2`,
-    [filter.ownerId ?? null, filter.limit],
-  );
+  const { rows } = await db.query(`SELECT * FROM ai_systems WHERE ($1::text IS NULL OR owner_id = $1) ORDER BY created_at DESC LIMIT $2`, [
+    filter.ownerId ?? null,
+    filter.limit,
+  ]);
   return rows.map(toSystem);
 }
 
@@ -86,11 +83,7 @@ export const effectiveState = (system: AiSystem): LifecycleState => (system.stat
  * retirement ends a suspension. A system on its way out ignores every other process's move (null): those
  * processes are being cancelled.
  */
-export async function setSystemState(
-  db: Queryable,
-  current: AiSystem,
-  to: LifecycleState,
-): Promise<{ from: LifecycleState; held: boolean } | null> {
+export async function setSystemState(db: Queryable, current: AiSystem, to: LifecycleState): Promise<{ from: LifecycleState; held: boolean } | null> {
   if ((current.state === 'retiring' && to !== 'retired') || current.state === 'retired') return null;
   const from = effectiveState(current);
   if (current.state === 'suspended' && to !== 'suspended' && to !== 'retiring') {
@@ -106,13 +99,16 @@ export async function setSystemState(
     to,
     to === 'suspended' ? current.state : null,
   ]);
-  if (current.state === 'suspended') await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND released_at IS NULL', [current.id]);
+  if (current.state === 'suspended')
+    await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND released_at IS NULL', [current.id]);
   return { from: current.state, held: false };
 }
 
 /** The workflows holding the system suspended now. */
 export async function suspensionHolders(db: Queryable, systemId: string): Promise<string[]> {
-  const { rows } = await db.query<{ holder: string }>('SELECT holder FROM suspension_holds WHERE system_id = $1 AND released_at IS NULL ORDER BY held_at', [systemId]);
+  const { rows } = await db.query<{ holder: string }>('SELECT holder FROM suspension_holds WHERE system_id = $1 AND released_at IS NULL ORDER BY held_at', [
+    systemId,
+  ]);
   return rows.map((row) => row.holder);
 }
 
@@ -125,10 +121,12 @@ export async function setTriage(db: Queryable, id: string, triage: { tier: RiskT
 }
 
 export async function setIntake(db: Queryable, id: string, intake: IntakeRequest) {
-  await db.query(
-    `UPDATE ai_systems SET intake = $2, name = $3, business_unit = $4, version = version + 1, updated_at = now() WHERE id = $1`,
-    [id, intake, intake.name, intake.businessUnit],
-  );
+  await db.query(`UPDATE ai_systems SET intake = $2, name = $3, business_unit = $4, version = version + 1, updated_at = now() WHERE id = $1`, [
+    id,
+    intake,
+    intake.name,
+    intake.businessUnit,
+  ]);
 }
 
 /** A system suspended only by failed re-assessments, which a new review may take up again. */

@@ -76,7 +76,19 @@ export async function insertTask(
     `INSERT INTO tasks (id, system_id, kind, title, workflow_id, requester_id, step_count, due_at, next_deadline_at, policy_version,
        subject_hash, subject_version)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
-    [task.id, task.systemId, task.kind, task.title, task.workflowId, task.requesterId, task.stepCount, task.dueAt, task.policyVersion, task.subject.hash, task.subject.version],
+    [
+      task.id,
+      task.systemId,
+      task.kind,
+      task.title,
+      task.workflowId,
+      task.requesterId,
+      task.stepCount,
+      task.dueAt,
+      task.policyVersion,
+      task.subject.hash,
+      task.subject.version,
+    ],
   );
   return result.rowCount === 1;
 }
@@ -143,7 +155,17 @@ export async function insertDecision(db: Queryable, taskId: string, decision: Om
   const result = await db.query(
     `INSERT INTO decisions (task_id, update_id, actor_id, on_behalf_of, step, snapshot_hash, choice, comment, submission)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (task_id, update_id) DO NOTHING`,
-    [taskId, decision.updateId, decision.actorId, decision.onBehalfOf, decision.step, decision.snapshotHash, decision.choice, decision.comment, decision.submission ?? null],
+    [
+      taskId,
+      decision.updateId,
+      decision.actorId,
+      decision.onBehalfOf,
+      decision.step,
+      decision.snapshotHash,
+      decision.choice,
+      decision.comment,
+      decision.submission ?? null,
+    ],
   );
   return result.rowCount === 1;
 }
@@ -179,7 +201,15 @@ const toDecision = (row: Record<string, any>): DecisionRecord => ({
 export async function updateTaskProgress(
   db: Queryable,
   taskId: string,
-  progress: { dueAt?: string; nextDeadlineAt?: string; escalationLevel?: number; remindersSent?: number; currentStep?: number; stepCount?: number; subject?: TaskSubject },
+  progress: {
+    dueAt?: string;
+    nextDeadlineAt?: string;
+    escalationLevel?: number;
+    remindersSent?: number;
+    currentStep?: number;
+    stepCount?: number;
+    subject?: TaskSubject;
+  },
 ) {
   await db.query(
     `UPDATE tasks SET due_at = COALESCE($2, due_at), escalation_level = COALESCE($3, escalation_level),
@@ -203,10 +233,7 @@ export async function updateTaskProgress(
 
 /** Closes an open task; returns false when it was already closed (a retried close). */
 export async function closeTask(db: Queryable, taskId: string, status: Exclude<TaskStatus, 'open'>, outcome: string | null) {
-  const result = await db.query(
-    `UPDATE tasks SET status = $2, outcome = $3, closed_at = now() WHERE id = $1 AND status = 'open'`,
-    [taskId, status, outcome],
-  );
+  const result = await db.query(`UPDATE tasks SET status = $2, outcome = $3, closed_at = now() WHERE id = $1 AND status = 'open'`, [taskId, status, outcome]);
   // The task's links end with it, after a grace long enough to answer a decision retried after a 503.
   await db.query(`UPDATE action_tokens SET expires_at = LEAST(expires_at, now() + interval '15 minutes') WHERE task_id = $1`, [taskId]);
   return result.rowCount === 1;

@@ -55,5 +55,4 @@ export const onOneLine = (value: string) => value.replace(/[\u0000-\u001f\u007f-
 export const quotedInEmail = (value: string) => `> ${onOneLine(value)}`;
 
 /** A choice among fixed options, with a message that names them. */
-export const oneOf = <T extends readonly [string, ...string[]]>(options: T) =>
-  z.enum(options, { error: () => `choose one of: ${options.join(', ')}` });
+export const oneOf = <T extends readonly [string, ...string[]]>(options: T) => z.enum(options, { error: () => `choose one of: ${options.join(', ')}` });

@@ -15,8 +15,7 @@ export const durationSchema = z.union([z.number().int().positive(), z.string()])
   return millis;
 });
 
-const tierMap = <T extends z.ZodType>(value: T) =>
-  z.strictObject({ low: value, medium: value, high: value, prohibited: value });
+const tierMap = <T extends z.ZodType>(value: T) => z.strictObject({ low: value, medium: value, high: value, prohibited: value });
 
 const severityMap = <T extends z.ZodType>(value: T) =>
   z.strictObject(Object.fromEntries(incidentSeverities.map((severity) => [severity, value])) as Record<(typeof incidentSeverities)[number], T>);
@@ -75,8 +74,7 @@ export function approvalChainFor(policy: TaskPolicy, tier: RiskTier): ApprovalSt
 }
 
 /** The roles the ladder brings into a task: a governance lead may also reassign a seat to one of them. */
-export const escalationRoles = (policy: TaskPolicy): Role[] =>
-  policy.escalationLadder.flatMap((level) => (level.target === 'manager' ? [] : [level.target]));
+export const escalationRoles = (policy: TaskPolicy): Role[] => policy.escalationLadder.flatMap((level) => (level.target === 'manager' ? [] : [level.target]));
 
 export const policySchema = z.strictObject({
   name: z.string().min(1),
@@ -119,10 +117,9 @@ export const policySchema = z.strictObject({
     /** The regulatory reporting clock of a serious incident, from when it became known. */
     seriousReportWithin: durationSchema,
   }),
-  tasks: z.record(z.enum(taskKindNames), taskPolicySchema).refine(
-    (tasks) => taskKindNames.every((kind) => kind in tasks),
-    `a policy sets every task kind: ${taskKindNames.join(', ')}`,
-  ),
+  tasks: z
+    .record(z.enum(taskKindNames), taskPolicySchema)
+    .refine((tasks) => taskKindNames.every((kind) => kind in tasks), `a policy sets every task kind: ${taskKindNames.join(', ')}`),
 });
 export type PolicyInput = z.input<typeof policySchema>;
 export type Policy = z.output<typeof policySchema> & {
@@ -177,7 +174,10 @@ const ownerSubmission = {
   steps: [{ role: 'system_owner' }],
   slaByTier: { low: '30d', medium: '21d', high: '14d', prohibited: '14d' },
   reminderPoints: [0.5, 0.9],
-  escalationLadder: [{ action: 'notify', target: 'manager', window: '7d' }, { action: 'notify', target: 'governance_lead', window: '7d' }],
+  escalationLadder: [
+    { action: 'notify', target: 'manager', window: '7d' },
+    { action: 'notify', target: 'governance_lead', window: '7d' },
+  ],
   timeoutOutcomeByTier: allExpire,
 } satisfies PolicyInput['tasks'][TaskKind];
 
@@ -194,7 +194,10 @@ const incidentStage = {
 const checklistWork = {
   slaByTier: { low: '14d', medium: '14d', high: '10d', prohibited: '10d' },
   reminderPoints: [0.5, 0.9],
-  escalationLadder: [{ action: 'notify', target: 'manager', window: '3d' }, { action: 'add', target: 'governance_lead', window: '4d' }],
+  escalationLadder: [
+    { action: 'notify', target: 'manager', window: '3d' },
+    { action: 'add', target: 'governance_lead', window: '4d' },
+  ],
   timeoutOutcomeByTier: allExpire,
 } satisfies Omit<PolicyInput['tasks'][TaskKind], 'steps'>;
 
@@ -248,11 +251,23 @@ export const defaultPolicy: PolicyInput = {
       critical: { acknowledge: '1h', contain: '4h', resolve: '3d' },
     },
     ladderBySeverity: {
-      low: [{ action: 'notify', target: 'manager', window: '2d' }, { action: 'add', target: 'governance_lead', window: '3d' }],
-      medium: [{ action: 'notify', target: 'manager', window: '1d' }, { action: 'add', target: 'governance_lead', window: '1d' }],
-      high: [{ action: 'add', target: 'governance_lead', window: '4h' }, { action: 'add', target: 'executive', window: '8h' }],
+      low: [
+        { action: 'notify', target: 'manager', window: '2d' },
+        { action: 'add', target: 'governance_lead', window: '3d' },
+      ],
+      medium: [
+        { action: 'notify', target: 'manager', window: '1d' },
+        { action: 'add', target: 'governance_lead', window: '1d' },
+      ],
+      high: [
+        { action: 'add', target: 'governance_lead', window: '4h' },
+        { action: 'add', target: 'executive', window: '8h' },
+      ],
       // The most severe reach an executive within the hour after a missed deadline.
-      critical: [{ action: 'add', target: 'executive', window: '1h' }, { action: 'add', target: 'governance_lead', window: '1h' }],
+      critical: [
+        { action: 'add', target: 'executive', window: '1h' },
+        { action: 'add', target: 'governance_lead', window: '1h' },
+      ],
     },
     // EU AI Act Art. 73(2): no later than 15 days after becoming aware of a serious incident.
     seriousReportWithin: '15d',
@@ -287,7 +302,10 @@ export const defaultPolicy: PolicyInput = {
       ...ownerSubmission,
       slaByTier: { low: '30d', medium: '21d', high: '14d', prohibited: '14d' },
       // An overdue review goes to the owner's manager, then to the governance leads.
-      escalationLadder: [{ action: 'notify', target: 'manager', window: '7d' }, { action: 'add', target: 'governance_lead', window: '7d' }],
+      escalationLadder: [
+        { action: 'notify', target: 'manager', window: '7d' },
+        { action: 'add', target: 'governance_lead', window: '7d' },
+      ],
     },
     // The SLA and the ladder of the incident stages come from incident.slaBySeverity and ladderBySeverity.
     incident_acknowledgement: incidentStage,
@@ -299,7 +317,10 @@ export const defaultPolicy: PolicyInput = {
       // The SLA comes from incident.seriousReportWithin.
       slaByTier: { low: '15d', medium: '15d', high: '15d', prohibited: '15d' },
       reminderPoints: [0.5, 0.8, 0.95],
-      escalationLadder: [{ action: 'add', target: 'governance_lead', window: '1d' }, { action: 'add', target: 'executive', window: '1d' }],
+      escalationLadder: [
+        { action: 'add', target: 'governance_lead', window: '1d' },
+        { action: 'add', target: 'executive', window: '1d' },
+      ],
       timeoutOutcomeByTier: allExpire,
     },
     retirement_approval: {

@@ -11,10 +11,7 @@ export type ReviewReason = (typeof reviewReasons)[number];
 /** The owner's attestation at a periodic review: nothing material changed, or what did. */
 export const reviewAttestationSchema = z.discriminatedUnion(
   'status',
-  [
-    z.strictObject({ status: z.literal('unchanged'), note: text(2000).optional() }),
-    z.strictObject({ status: z.literal('changed'), changes: text(4000) }),
-  ],
+  [z.strictObject({ status: z.literal('unchanged'), note: text(2000).optional() }), z.strictObject({ status: z.literal('changed'), changes: text(4000) })],
   { error: () => "status must be 'unchanged' or 'changed' (with changes: what changed)" },
 );
 export type ReviewAttestation = z.output<typeof reviewAttestationSchema>;

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { line, oneOf, text } from './fields';
 import { annexAControls } from './standards';
 
-
 export const riskLevels = ['low', 'medium', 'high'] as const;
 export type RiskLevel = (typeof riskLevels)[number];
 export const treatments = ['mitigate', 'accept', 'transfer', 'avoid'] as const;
@@ -11,7 +10,10 @@ const controlIds = annexAControls.map((control) => control.id) as [string, ...st
 /** One risk of the register (ISO/IEC 23894): where it comes from, how likely and bad, and how it is treated. */
 const riskSchema = z
   .strictObject({
-    id: z.string().trim().regex(/^[A-Za-z0-9._-]{1,40}$/, 'a short id such as R1'),
+    id: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._-]{1,40}$/, 'a short id such as R1'),
     title: line(300),
     source: text(1000),
     likelihood: oneOf(['rare', 'possible', 'likely', 'almost_certain']),

@@ -46,10 +46,14 @@ export const holdsSeatRole = (roles: readonly Role[], seatRole: Role, alsoAllowe
 export function seatMoveRefusal(move: SeatMove): SeatMoveRefusal | undefined {
   const refuse = (reason: SeatRefusalReason, message: string) => ({ reason, message });
   if (!move.assigneeIds.includes(move.fromId)) {
-    return refuse('notAssignee', move.change === 'delegated' ? 'only an assignee can delegate their part of this task' : `${move.fromId} is not an assignee of this task`);
+    return refuse(
+      'notAssignee',
+      move.change === 'delegated' ? 'only an assignee can delegate their part of this task' : `${move.fromId} is not an assignee of this task`,
+    );
   }
   if (move.excludedIds.includes(move.toId)) return refuse('segregationOfDuties', 'the requester and the system owner cannot decide this request');
-  if (move.change === 'reassigned' && move.toId === move.actorId) return refuse('segregationOfDuties', 'a seat cannot be reassigned to the person reassigning it');
+  if (move.change === 'reassigned' && move.toId === move.actorId)
+    return refuse('segregationOfDuties', 'a seat cannot be reassigned to the person reassigning it');
   if (move.assigneeIds.includes(move.toId)) return refuse('invalidDelegate', `${move.toId} is already an assignee of this task`);
   if (move.representedIds?.includes(move.toId)) return refuse('invalidDelegate', `${move.toId} already has a seat in this task, held by their delegate`);
   if (move.voterIds.includes(move.toId)) return refuse('invalidDelegate', `${move.toId} has already decided on this task`);

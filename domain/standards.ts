@@ -102,7 +102,8 @@ export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
     record: 'triage',
     eventTypes: ['system.triaged'],
     controls: ['A.5.2'],
-    shows: 'every intake version screened against the policy’s risk-tier rules, with the rule that fired: the threshold step of the impact assessment process, not the assessment itself',
+    shows:
+      'every intake version screened against the policy’s risk-tier rules, with the rule that fired: the threshold step of the impact assessment process, not the assessment itself',
   },
   {
     record: 'impact_assessment',
@@ -120,7 +121,8 @@ export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
     record: 'risk_treatment',
     eventTypes: ['risk_treatment.submitted', 'risk_treatment.approved', 'risk_treatment.rejected', 'risk_treatment.changes_requested'],
     controls: ['A.6.1.2', 'A.6.1.3'],
-    shows: 'a risk register per version (sources, likelihood, impact, treatment, Annex A controls applied, residual rating, owner, acceptance expiry) and the sign-off chain that decided it by residual risk',
+    shows:
+      'a risk register per version (sources, likelihood, impact, treatment, Annex A controls applied, residual rating, owner, acceptance expiry) and the sign-off chain that decided it by residual risk',
   },
   {
     record: 'task_assignment',
@@ -144,13 +146,15 @@ export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
     record: 'periodic_review',
     eventTypes: ['review.opened', 'review.completed', 'review.expired', 'risk.reaccepted', 'risk.acceptance_lapsed'],
     controls: ['A.6.2.6'],
-    shows: 'periodic reviews on the tier’s schedule with the owner’s attestation, re-assessments they started, and accepted risks re-accepted or lapsed at their expiry',
+    shows:
+      'periodic reviews on the tier’s schedule with the owner’s attestation, re-assessments they started, and accepted risks re-accepted or lapsed at their expiry',
   },
   {
     record: 'incident',
     eventTypes: ['incident.reported', 'incident.acknowledged', 'incident.contained', 'incident.resolved', 'incident.closed'],
     controls: ['A.3.3', 'A.8.4'],
-    shows: 'incidents reported by anyone, with acknowledgement, containment (and any suspension), resolution and the governance lead’s closure, each against its severity’s deadline',
+    shows:
+      'incidents reported by anyone, with acknowledgement, containment (and any suspension), resolution and the governance lead’s closure, each against its severity’s deadline',
   },
   {
     record: 'incident',
@@ -162,13 +166,15 @@ export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
     record: 'retirement',
     eventTypes: ['retirement.approved', 'retirement.checklist_item_done', 'retirement.retired'],
     controls: ['A.6.2.5', 'A.8.5'],
-    shows: 'the approved retirement with its checklist evidence (data retention and disposal, access revoked, users and affected parties told, documentation archived) and the final sign-off',
+    shows:
+      'the approved retirement with its checklist evidence (data retention and disposal, access revoked, users and affected parties told, documentation archived) and the final sign-off',
   },
   {
     record: 'audit_trail',
     eventTypes: ['*'],
     controls: ['A.6.2.8'],
-    shows: 'a hash-chained, append-only log of every governance event of the system, verified end to end; the logs the AI system itself writes are kept by that system, not here',
+    shows:
+      'a hash-chained, append-only log of every governance event of the system, verified end to end; the logs the AI system itself writes are kept by that system, not here',
   },
 ];
 
@@ -192,9 +198,7 @@ export function controlEvidence(
       .map((rule) => ({
         record: rule.record,
         shows: rule.shows,
-        auditEventSeqs: system.events
-          .filter((event) => rule.eventTypes.includes('*') || rule.eventTypes.includes(event.type))
-          .map((event) => event.seq),
+        auditEventSeqs: system.events.filter((event) => rule.eventTypes.includes('*') || rule.eventTypes.includes(event.type)).map((event) => event.seq),
       }))
       .filter((item) => item.auditEventSeqs.length > 0),
   }));

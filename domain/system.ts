@@ -11,21 +11,12 @@ export const useCategories = [
   'analytics',
   'other',
 ] as const;
-export const impactAreas = [
-  'employment',
-  'lending',
-  'pricing',
-  'healthcare',
-  'customer_interaction',
-  'public_service',
-  'safety',
-] as const;
+export const impactAreas = ['employment', 'lending', 'pricing', 'healthcare', 'customer_interaction', 'public_service', 'safety'] as const;
 export const dataCategories = ['personal', 'special_category'] as const;
 export const decisionRoles = ['informational', 'decision_support', 'automated_decision'] as const;
 export const humanOversightModes = ['in_the_loop', 'on_the_loop', 'none'] as const;
 export const riskTiers = ['low', 'medium', 'high', 'prohibited'] as const;
 export type RiskTier = (typeof riskTiers)[number];
-
 
 /** What a system owner files when registering an AI system (DESIGN.md §4). */
 export const intakeRequestSchema = z.strictObject({

@@ -73,7 +73,12 @@ export const taskKinds = {
   },
   risk_reacceptance: othersDecide('Re-accept a risk whose acceptance expires', ['reaccept', 'reject']),
   review_attestation: ownerSubmits('Attest the periodic review of your AI system', reviewAttestationSchema),
-  incident_acknowledgement: { ...ownerSubmits('Acknowledge an incident', z.unknown()), choices: ['acknowledge'], approvingChoice: 'acknowledge', submissionSchema: undefined },
+  incident_acknowledgement: {
+    ...ownerSubmits('Acknowledge an incident', z.unknown()),
+    choices: ['acknowledge'],
+    approvingChoice: 'acknowledge',
+    submissionSchema: undefined,
+  },
   incident_containment: { ...ownerSubmits('Contain an incident', incidentContainmentSchema), choices: ['contain'], approvingChoice: 'contain' },
   incident_resolution: { ...ownerSubmits('Resolve an incident', incidentResolutionSchema), choices: ['resolve'], approvingChoice: 'resolve' },
   incident_closure: othersDecide('Approve the closure of an incident', ['close', 'close_and_reassess', 'request_changes']),
@@ -124,12 +129,7 @@ export interface Vote {
  * The choice that settles a task under its rule, or undefined while more votes are needed.
  * Under all/quorum any dissenting vote settles the task with that dissent: one "reject" is enough.
  */
-export function settledChoice(
-  rule: ApprovalRule,
-  approvingChoice: string,
-  assigneeCount: number,
-  votes: readonly Vote[],
-): string | undefined {
+export function settledChoice(rule: ApprovalRule, approvingChoice: string, assigneeCount: number, votes: readonly Vote[]): string | undefined {
   if (votes.length === 0) return undefined;
   if (rule.type === 'any') return votes[0].choice;
   const dissent = votes.find((vote) => vote.choice !== approvingChoice);

@@ -8,8 +8,7 @@ export interface TriageResult {
   reason: string;
 }
 
-const overlaps = <T>(wanted: readonly T[] | undefined, actual: readonly T[]) =>
-  wanted === undefined || wanted.some((item) => actual.includes(item));
+const overlaps = <T>(wanted: readonly T[] | undefined, actual: readonly T[]) => wanted === undefined || wanted.some((item) => actual.includes(item));
 const isOneOf = <T>(wanted: readonly T[] | undefined, actual: T) => wanted === undefined || wanted.includes(actual);
 
 function ruleMatches({ when }: TriageRule, intake: IntakeRequest): boolean {

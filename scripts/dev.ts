@@ -232,7 +232,11 @@ async function assertPortFree(host: string, port: number, what: string, hint: st
 }
 
 async function findTemporalCli(platform: Platform): Promise<string> {
-  const script = platform.spawn('temporal-cli', 'bash', [path.join(root, 'scripts', 'temporal-cli.sh')], { transient: true, captureStdout: true, graceMs: 5_000 });
+  const script = platform.spawn('temporal-cli', 'bash', [path.join(root, 'scripts', 'temporal-cli.sh')], {
+    transient: true,
+    captureStdout: true,
+    graceMs: 5_000,
+  });
   const [exit, stdout] = await Promise.all([script.exited, script.stdout]);
   const cli = stdout.trim();
   if (exit.code !== 0 || !cli) throw new StartError(`no Temporal CLI (scripts/temporal-cli.sh: ${describeExit(exit)}); see its messages above`);
@@ -241,12 +245,18 @@ async function findTemporalCli(platform: Platform): Promise<string> {
 
 function startTemporal(platform: Platform, cli: string, temporal: { host: string; port: number }, uiPort: number) {
   const args = [
-    'server', 'start-dev',
-    '--db-filename', path.join(localDir, 'temporal.db'),
-    '--ip', temporal.host,
-    '--port', String(temporal.port),
-    '--ui-port', String(uiPort),
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--db-filename',
+    path.join(localDir, 'temporal.db'),
+    '--ip',
+    temporal.host,
+    '--port',
+    String(temporal.port),
+    '--ui-port',
+    String(uiPort),
+    '--log-level',
+    'warn',
   ];
   // Its shutdown logs a screenful of expected warnings (internal pollers losing the connection).
   platform.spawn('temporal', cli, args, { graceMs: 15_000, stopRank: 1, quietWhenStopping: true });
@@ -278,7 +288,9 @@ async function prepareDatabase(config: Config): Promise<DemoPerson[]> {
     await ensureDatabase(config.DATABASE_URL);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new StartError(`cannot prepare the database at ${where.host} (${reason}): is PostgreSQL running there and may this user create databases? Or point DATABASE_URL at one`);
+    throw new StartError(
+      `cannot prepare the database at ${where.host} (${reason}): is PostgreSQL running there and may this user create databases? Or point DATABASE_URL at one`,
+    );
   }
   const pool = createPool(config.DATABASE_URL);
   try {
@@ -296,7 +308,9 @@ async function startCatcher(smtpPort: number, httpPort: number): Promise<MailCat
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') {
-      throw new StartError(`the mail catcher's ports are taken (SMTP ${smtpPort}, web ${httpPort}); stop what holds them or set MAIL_SMTP_PORT / MAIL_HTTP_PORT`);
+      throw new StartError(
+        `the mail catcher's ports are taken (SMTP ${smtpPort}, web ${httpPort}); stop what holds them or set MAIL_SMTP_PORT / MAIL_HTTP_PORT`,
+      );
     }
     throw err;
   }
@@ -325,7 +339,10 @@ async function waitForWorker(connection: Connection, config: Config, since: numb
     // The unspecified task queue type describes the workflow pollers.
     const pollers = await connection.workflowService
       .describeTaskQueue({ namespace: config.TEMPORAL_NAMESPACE, taskQueue: { name: config.TEMPORAL_TASK_QUEUE } })
-      .then((response) => response.pollers, () => []);
+      .then(
+        (response) => response.pollers,
+        () => [],
+      );
     // Pollers of a previous run stay listed for a while; only a fresh poll counts.
     if (pollers.some((poller) => Number(poller.lastAccessTime?.seconds ?? 0) * 1000 >= since - 1000)) return;
     await sleep(500);
@@ -353,7 +370,9 @@ const demoIntake: IntakeRequest = {
 };
 
 const jsonOneFieldALine = (value: object) =>
-  `{\n${Object.entries(value).map(([key, field]) => `    ${JSON.stringify(key)}: ${JSON.stringify(field)}`).join(',\n')}\n  }`;
+  `{\n${Object.entries(value)
+    .map(([key, field]) => `    ${JSON.stringify(key)}: ${JSON.stringify(field)}`)
+    .join(',\n')}\n  }`;
 
 function banner(options: { apiUrl: string; temporalUiUrl: string; mailUrl: string; smtpUrl: string; people: DemoPerson[] }): string {
   const { apiUrl, temporalUiUrl, mailUrl, smtpUrl, people } = options;
@@ -371,7 +390,9 @@ function banner(options: { apiUrl: string; temporalUiUrl: string; mailUrl: strin
     ` Mail catcher     ${mailUrl}   (SMTP ${smtpUrl})`,
     '',
     ' Demo people (API keys are kept in .local/demo-credentials.json and reused on the next start):',
-    ...people.map((person) => `   ${person.name.padEnd(15)} ${person.roles.join(', ').padEnd(16)} ${person.apiKey}\n   ${''.padEnd(15)} ${person.email}: ${person.playsAs}`),
+    ...people.map(
+      (person) => `   ${person.name.padEnd(15)} ${person.roles.join(', ').padEnd(16)} ${person.apiKey}\n   ${''.padEnd(15)} ${person.email}: ${person.playsAs}`,
+    ),
     '',
     ` 1. File an AI system as ${owner?.name ?? 'a system owner'}:`,
     '',
@@ -426,7 +447,12 @@ async function main(platform: Platform) {
   if (!sampleCheck.success) warn(`the banner's sample intake no longer fits intakeRequestSchema: ${sampleCheck.error.message}`);
 
   await mkdir(localDir, { recursive: true, mode: 0o700 });
-  await assertPortFree(temporal.host, temporal.port, 'Temporal gRPC', 'another `npm start` or Temporal server is probably running; stop it, or set TEMPORAL_ADDRESS to another port');
+  await assertPortFree(
+    temporal.host,
+    temporal.port,
+    'Temporal gRPC',
+    'another `npm start` or Temporal server is probably running; stop it, or set TEMPORAL_ADDRESS to another port',
+  );
   await assertPortFree(temporal.host, temporalUiPort, 'Temporal Web UI', 'stop what holds it, or set TEMPORAL_UI_URL to another port');
   await assertPortFree('127.0.0.1', config.PORT, 'api', 'stop what holds it, or set PORT to another port');
 

@@ -40,8 +40,20 @@ const demoCast: readonly DemoCastMember[] = [
   { id: 'alma', name: 'Alma Admin', roles: ['admin'], managerId: null, playsAs: 'manages principals and policy' },
   { id: 'priya', name: 'Priya Privacy', roles: ['privacy_officer'], managerId: null, playsAs: 'reviews impact assessments for privacy' },
   { id: 'rick', name: 'Rick Risk', roles: ['risk_officer'], managerId: null, playsAs: 'reviews impact assessments for risk' },
-  { id: 'leo', name: 'Leo Legal', roles: ['legal_counsel'], managerId: null, playsAs: 'reviews high-tier assessments; reports serious incidents to the authority' },
-  { id: 'sam', name: 'Sam Security', roles: ['security_officer'], managerId: null, playsAs: 'reviews high-tier assessments; revokes access when a system retires' },
+  {
+    id: 'leo',
+    name: 'Leo Legal',
+    roles: ['legal_counsel'],
+    managerId: null,
+    playsAs: 'reviews high-tier assessments; reports serious incidents to the authority',
+  },
+  {
+    id: 'sam',
+    name: 'Sam Security',
+    roles: ['security_officer'],
+    managerId: null,
+    playsAs: 'reviews high-tier assessments; revokes access when a system retires',
+  },
 ];
 
 interface CredentialsFile {
@@ -65,7 +77,14 @@ export async function seedDemoPrincipals(pool: Pool, credentialsFile: string): P
   const people = demoCast.map((member) => ({ ...member, email: `${member.id}@${demoDomain}`, apiKey: apiKeys[member.id] }));
   await inTransaction(pool, async (client) => {
     for (const person of people) {
-      await upsertPrincipal(client, { id: person.id, email: person.email, name: person.name, roles: person.roles, managerId: person.managerId, apiKey: person.apiKey });
+      await upsertPrincipal(client, {
+        id: person.id,
+        email: person.email,
+        name: person.name,
+        roles: person.roles,
+        managerId: person.managerId,
+        apiKey: person.apiKey,
+      });
     }
   });
   return people;

@@ -82,7 +82,13 @@ export async function ensureNamespace(options: { connection: TemporalConnectionO
 if (require.main === module) {
   const config = parseConfig(process.env);
   ensureNamespace({ connection: temporalConnectionOptions(config, (path) => readFileSync(path)), namespace: config.TEMPORAL_NAMESPACE })
-    .then(() => console.error(`temporal namespace ${config.TEMPORAL_NAMESPACE} is ready with ${Object.values(searchAttributes).map((key) => key.name).join(', ')}`))
+    .then(() =>
+      console.error(
+        `temporal namespace ${config.TEMPORAL_NAMESPACE} is ready with ${Object.values(searchAttributes)
+          .map((key) => key.name)
+          .join(', ')}`,
+      ),
+    )
     .catch((error) => {
       console.error(error instanceof Error ? error.message : error);
       process.exit(1);

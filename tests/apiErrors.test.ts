@@ -185,7 +185,10 @@ describe('dependencies down', () => {
         const checks = (await response.json()) as { namespace: string };
         return checks.namespace.startsWith('missing') ? { status: response.status, checks } : undefined;
       });
-      expect(body).toEqual({ status: 503, checks: { postgres: 'up', temporal: 'up', namespace: 'missing search attributes: AimsSystemId, AimsProcess, AimsTier, AimsState' } });
+      expect(body).toEqual({
+        status: 503,
+        checks: { postgres: 'up', temporal: 'up', namespace: 'missing search attributes: AimsSystemId, AimsProcess, AimsTier, AimsState' },
+      });
     } finally {
       server.close();
     }

@@ -97,10 +97,14 @@ describe('sequential approval chains', () => {
 
     const first = await h.decide(task.id, 'lead', 'accept');
     expect(first.body).toMatchObject({ choice: 'accept', taskStatus: 'open' });
-    const email = await h.mail.waitFor((m) => m.to.includes(h.people.executive.email) && m.subject === 'Action needed: Triage an AI system intake: Chained model');
+    const email = await h.mail.waitFor(
+      (m) => m.to.includes(h.people.executive.email) && m.subject === 'Action needed: Triage an AI system intake: Chained model',
+    );
     expect(email.links).toHaveLength(1);
     const mine = await h.api('GET', '/api/v1/tasks?mine=true&status=open', { as: 'executive' });
-    expect(mine.body.tasks).toEqual([expect.objectContaining({ id: task.id, currentStep: 1, assignees: [expect.objectContaining({ principalId: 'executive', step: 1 })] })]);
+    expect(mine.body.tasks).toEqual([
+      expect.objectContaining({ id: task.id, currentStep: 1, assignees: [expect.objectContaining({ principalId: 'executive', step: 1 })] }),
+    ]);
     expect((await h.decide(task.id, 'lead2', 'accept')).body.error).toBe('NotAssignee');
 
     expect((await h.decide(task.id, 'executive', 'accept')).body.taskStatus).toBe('decided');
@@ -180,12 +184,17 @@ describe('snapshot binding', () => {
     ]);
     for (const person of ['lead', 'lead2'] as CastMember[]) {
       await eventually(async () => {
-        const sent = h.mail.messages.filter((m) => m.to.includes(h.people[person].email) && m.subject === 'Action needed: Triage an AI system intake: Drifting model');
+        const sent = h.mail.messages.filter(
+          (m) => m.to.includes(h.people[person].email) && m.subject === 'Action needed: Triage an AI system intake: Drifting model',
+        );
         return sent.length === 2 ? sent : undefined;
       });
     }
 
-    const staleAfterAmendment = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead2', body: { decision: 'accept', snapshotHash: originalHash } });
+    const staleAfterAmendment = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, {
+      as: 'lead2',
+      body: { decision: 'accept', snapshotHash: originalHash },
+    });
     expect(staleAfterAmendment.body.error).toBe('SnapshotMismatch');
     expect((await h.decide(task.id, 'lead2', 'accept')).body.taskStatus).toBe('open');
     expect((await h.decide(task.id, 'lead', 'accept')).body.taskStatus).toBe('decided');
@@ -233,6 +242,8 @@ describe('concurrent decisions', () => {
 
     const detail = await systemInState(systemId, winner.body.choice === 'accept' ? 'assessment' : 'rejected');
     expect(detail.tasks[0]).toMatchObject({ status: 'decided', outcome: winner.body.choice });
-    expect(eventsOf((await taskDetail(task.id)).history, 'task.decided')).toEqual([expect.objectContaining({ data: expect.objectContaining({ choice: winner.body.choice }) })]);
+    expect(eventsOf((await taskDetail(task.id)).history, 'task.decided')).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ choice: winner.body.choice }) }),
+    ]);
   });
 });

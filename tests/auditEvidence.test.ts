@@ -23,7 +23,10 @@ const scriptInPurpose = 'Reads invoices <script>alert("owned")</script> for acco
 beforeAll(async () => {
   h = await startHarness();
   // The pack is checked after triage: the accepted system skips the impact assessment here. Approvers may stand in at triage.
-  h.usePolicy({ ...triageOnlyPolicy, tasks: { ...triageOnlyPolicy.tasks, intake_triage: { ...triageOnlyPolicy.tasks.intake_triage, delegateRoles: ['approver'] } } });
+  h.usePolicy({
+    ...triageOnlyPolicy,
+    tasks: { ...triageOnlyPolicy.tasks, intake_triage: { ...triageOnlyPolicy.tasks.intake_triage, delegateRoles: ['approver'] } },
+  });
   const filed = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Invoice reader', purpose: scriptInPurpose }) });
   expect(filed.status).toBe(202);
   const systemId = filed.body.systemId as string;
@@ -123,7 +126,9 @@ describe('append-only audit events', () => {
 
   it('takes an event only at the head of the chain and linked to it, so none can be slipped in where a walk on from a checkpoint would not look', async () => {
     const head = await chainHead();
-    const { rows: [older] } = await h.pool.query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq < $1 ORDER BY seq DESC LIMIT 1', [head.seq]);
+    const {
+      rows: [older],
+    } = await h.pool.query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq < $1 ORDER BY seq DESC LIMIT 1', [head.seq]);
     // The table's owner may name a seq; the application's role may not (migration 023).
     const insert = (seq: number | null, prevHash: string, role: 'owner' | 'aims_flow_app' = 'owner') =>
       inTransaction(h.pool, async (client) => {
@@ -175,9 +180,7 @@ describe('append-only audit events', () => {
       await client.query('SAVEPOINT refused');
       await expect(client.query('UPDATE audit_events SET data = $1', [{}])).rejects.toThrow('permission denied for table audit_events');
       await client.query('ROLLBACK TO SAVEPOINT refused');
-      await expect(client.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only')).rejects.toThrow(
-        'must be owner of table audit_events',
-      );
+      await expect(client.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only')).rejects.toThrow('must be owner of table audit_events');
     } finally {
       await client.query('ROLLBACK');
       client.release();
@@ -218,9 +221,9 @@ describe("the background verifier's login", () => {
       const checkpoint = await recordAuditCheckpoint(verifierPool, h.auditSigner, { walkFromGenesisEveryMs: 0 });
       expect(checkpoint).toMatchObject({ publicKey: h.auditSigner.publicKey, previousSeq: null });
       await expect(verifierPool.query('SELECT count(*) FROM tasks')).rejects.toThrow('permission denied for table tasks');
-      await expect(inTransaction(verifierPool, (client) => appendAuditEvent(client, { key: `verifier:${randomUUID()}`, type: 'test.verifier' }))).rejects.toThrow(
-        'permission denied for table audit_events',
-      );
+      await expect(
+        inTransaction(verifierPool, (client) => appendAuditEvent(client, { key: `verifier:${randomUUID()}`, type: 'test.verifier' })),
+      ).rejects.toThrow('permission denied for table audit_events');
     } finally {
       await verifierPool.end();
       await dropRole(login);
@@ -245,7 +248,13 @@ describe('evidence pack', () => {
     const [task] = pack.tasks;
     expect(task).toMatchObject({ id: reviewed.taskId, kind: 'intake_triage', status: 'decided', subjectHash: registered.data.intakeHash });
     expect(task.decisions).toEqual([
-      expect.objectContaining({ actorId: 'approver', onBehalfOf: 'lead', choice: 'accept', comment: 'Fine <b>for</b> invoices', snapshotHash: task.subjectHash }),
+      expect.objectContaining({
+        actorId: 'approver',
+        onBehalfOf: 'lead',
+        choice: 'accept',
+        comment: 'Fine <b>for</b> invoices',
+        snapshotHash: task.subjectHash,
+      }),
     ]);
     expect(task.decisions[0].decidedAt).toEqual(expect.any(String));
     expect(pack.people).toMatchObject({ owner: { name: 'Olivia Owner' }, approver: { name: 'Ada Approver' }, lead: { name: 'Grace Lead' } });
@@ -253,7 +262,12 @@ describe('evidence pack', () => {
     expect(pack).toMatchObject({ assessments: [], riskRegister: [], incidents: [], reviews: [] });
     const trailFromApi = (await h.api('GET', `/api/v1/systems/${reviewed.systemId}`, { as: 'auditor' })).body.history;
     expect(pack.auditTrail.map((event: { seq: number }) => event.seq)).toEqual(trailFromApi.map((event: { seq: number }) => event.seq));
-    for (const event of pack.auditTrail) expect(event).toMatchObject({ eventKey: expect.any(String), prevHash: expect.stringMatching(/^[0-9a-f]{64}$/), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    for (const event of pack.auditTrail)
+      expect(event).toMatchObject({
+        eventKey: expect.any(String),
+        prevHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
   });
 
   it("vouches for the chain with the background verifier's signed checkpoint, without walking it", async () => {
@@ -280,7 +294,9 @@ describe('evidence pack', () => {
 
     const seqsOf = (type: string) => auditTrail.filter((event: { type: string }) => event.type === type).map((event: { seq: number }) => event.seq);
     const byId = (id: string) => controls.find((control: { id: string }) => control.id === id);
-    expect(byId('A.6.2.8').evidence).toEqual([expect.objectContaining({ record: 'audit_trail', auditEventSeqs: auditTrail.map((event: { seq: number }) => event.seq) })]);
+    expect(byId('A.6.2.8').evidence).toEqual([
+      expect.objectContaining({ record: 'audit_trail', auditEventSeqs: auditTrail.map((event: { seq: number }) => event.seq) }),
+    ]);
     expect(byId('A.9.4').evidence).toEqual([expect.objectContaining({ record: 'intake', auditEventSeqs: seqsOf('system.registered') })]);
     expect(byId('A.5.2').evidence).toEqual([expect.objectContaining({ record: 'triage', auditEventSeqs: seqsOf('system.triaged') })]);
     expect(byId('A.3.2').evidence.map((item: { record: string }) => item.record)).toEqual(['intake', 'task_assignment', 'decisions']);
@@ -345,7 +361,9 @@ describe("the background verifier's checkpoints", () => {
     await note();
     const waiting = (await evidence(reviewed.systemId, { as: 'owner' })).body;
     expect(waiting.chain).toMatchObject({ status: 'intact', checkpoint: { seq: before.seq }, pendingEvents: 1 });
-    expect((await evidence(reviewed.systemId, { accept: 'text/html' })).body).toContain("1 of this system's events came after it and wait for the next checkpoint");
+    expect((await evidence(reviewed.systemId, { accept: 'text/html' })).body).toContain(
+      "1 of this system's events came after it and wait for the next checkpoint",
+    );
 
     const after = (await h.checkpointAuditChain())!;
     expect(after).toMatchObject({ previousSeq: before.seq, walkedFromGenesisAt: before.walkedFromGenesisAt, events: before.events + 1, brokenLink: null });
@@ -369,7 +387,7 @@ describe("the background verifier's checkpoints", () => {
   });
 
   it('are append-only; one written past the verifier is shown as not trusted and changes nothing the verifier does, nor does an old one written again', async () => {
-    await expect(h.pool.query("UPDATE audit_checkpoints SET broken_link = NULL")).rejects.toThrow('append-only');
+    await expect(h.pool.query('UPDATE audit_checkpoints SET broken_link = NULL')).rejects.toThrow('append-only');
     const real = (await h.checkpointAuditChain())!;
     await note();
     // A forger with the database but not the key: a checkpoint vouching for the new event, signed by a key of their own.

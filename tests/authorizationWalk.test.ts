@@ -30,11 +30,11 @@ type Expected = Record<Caller, number>;
 /** -1: this caller may do it, and doing it is a feature test's business, not the walk's. */
 const notCalled = -1;
 
-const everyone = (status: number, except: Partial<Expected> = {}): Expected => ({ ...Object.fromEntries(callers.map((caller) => [caller, status])), ...except }) as Expected;
+const everyone = (status: number, except: Partial<Expected> = {}): Expected =>
+  ({ ...Object.fromEntries(callers.map((caller) => [caller, status])), ...except }) as Expected;
 const signedIn = (status: number, except: Partial<Expected> = {}) => everyone(status, { anonymous: 401, ...except });
 /** Owner, current seat holder and oversight roles see the system and its task; a former holder no longer does. */
-const sightOfSystem = (status: number, except: Partial<Expected> = {}) =>
-  signedIn(status, { formerHolder: 403, stranger: 403, specialist: 403, ...except });
+const sightOfSystem = (status: number, except: Partial<Expected> = {}) => signedIn(status, { formerHolder: 403, stranger: 403, specialist: 403, ...except });
 const oversightOnly = (status: number) => signedIn(403, { lead: status, auditor: status, admin: status });
 
 interface Call {
@@ -49,8 +49,14 @@ interface Call {
   conflict?: string;
 }
 
-const system = (suffix = '') => ({ systemId }: { systemId: string }) => `/api/v1/systems/${systemId}${suffix}`;
-const task = (suffix = '') => ({ taskId }: { taskId: string }) => `/api/v1/tasks/${taskId}${suffix}`;
+const system =
+  (suffix = '') =>
+  ({ systemId }: { systemId: string }) =>
+    `/api/v1/systems/${systemId}${suffix}`;
+const task =
+  (suffix = '') =>
+  ({ taskId }: { taskId: string }) =>
+    `/api/v1/tasks/${taskId}${suffix}`;
 const fixed = (path: string) => () => path;
 
 /**
@@ -75,13 +81,43 @@ const apiCalls: Call[] = [
   { method: 'GET', route: '/api/v1/reviews/upcoming', path: fixed('/api/v1/reviews/upcoming'), expected: oversightOnly(200) },
   { method: 'GET', route: '/api/v1/me', path: fixed('/api/v1/me'), expected: signedIn(200) },
   // Only system owners file; the owner's own filing is the feature tests' (it would start a process).
-  { method: 'POST', route: '/api/v1/systems', path: fixed('/api/v1/systems'), body: sampleIntake({ name: 'Not mine to file' }), expected: signedIn(403, { owner: notCalled }) },
-  { method: 'PUT', route: '/api/v1/systems/:id/intake', path: system('/intake'), body: sampleIntake({ name: 'Rewritten by someone else' }), expected: signedIn(403, { owner: notCalled }) },
-  { method: 'POST', route: '/api/v1/systems/:id/withdraw', path: system('/withdraw'), body: { reason: 'not yours to withdraw' }, expected: signedIn(403, { owner: notCalled }) },
+  {
+    method: 'POST',
+    route: '/api/v1/systems',
+    path: fixed('/api/v1/systems'),
+    body: sampleIntake({ name: 'Not mine to file' }),
+    expected: signedIn(403, { owner: notCalled }),
+  },
+  {
+    method: 'PUT',
+    route: '/api/v1/systems/:id/intake',
+    path: system('/intake'),
+    body: sampleIntake({ name: 'Rewritten by someone else' }),
+    expected: signedIn(403, { owner: notCalled }),
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/systems/:id/withdraw',
+    path: system('/withdraw'),
+    body: { reason: 'not yours to withdraw' },
+    expected: signedIn(403, { owner: notCalled }),
+  },
   // In triage, no review or re-tiering yet: whoever may ask hears 409.
-  { method: 'POST', route: '/api/v1/systems/:id/retirement', path: system('/retirement'), body: { reason: 'replaced', retireOn: '2027-01-01' }, expected: signedIn(403, { owner: notCalled, lead: notCalled }) },
+  {
+    method: 'POST',
+    route: '/api/v1/systems/:id/retirement',
+    path: system('/retirement'),
+    body: { reason: 'replaced', retireOn: '2027-01-01' },
+    expected: signedIn(403, { owner: notCalled, lead: notCalled }),
+  },
   { method: 'POST', route: '/api/v1/systems/:id/reviews', path: system('/reviews'), body: {}, expected: signedIn(403, { owner: 409, lead: 409 }) },
-  { method: 'PUT', route: '/api/v1/systems/:id/tier', path: system('/tier'), body: { tier: 'high', reason: 'new evidence' }, expected: signedIn(403, { lead: 409 }) },
+  {
+    method: 'PUT',
+    route: '/api/v1/systems/:id/tier',
+    path: system('/tier'),
+    body: { tier: 'high', reason: 'new evidence' },
+    expected: signedIn(403, { lead: 409 }),
+  },
   // Anyone in the organisation may report an incident, also on a system they do not see (and learn nothing of it).
   {
     method: 'POST',
@@ -92,19 +128,55 @@ const apiCalls: Call[] = [
   },
   // The seat is Erin's: anyone else who sees the task is refused by the task itself (409), the requester by
   // segregation of duties (403), others never reach it.
-  { method: 'POST', route: '/api/v1/tasks/:id/decision', path: task('/decision'), body: { decision: 'accept', snapshotHash: '0'.repeat(64) }, expected: sightOfSystem(409, { owner: 403, holder: notCalled }), conflict: 'NotAssignee' },
-  { method: 'POST', route: '/api/v1/tasks/:id/delegate', path: task('/delegate'), body: { to: 'leadManager', reason: 'away' }, expected: sightOfSystem(409, { holder: notCalled }), conflict: 'NotAssignee' },
-  { method: 'POST', route: '/api/v1/tasks/:id/reassign', path: task('/reassign'), body: { from: 'executive', to: 'approver', reason: 'back' }, expected: signedIn(403, { lead: notCalled }) },
-  { method: 'POST', route: '/api/v1/tasks/:id/withdraw', path: task('/withdraw'), body: { reason: 'not mine' }, expected: sightOfSystem(403, { owner: notCalled }) },
-  { method: 'PUT', route: '/api/v1/me/delegation', path: fixed('/api/v1/me/delegation'), body: { to: 'lead', until: '2027-01-01T00:00:00.000Z' }, expected: signedIn(notCalled, { anonymous: 401 }) },
+  {
+    method: 'POST',
+    route: '/api/v1/tasks/:id/decision',
+    path: task('/decision'),
+    body: { decision: 'accept', snapshotHash: '0'.repeat(64) },
+    expected: sightOfSystem(409, { owner: 403, holder: notCalled }),
+    conflict: 'NotAssignee',
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/tasks/:id/delegate',
+    path: task('/delegate'),
+    body: { to: 'leadManager', reason: 'away' },
+    expected: sightOfSystem(409, { holder: notCalled }),
+    conflict: 'NotAssignee',
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/tasks/:id/reassign',
+    path: task('/reassign'),
+    body: { from: 'executive', to: 'approver', reason: 'back' },
+    expected: signedIn(403, { lead: notCalled }),
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/tasks/:id/withdraw',
+    path: task('/withdraw'),
+    body: { reason: 'not mine' },
+    expected: sightOfSystem(403, { owner: notCalled }),
+  },
+  {
+    method: 'PUT',
+    route: '/api/v1/me/delegation',
+    path: fixed('/api/v1/me/delegation'),
+    body: { to: 'lead', until: '2027-01-01T00:00:00.000Z' },
+    expected: signedIn(notCalled, { anonymous: 401 }),
+  },
   { method: 'DELETE', route: '/api/v1/me/delegation', path: fixed('/api/v1/me/delegation'), expected: signedIn(notCalled, { anonymous: 401 }) },
-  { method: 'DELETE', route: '/api/v1/principals/:id/sessions', path: fixed('/api/v1/principals/lead/sessions'), expected: signedIn(403, { admin: notCalled }) },
+  {
+    method: 'DELETE',
+    route: '/api/v1/principals/:id/sessions',
+    path: fixed('/api/v1/principals/lead/sessions'),
+    expected: signedIn(403, { admin: notCalled }),
+  },
   { method: 'GET', route: '/healthz', path: fixed('/healthz'), expected: everyone(200) },
   { method: 'GET', route: '/readyz', path: fixed('/readyz'), expected: everyone(200) },
   { method: 'GET', route: '/openapi.json', path: fixed('/openapi.json'), expected: everyone(200) },
   { method: 'GET', route: '/docs', path: fixed('/docs'), expected: everyone(200) },
 ];
-
 
 /** Signed out, a page sends one to sign in. */
 const page = (status: number, except: Partial<Expected> = {}) => everyone(status, { anonymous: 303, ...except });
@@ -133,7 +205,13 @@ const pageCalls: Call[] = [
   },
   { method: 'GET', route: '/tasks', path: pagePath('/tasks'), expected: page(200) },
   { method: 'GET', route: '/tasks/:id', path: ({ taskId }) => `/tasks/${taskId}`, expected: pageOfSystem(200) },
-  { method: 'POST', route: '/tasks/:id', path: ({ taskId }) => `/tasks/${taskId}`, body: { choice: 'accept', snapshotHash: '0'.repeat(64) }, expected: pageOfSystem(409, { owner: 403, holder: notCalled }) },
+  {
+    method: 'POST',
+    route: '/tasks/:id',
+    path: ({ taskId }) => `/tasks/${taskId}`,
+    body: { choice: 'accept', snapshotHash: '0'.repeat(64) },
+    expected: pageOfSystem(409, { owner: 403, holder: notCalled }),
+  },
 ];
 
 /**
@@ -165,16 +243,27 @@ beforeAll(async () => {
   const systemId = filed.body.systemId as string;
   const triage = await h.openTask(systemId, 'intake_triage');
   expect((await h.api('POST', `/api/v1/tasks/${triage.id}/delegate`, { as: 'lead', body: { to: 'approver', reason: 'away this week' } })).status).toBe(200);
-  expect((await h.api('POST', `/api/v1/tasks/${triage.id}/reassign`, { as: 'lead', body: { from: 'approver', to: 'executive', reason: 'Ada is on leave' } })).status).toBe(200);
+  expect(
+    (await h.api('POST', `/api/v1/tasks/${triage.id}/reassign`, { as: 'lead', body: { from: 'approver', to: 'executive', reason: 'Ada is on leave' } })).status,
+  ).toBe(200);
   ids = { systemId, taskId: triage.id };
 
   credentials.anonymous = {};
   // The cast has no admin: this walk adds one, as the directory would.
-  (h.people as Record<string, { id: string; email: string; name: string; apiKey: string }>).admin = { id: 'admin', email: 'admin@example.test', name: 'Ada Admin', apiKey: adminKey };
+  (h.people as Record<string, { id: string; email: string; name: string; apiKey: string }>).admin = {
+    id: 'admin',
+    email: 'admin@example.test',
+    name: 'Ada Admin',
+    apiKey: adminKey,
+  };
   for (const [caller, member] of Object.entries(played) as [Caller, string][]) {
     const { sessionCookie } = await signInByEmail(h, member as CastMember);
     const sessionsPage = await (await fetch(`${h.baseUrl}/sessions`, { headers: { cookie: sessionCookie } })).text();
-    credentials[caller] = { apiKey: h.people[member as CastMember].apiKey, cookie: sessionCookie, csrf: sessionsPage.match(/name="_csrf" value="([^"]+)"/)![1] };
+    credentials[caller] = {
+      apiKey: h.people[member as CastMember].apiKey,
+      cookie: sessionCookie,
+      csrf: sessionsPage.match(/name="_csrf" value="([^"]+)"/)![1],
+    };
   }
 }, 120_000);
 afterAll(() => h?.stop());
@@ -254,7 +343,9 @@ describe('the authorisation walk', () => {
     expect((await h.api('GET', `/api/v1/systems/${ids.systemId}`, { as: 'lead' })).body.system).toMatchObject({ state: 'intake', name: 'Walked system' });
     // Everyone signed in reported one incident through the API and one through the page; nobody retired it.
     const reported = 2 * (callers.length - 1);
-    await eventually(async () => ((await h.api('GET', `/api/v1/systems/${ids.systemId}/incidents`, { as: 'lead' })).body.incidents?.length === reported ? true : undefined));
+    await eventually(async () =>
+      (await h.api('GET', `/api/v1/systems/${ids.systemId}/incidents`, { as: 'lead' })).body.incidents?.length === reported ? true : undefined,
+    );
     expect((await h.api('GET', `/api/v1/systems/${ids.systemId}/retirement`, { as: 'lead' })).status).toBe(404);
   });
 

@@ -80,7 +80,10 @@ describe('in a real browser', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Your decision "Reject" is recorded');
     await screenshot(page, 'decided-from-my-tasks');
 
-    for (const [filed, state] of [[fromEmail, 'assessment'], [fromPage, 'rejected']] as const) {
+    for (const [filed, state] of [
+      [fromEmail, 'assessment'],
+      [fromPage, 'rejected'],
+    ] as const) {
       await eventually(async () => ((await h.api('GET', `/api/v1/systems/${filed.body.systemId}`)).body.system.state === state ? true : undefined));
     }
   });

@@ -157,7 +157,7 @@ describe('GET /api/v1/reviews/upcoming', () => {
 });
 
 describe('GET /api/v1/systems/:id/timeline', () => {
-  it("shows the owner every audit event of their system in order, each with actor, data and a readable summary", async () => {
+  it('shows the owner every audit event of their system in order, each with actor, data and a readable summary', async () => {
     const { status, body } = await h.api('GET', `/api/v1/systems/${ids.decided}/timeline`, { as: 'owner' });
     expect(status).toBe(200);
     expect(body.events.map((event: { type: string }) => event.type)).toEqual([
@@ -173,7 +173,11 @@ describe('GET /api/v1/systems/:id/timeline', () => {
     ]);
     const seqs = body.events.map((event: { seq: number }) => event.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-    expect(body.events[0]).toMatchObject({ actor: { id: 'owner', name: 'Olivia Owner' }, data: { name: 'Decided early' }, summary: expect.stringContaining('Decided early') });
+    expect(body.events[0]).toMatchObject({
+      actor: { id: 'owner', name: 'Olivia Owner' },
+      data: { name: 'Decided early' },
+      summary: expect.stringContaining('Decided early'),
+    });
     expect(body.events[4]).toMatchObject({ actor: { id: 'lead', name: 'Grace Lead' }, data: { choice: 'accept' }, summary: expect.stringContaining('accept') });
     expect(body.events[1].actor).toBeNull();
     for (const event of body.events) expect(Date.parse(event.occurredAt)).not.toBeNaN();
@@ -278,7 +282,9 @@ describe('/openapi.json and /docs', () => {
     expect(intake.properties.useCategory.enum).toContain('hr_hiring');
     const overdue = body.paths['/api/v1/dashboard/overdue'].get;
     expect(overdue.parameters).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'limit', in: 'query', required: false, schema: expect.objectContaining({ maximum: 500, default: 50 }) })]),
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'limit', in: 'query', required: false, schema: expect.objectContaining({ maximum: 500, default: 50 }) }),
+      ]),
     );
     expect(body.paths['/api/v1/tasks/{id}/decision'].post.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'Idempotency-Key']);
     expect(body.paths['/api/v1/systems/{id}/timeline'].get.responses['403'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });

@@ -20,7 +20,12 @@ describe('governance digest', () => {
     // A year-long interval cannot pass in a test: the review is made due in the past instead.
     await h.pool.query(`UPDATE ai_systems SET next_review_due = now() - interval '40 days' WHERE id = $1`, [reviewed.body.systemId]);
 
-    h.usePolicy(withTriage({ slaByTier: { low: '1s', medium: '1s', high: '1s', prohibited: '1s' }, escalationLadder: [{ action: 'notify', target: 'manager', window: '1h' }] }));
+    h.usePolicy(
+      withTriage({
+        slaByTier: { low: '1s', medium: '1s', high: '1s', prohibited: '1s' },
+        escalationLadder: [{ action: 'notify', target: 'manager', window: '1h' }],
+      }),
+    );
     const waiting = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name: 'Triage overdue' }) });
     await h.openTask(waiting.body.systemId, 'intake_triage');
     await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -37,7 +42,7 @@ describe('governance digest', () => {
       expect(toLead.text).toContain('- Review long overdue (low, Finance)');
       expect(toLead.text).toMatch(/40 days late/);
       expect(toLead.text).toContain('- Triage an AI system intake: Triage overdue (low, Finance)');
-    expect(toLead.text).toContain('held by Grace Lead, Gus Lead');
+      expect(toLead.text).toContain('held by Grace Lead, Gus Lead');
       expect(toLead2.messageId).not.toBe(toLead.messageId);
       expect(h.mail.messages.filter((m) => m.subject.startsWith('Governance digest'))).toHaveLength(2);
     } finally {

@@ -14,7 +14,6 @@ async function triageLinkFor(name: string) {
   return { systemId: response.body.systemId as string, link: email.links[0] };
 }
 
-
 const systemOf = async (systemId: string) => (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body;
 
 describe('deciding from the emailed link', () => {
@@ -55,7 +54,9 @@ describe('deciding from the emailed link', () => {
     expect(reused.status).toBe(410);
     const detail = await systemOf(systemId);
     const decisions = detail.history.filter((e: { type: string }) => e.type === 'task.decided');
-    expect(decisions).toEqual([expect.objectContaining({ actorId: 'lead', data: expect.objectContaining({ choice: 'accept', comment: 'low risk', onBehalfOf: null }) })]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ actorId: 'lead', data: expect.objectContaining({ choice: 'accept', comment: 'low risk', onBehalfOf: null }) }),
+    ]);
   });
 
   it('answers an unknown token with 404 and never reveals a task', async () => {

@@ -45,7 +45,10 @@ describe('an email sent again after the mail server already took it', () => {
     const { rows } = await h.pool.query('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NOT NULL');
     expect(rows[0].n).toBe(1);
     // The task closed, and its links end with it, after a short grace: not a year on.
-    const tokens = await h.pool.query<{ expires_at: Date }>('SELECT t.expires_at FROM action_tokens t JOIN tasks k ON k.id = t.task_id WHERE k.system_id = $1 AND k.status <> $2', [filed.body.systemId, 'open']);
+    const tokens = await h.pool.query<{ expires_at: Date }>(
+      'SELECT t.expires_at FROM action_tokens t JOIN tasks k ON k.id = t.task_id WHERE k.system_id = $1 AND k.status <> $2',
+      [filed.body.systemId, 'open'],
+    );
     expect(tokens.rows.length).toBeGreaterThan(0);
     for (const { expires_at } of tokens.rows) expect(expires_at.getTime()).toBeLessThanOrEqual(Date.now() + 15 * 60_000 + 5_000);
   });

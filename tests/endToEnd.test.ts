@@ -36,10 +36,7 @@ const stateIs = (state: string) => eventually(async () => ((await system()).syst
 /** The person's "Action needed" email for the task title, and the decision posted through its link's form. */
 async function actOnEmail(as: CastMember, title: string, fields: Record<string, string>) {
   const subjectPrefix = 'Action needed';
-  const email: CaughtMail = await h.mail.waitFor(
-    (m) => m.to.includes(h.people[as].email) && m.subject === `${subjectPrefix}: ${title}: ${systemName}`,
-    20_000,
-  );
+  const email: CaughtMail = await h.mail.waitFor((m) => m.to.includes(h.people[as].email) && m.subject === `${subjectPrefix}: ${title}: ${systemName}`, 20_000);
   const link = email.links.find((url) => url.includes('/actions/'))!;
   const page = await fetch(link);
   expect(page.status).toBe(200);
@@ -86,10 +83,16 @@ describe('an AI system’s whole life, through the HTTP API and emailed links on
     expect(reported.status).toBe(202);
     await h.mail.waitFor((m) => m.to.includes(h.people.lead.email) && m.subject === `Escalated to you: Acknowledge an incident: ${systemName}`, 20_000);
     await actOnEmail('owner', 'Acknowledge an incident', { choice: 'acknowledge' });
-    await actOnEmail('owner', 'Contain an incident', { choice: 'contain', submission: JSON.stringify({ actions: 'chatbot switched off', suspendSystem: true }) });
+    await actOnEmail('owner', 'Contain an incident', {
+      choice: 'contain',
+      submission: JSON.stringify({ actions: 'chatbot switched off', suspendSystem: true }),
+    });
     await stateIs('suspended');
     expect((await schedule.describe()).state.paused).toBe(true);
-    await actOnEmail('owner', 'Resolve an incident', { choice: 'resolve', submission: JSON.stringify({ rootCause: 'refund policy missing from the prompt', actions: 'prompt fixed, tests added' }) });
+    await actOnEmail('owner', 'Resolve an incident', {
+      choice: 'resolve',
+      submission: JSON.stringify({ rootCause: 'refund policy missing from the prompt', actions: 'prompt fixed, tests added' }),
+    });
     await actOnEmail('lead', 'Approve the closure of an incident', { choice: 'close' });
     await stateIs('active');
     expect((await schedule.describe()).state.paused).toBe(false);
@@ -106,12 +109,23 @@ describe('an AI system’s whole life, through the HTTP API and emailed links on
     expect(requested.status).toBe(202);
     await actOnEmail('lead', 'Approve the retirement of an AI system', { choice: 'approve' });
     await stateIs('retiring');
-    await eventually(() => schedule.describe().then(() => undefined, () => true));
+    await eventually(() =>
+      schedule.describe().then(
+        () => undefined,
+        () => true,
+      ),
+    );
     await Promise.all([
-      actOnEmail('privacy', 'Retirement: retain or dispose of the data', { choice: 'done', submission: JSON.stringify({ evidence: 'transcripts deleted, ticket DP-12' }) }),
+      actOnEmail('privacy', 'Retirement: retain or dispose of the data', {
+        choice: 'done',
+        submission: JSON.stringify({ evidence: 'transcripts deleted, ticket DP-12' }),
+      }),
       // Nobody holds security_officer here: the item falls to the governance leads.
       actOnEmail('lead', 'Retirement: revoke access and credentials', { choice: 'done', submission: JSON.stringify({ evidence: 'API keys revoked' }) }),
-      actOnEmail('owner', 'Retirement: notify users and affected parties', { choice: 'done', submission: JSON.stringify({ evidence: 'banner on the help page' }) }),
+      actOnEmail('owner', 'Retirement: notify users and affected parties', {
+        choice: 'done',
+        submission: JSON.stringify({ evidence: 'banner on the help page' }),
+      }),
       actOnEmail('lead', 'Retirement: archive the documentation', { choice: 'done', submission: JSON.stringify({ evidence: 'archived to DMS-881' }) }),
     ]);
     await actOnEmail('lead', 'Sign off the retirement of an AI system', { choice: 'approve' });
@@ -120,14 +134,17 @@ describe('an AI system’s whole life, through the HTTP API and emailed links on
     const final = await system();
     expect(final.openTasks).toEqual([]);
     expect(final.processes.map((run: { process: string }) => run.process)).toEqual(['intake', 'periodic_review', 'incident', 'retirement']);
-    const states = final.history.filter((event: { type: string }) => event.type === 'system.state_changed').map((event: { data: { to: string } }) => event.data.to);
+    const states = final.history
+      .filter((event: { type: string }) => event.type === 'system.state_changed')
+      .map((event: { data: { to: string } }) => event.data.to);
     expect(states).toEqual(['assessment', 'risk_treatment', 'active', 'suspended', 'active', 'retiring', 'retired']);
     expect((await h.api('GET', '/api/v1/audit/verify', { as: 'auditor' })).body.ok).toBe(true);
     const { body: pack } = await h.api('GET', `/api/v1/systems/${systemId}/evidence`, { as: 'auditor' });
     expect(pack.reviews).toEqual([expect.objectContaining({ reason: 'requested', status: 'unchanged' })]);
     expect(pack.incidents).toEqual([expect.objectContaining({ severity: 'high', stage: 'closed', suspendedSystem: true })]);
     expect(pack.retirements).toEqual([expect.objectContaining({ status: 'retired' })]);
-    const evidenced = (id: string) => pack.controls.find((control: { id: string }) => control.id === id).evidence.map((item: { record: string }) => item.record);
+    const evidenced = (id: string) =>
+      pack.controls.find((control: { id: string }) => control.id === id).evidence.map((item: { record: string }) => item.record);
     expect(evidenced('A.6.2.6')).toEqual(['periodic_review']);
     expect(evidenced('A.8.4')).toEqual(['incident']);
     expect(evidenced('A.6.2.5')).toEqual(['retirement']);

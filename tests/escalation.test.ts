@@ -22,9 +22,7 @@ describe('reminders and escalation of a waiting triage', () => {
     expect(reminder.links).toHaveLength(1);
     const notice = await h.mail.waitFor((m) => about(m) && m.subject.startsWith('Overdue') && m.to.includes(h.people.leadManager.email));
     expect(notice.links).toEqual([]);
-    const escalated = await h.mail.waitFor(
-      (m) => about(m) && m.subject.startsWith('Escalated to you') && m.to.includes(h.people.executive.email),
-    );
+    const escalated = await h.mail.waitFor((m) => about(m) && m.subject.startsWith('Escalated to you') && m.to.includes(h.people.executive.email));
 
     const { body: tasks } = await h.api('GET', '/api/v1/tasks?mine=true&status=open', { as: 'executive' });
     expect(tasks.tasks).toHaveLength(1);

@@ -45,7 +45,9 @@ describe('effects under activity retries', () => {
 
     const revisionEmail = await h.mail.waitFor((m) => about(m) && m.subject.startsWith('Action needed: Revise'), 30_000);
     const revisionTask = revisionEmail.text.match(/Task id: ([\w-]+)/)![1];
-    const revised = await h.decide(revisionTask, 'owner', 'submit', { submission: sampleIntake({ name: 'Retry storm', useCategory: 'customer_service', dataCategories: ['personal'] }) });
+    const revised = await h.decide(revisionTask, 'owner', 'submit', {
+      submission: sampleIntake({ name: 'Retry storm', useCategory: 'customer_service', dataCategories: ['personal'] }),
+    });
     expect(revised.status).toBe(200);
 
     const secondTriage = await h.mail.waitFor(

@@ -34,9 +34,13 @@ describe('impact assessment (ISO/IEC 42005)', () => {
     const systemId = await acceptedMediumIntake('Assessed chatbot');
     const submission = await openTask(systemId, 'impact_assessment');
     expect(submission.assignees.map((a: { principalId: string }) => a.principalId)).toEqual(['owner']);
-    await h.mail.waitFor((m) => m.to.includes(h.people.owner.email) && m.subject === 'Action needed: Submit the impact assessment (ISO/IEC 42005): Assessed chatbot');
+    await h.mail.waitFor(
+      (m) => m.to.includes(h.people.owner.email) && m.subject === 'Action needed: Submit the impact assessment (ISO/IEC 42005): Assessed chatbot',
+    );
 
-    const invalid = await h.decide(submission.id, 'owner', 'submit', { submission: { ...sampleAssessment(), impacts: [], deployment: { environment: 'web', geographies: [], languages: ['en'] } } });
+    const invalid = await h.decide(submission.id, 'owner', 'submit', {
+      submission: { ...sampleAssessment(), impacts: [], deployment: { environment: 'web', geographies: [], languages: ['en'] } },
+    });
     expect(invalid.status).toBe(400);
     expect(invalid.body.message).toContain('deployment.geographies: name at least one geography');
     expect(invalid.body.message).toContain('impacts: name at least one impact');
@@ -45,7 +49,9 @@ describe('impact assessment (ISO/IEC 42005)', () => {
 
     expect((await h.decide(submission.id, 'owner', 'submit', { submission: sampleAssessment() })).status).toBe(200);
     const reviews = await openReviews(systemId, 2, 1);
-    const { rows: [stored] } = await h.pool.query('SELECT content_hash FROM impact_assessments WHERE system_id = $1 AND version = 1', [systemId]);
+    const {
+      rows: [stored],
+    } = await h.pool.query('SELECT content_hash FROM impact_assessments WHERE system_id = $1 AND version = 1', [systemId]);
     expect(reviews.map((task: { subjectHash: string }) => task.subjectHash)).toEqual([stored.content_hash, stored.content_hash]);
     expect(reviewBy(reviews, 'privacy')).toBeDefined();
     expect(reviewBy(reviews, 'risk')).toBeDefined();
@@ -58,15 +64,22 @@ describe('impact assessment (ISO/IEC 42005)', () => {
     await openTask(systemId, 'risk_treatment_plan');
     const detail = await systemDetail(systemId);
     expect(detail.system).toMatchObject({ state: 'risk_treatment', riskTier: 'medium' });
-    const { rows: [system] } = await h.pool.query('SELECT impact_level FROM ai_systems WHERE id = $1', [systemId]);
+    const {
+      rows: [system],
+    } = await h.pool.query('SELECT impact_level FROM ai_systems WHERE id = $1', [systemId]);
     expect(system.impact_level).toBe('medium');
     const types = detail.history.map((event: { type: string }) => event.type);
     expect(types).toEqual(expect.arrayContaining(['assessment.submitted', 'assessment.approved']));
-    const moved = detail.history.find((event: { type: string; data: { to?: string } }) => event.type === 'system.state_changed' && event.data.to === 'risk_treatment');
+    const moved = detail.history.find(
+      (event: { type: string; data: { to?: string } }) => event.type === 'system.state_changed' && event.data.to === 'risk_treatment',
+    );
     expect(moved.data).toMatchObject({ from: 'assessment', reason: expect.stringContaining('impact level medium') });
 
     const { body: assessments } = await h.api('GET', `/api/v1/systems/${systemId}/assessments`, { as: 'owner' });
-    expect(assessments).toMatchObject({ impactLevel: 'medium', assessments: [{ version: 1, outcome: 'approved', impactLevel: 'medium', contentHash: stored.content_hash, submittedBy: 'owner' }] });
+    expect(assessments).toMatchObject({
+      impactLevel: 'medium',
+      assessments: [{ version: 1, outcome: 'approved', impactLevel: 'medium', contentHash: stored.content_hash, submittedBy: 'owner' }],
+    });
     expect((await h.api('GET', `/api/v1/systems/${systemId}/assessments`, { as: 'approver' })).status).toBe(403);
     const { body: pack } = await h.api('GET', `/api/v1/systems/${systemId}/evidence`, { as: 'auditor' });
     expect(pack.assessments).toHaveLength(1);
@@ -90,7 +103,10 @@ describe('impact assessment (ISO/IEC 42005)', () => {
     for (const who of ['privacy', 'risk'] as const) await h.decide(reviewBy(second, who).id, who, 'approve');
     await eventually(async () => ((await systemDetail(systemId)).system.state === 'risk_treatment' ? true : undefined));
     const { rows } = await h.pool.query('SELECT version, outcome FROM impact_assessments WHERE system_id = $1 ORDER BY version', [systemId]);
-    expect(rows).toEqual([{ version: 1, outcome: 'changes_requested' }, { version: 2, outcome: 'approved' }]);
+    expect(rows).toEqual([
+      { version: 1, outcome: 'changes_requested' },
+      { version: 2, outcome: 'approved' },
+    ]);
   });
 
   it('rejects the system when a specialist rejects, withdrawing the other open reviews', async () => {

@@ -93,7 +93,9 @@ describe('incident escalation', () => {
       regulatoryReportDue: null,
     });
     const types = await historyTypes(systemId);
-    const order = ['incident.reported', 'incident.acknowledged', 'incident.contained', 'incident.resolved', 'incident.closed'].map((type) => types.indexOf(type));
+    const order = ['incident.reported', 'incident.acknowledged', 'incident.contained', 'incident.resolved', 'incident.closed'].map((type) =>
+      types.indexOf(type),
+    );
     expect(order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1]))).toBe(true);
     const { body: timeline } = await h.api('GET', `/api/v1/systems/${systemId}/timeline`, { as: 'lead' });
     const summaries = timeline.events.map((event: { summary: string }) => event.summary);
@@ -108,7 +110,10 @@ describe('incident escalation', () => {
         slaBySeverity: { ...triageOnlyPolicy.incident.slaBySeverity, critical: { acknowledge: '2s', contain: '1h', resolve: '1h' } },
         ladderBySeverity: {
           ...triageOnlyPolicy.incident.ladderBySeverity,
-          critical: [{ action: 'add', target: 'executive', window: '2s' }, { action: 'notify', target: 'manager', window: '2s' }],
+          critical: [
+            { action: 'add', target: 'executive', window: '2s' },
+            { action: 'notify', target: 'manager', window: '2s' },
+          ],
         },
       }),
     );
@@ -146,7 +151,9 @@ describe('incident escalation', () => {
       expect(assigneeIds(report)).toEqual(['lead']);
       const incident = await incidentOf(systemId, incidentId);
       expect(Date.parse(incident.regulatoryReportDue) - Date.parse(incident.reportedAt)).toBeGreaterThan(3_000);
-      await h.mail.waitFor((m) => m.subject === 'Reminder: Report a serious incident to the authority: Credit limit model' && m.to.includes(h.people.lead.email));
+      await h.mail.waitFor(
+        (m) => m.subject === 'Reminder: Report a serious incident to the authority: Credit limit model' && m.to.includes(h.people.lead.email),
+      );
 
       await acknowledgeAndContain(systemId, false);
       await h.decide((await h.openTask(systemId, 'incident_resolution')).id, 'owner', 'resolve', { submission: resolution });
@@ -196,7 +203,10 @@ describe('incident escalation', () => {
     expect(review.type).toBe('periodicReviewWorkflow');
     // The review goes straight to a re-assessment (this policy needs no documents for it) and back into service.
     const reassessment = await eventually(async () => {
-      const { rows } = await h.pool.query(`SELECT data FROM audit_events WHERE system_id = $1 AND type = 'system.state_changed' AND data->>'to' = 'assessment' AND data->>'reason' LIKE 're-assessment:%'`, [systemId]);
+      const { rows } = await h.pool.query(
+        `SELECT data FROM audit_events WHERE system_id = $1 AND type = 'system.state_changed' AND data->>'to' = 'assessment' AND data->>'reason' LIKE 're-assessment:%'`,
+        [systemId],
+      );
       return rows[0]?.data;
     });
     expect(reassessment.reason).toBe('re-assessment: an incident closed with a re-assessment');
@@ -257,7 +267,11 @@ describe('incident escalation', () => {
     expect(form).not.toContain('Shelf camera');
     const hidden = Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1], match[2]]));
     const post = (fields: Record<string, string>) =>
-      fetch(formUrl, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...hidden, ...fields }) });
+      fetch(formUrl, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...hidden, ...fields }),
+      });
 
     const invalid = await post({ description: '', occurredAt: '2999-01-01T00:00' });
     expect(invalid.status).toBe(400);
@@ -271,7 +285,9 @@ describe('incident escalation', () => {
     const incident = await eventually(async () => (await h.api('GET', `/api/v1/systems/${systemId}/incidents`, { as: 'lead' })).body.incidents[0]);
     expect(incident).toMatchObject({ reporterId: 'approver', severity: 'medium', serious: true, occurredAt: '2025-01-01T08:30:00.000Z' });
     // Sent twice, the same form reports one incident.
-    expect((await post({ severity: 'medium', description: 'The camera counted people, not shelves', occurredAt: '2025-01-01T08:30', serious: 'true' })).status).toBe(200);
+    expect(
+      (await post({ severity: 'medium', description: 'The camera counted people, not shelves', occurredAt: '2025-01-01T08:30', serious: 'true' })).status,
+    ).toBe(200);
     expect((await h.api('GET', `/api/v1/systems/${systemId}/incidents`, { as: 'lead' })).body.incidents).toHaveLength(1);
   });
 

@@ -17,7 +17,11 @@ beforeAll(async () => {
       ...activities,
       async recordDecision(input) {
         if (input.comment === refusedByTheDatabase) {
-          throw ApplicationFailure.create({ type: unstorableDataFailure, message: 'PostgreSQL refused the data of recordDecision (SQLSTATE 22021)', nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: unstorableDataFailure,
+            message: 'PostgreSQL refused the data of recordDecision (SQLSTATE 22021)',
+            nonRetryable: true,
+          });
         }
         return activities.recordDecision(input);
       },

@@ -28,9 +28,7 @@ describe('mail catcher', () => {
       to: 'owner@aims.test',
       bcc: 'auditor@aims.test',
       subject: 'Review requested',
-      text:
-        'Please decide: https://aims.test/actions/abc?x=1&y=2.\n' +
-        'Details (https://aims.test/systems/7) and again https://aims.test/actions/abc?x=1&y=2',
+      text: 'Please decide: https://aims.test/actions/abc?x=1&y=2.\n' + 'Details (https://aims.test/systems/7) and again https://aims.test/actions/abc?x=1&y=2',
       html: '<p><a href="https://aims.test/actions/abc?x=1&amp;y=2">Decide</a> <a href="mailto:x@y">mail</a> <a href=\'http://aims.test/help\'>help</a></p>',
     });
     const mail = await waiting;
@@ -42,11 +40,7 @@ describe('mail catcher', () => {
     });
     expect(mail.messageId).toMatch(/^<.+@.+>$/);
     expect(mail.html).toContain('Decide');
-    expect(mail.links).toEqual([
-      'https://aims.test/actions/abc?x=1&y=2',
-      'https://aims.test/systems/7',
-      'http://aims.test/help',
-    ]);
+    expect(mail.links).toEqual(['https://aims.test/actions/abc?x=1&y=2', 'https://aims.test/systems/7', 'http://aims.test/help']);
   });
 
   it('resolves waitFor with a mail that arrived before the wait began', async () => {
@@ -56,9 +50,7 @@ describe('mail catcher', () => {
   });
 
   it('rejects waitFor after the timeout, naming the subjects it did receive', async () => {
-    await expect(catcher.waitFor((m) => m.subject === 'Never sent', 50)).rejects.toThrow(
-      /subjects received: .*"Review requested"/,
-    );
+    await expect(catcher.waitFor((m) => m.subject === 'Never sent', 50)).rejects.toThrow(/subjects received: .*"Review requested"/);
   });
 
   it('serves a web view that lists messages newest first, escapes content and makes text links clickable', async () => {

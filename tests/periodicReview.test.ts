@@ -112,7 +112,9 @@ describe('periodic review', () => {
     const schedule = h.temporal.schedule.getHandle(scheduleIds.review(systemId));
 
     const first = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} });
-    await h.decide((await h.openTask(systemId, 'review_attestation')).id, 'owner', 'submit', { submission: { status: 'changed', changes: 'new model version' } });
+    await h.decide((await h.openTask(systemId, 'review_attestation')).id, 'owner', 'submit', {
+      submission: { status: 'changed', changes: 'new model version' },
+    });
     await h.decide((await h.openTask(systemId, 'risk_treatment_plan')).id, 'owner', 'submit', { submission: sampleRiskRegister('medium') });
     await h.decide((await h.openTask(systemId, 'risk_signoff', (task) => task.subjectVersion === 2)).id, 'risk', 'reject');
     expect(await h.temporal.workflow.getHandle(first.body.workflowId).result()).toMatchObject({ outcome: 'reassessment_failed', state: 'suspended' });
@@ -122,7 +124,9 @@ describe('periodic review', () => {
     const again = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} });
     expect(again.status).toBe(202);
     const plan = await h.openTask(systemId, 'risk_treatment_plan');
-    expect((await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.openTasks.map((task: { kind: string }) => task.kind)).toEqual(['risk_treatment_plan']);
+    expect((await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.openTasks.map((task: { kind: string }) => task.kind)).toEqual([
+      'risk_treatment_plan',
+    ]);
     await h.decide(plan.id, 'owner', 'submit', { submission: sampleRiskRegister('low') });
     await h.decide((await h.openTask(systemId, 'risk_signoff', (task) => task.subjectVersion === 3)).id, 'risk', 'approve');
     expect(await h.temporal.workflow.getHandle(again.body.workflowId).result()).toMatchObject({ outcome: 'reassessed', state: 'active' });
@@ -144,7 +148,8 @@ describe('periodic review', () => {
 
     const outcome = await h.temporal.workflow.getHandle(asked.body.workflowId).result();
     expect(outcome).toMatchObject({ outcome: 'expired', state: 'active' });
-    const escalations = (await h.pool.query(`SELECT data FROM audit_events WHERE task_id = $1 AND type = 'task.escalated' ORDER BY seq`, [attestation.id])).rows;
+    const escalations = (await h.pool.query(`SELECT data FROM audit_events WHERE task_id = $1 AND type = 'task.escalated' ORDER BY seq`, [attestation.id]))
+      .rows;
     expect(escalations.map((row) => [row.data.action, row.data.target])).toEqual([
       ['notify', 'manager'],
       ['add', 'governance_lead'],

@@ -16,7 +16,10 @@ describe('replay of recorded workflow histories', () => {
   it('replays every recorded history of every workflow type without a nondeterminism error', async () => {
     const files = (await readdir(historiesDir)).filter((file) => file.endsWith('.json')).sort();
     const histories = await Promise.all(
-      files.map(async (file) => ({ file, ...(JSON.parse(await readFile(path.join(historiesDir, file), 'utf8')) as { workflowId: string; workflowType: string; history: unknown }) })),
+      files.map(async (file) => ({
+        file,
+        ...(JSON.parse(await readFile(path.join(historiesDir, file), 'utf8')) as { workflowId: string; workflowType: string; history: unknown }),
+      })),
     );
     expect(new Set(histories.map((h) => h.workflowType))).toEqual(new Set(Object.values(workflowTypes)));
 

@@ -17,9 +17,11 @@ async function systemInService(name: string, owner: CastMember) {
   await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result();
   return systemId;
 }
-const retier = (systemId: string, as: CastMember, tier: string) => h.api('PUT', `/api/v1/systems/${systemId}/tier`, { as, body: { tier, reason: `set to ${tier}` } });
+const retier = (systemId: string, as: CastMember, tier: string) =>
+  h.api('PUT', `/api/v1/systems/${systemId}/tier`, { as, body: { tier, reason: `set to ${tier}` } });
 const tierOf = async (systemId: string) => (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.system.riskTier;
-const history = async (systemId: string) => (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.history as { type: string; actorId: string; data: any }[];
+const history = async (systemId: string) =>
+  (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.history as { type: string; actorId: string; data: any }[];
 
 describe('re-tiering a system in service', () => {
   it('is refused to a governance lead who owns the system', async () => {
@@ -48,7 +50,10 @@ describe('re-tiering a system in service', () => {
     expect(events.filter((event) => event.type === 'system.tier_downgrade_proposed')).toEqual([
       expect.objectContaining({ actorId: 'lead', data: { from: 'high', to: 'low', reason: 'set to low' } }),
     ]);
-    expect(events.filter((event) => event.type === 'system.retiered').at(-1)).toMatchObject({ actorId: 'lead2', data: { from: 'high', to: 'low', proposedBy: 'lead' } });
+    expect(events.filter((event) => event.type === 'system.retiered').at(-1)).toMatchObject({
+      actorId: 'lead2',
+      data: { from: 'high', to: 'low', proposedBy: 'lead' },
+    });
   });
 
   it('drops a proposal once the system changed: the confirmation then proposes anew', async () => {

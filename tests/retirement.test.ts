@@ -18,7 +18,8 @@ const today = () => new Date().toISOString().slice(0, 10);
 const request = (retireOn = today()) => ({ reason: 'Replaced by the procurement platform’s own assistant', retireOn });
 const seated = (task: { assignees: { principalId: string }[] }) => task.assignees.map((assignee) => assignee.principalId).sort();
 const retirementOf = (systemId: string) => h.temporal.workflow.getHandle(workflowIds.retirement(systemId));
-const historyOf = async (systemId: string) => (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.history as { type: string; actorId: string | null; data: any }[];
+const historyOf = async (systemId: string) =>
+  (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.history as { type: string; actorId: string | null; data: any }[];
 const stateOf = async (systemId: string) => (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.system.state;
 
 /** An intake that one triage accept puts into service, with its periodic review scheduled. */
@@ -41,8 +42,7 @@ async function approveRetirement(systemId: string) {
   expect((await h.decide(approval.id, 'lead', 'approve')).status).toBe(200);
 }
 
-const openChecklist = (systemId: string, where: (task: any) => boolean = () => true) =>
-  Promise.all(checklist.map((kind) => h.openTask(systemId, kind, where)));
+const openChecklist = (systemId: string, where: (task: any) => boolean = () => true) => Promise.all(checklist.map((kind) => h.openTask(systemId, kind, where)));
 
 /** Each holder records their item done, with evidence naming it. */
 async function completeChecklist(tasks: any[], ticket = 'RET-1') {
@@ -69,7 +69,9 @@ describe('retirement', () => {
     expect(tasks.map(seated)).toEqual([['privacy'], ['approver'], ['owner'], ['lead', 'lead2']]);
     expect(await stateOf(systemId)).toBe('retiring');
     await expect(h.temporal.schedule.getHandle(scheduleIds.review(systemId)).describe()).rejects.toThrow();
-    await h.mail.waitFor((m) => m.to.includes(h.people.privacy.email) && m.subject === 'Action needed: Retirement: retain or dispose of the data: Retired helper');
+    await h.mail.waitFor(
+      (m) => m.to.includes(h.people.privacy.email) && m.subject === 'Action needed: Retirement: retain or dispose of the data: Retired helper',
+    );
 
     const withoutEvidence = await h.decide(tasks[0].id, 'privacy', 'done', { submission: {} });
     expect(withoutEvidence.status).toBe(400);
@@ -86,11 +88,20 @@ describe('retirement', () => {
     const history = await historyOf(systemId);
     const types = history.map((event) => event.type);
     expect(types).toEqual(
-      expect.arrayContaining(['retirement.requested', 'retirement.approved', 'retirement.checklist_opened', 'retirement.checklist_completed', 'retirement.retired']),
+      expect.arrayContaining([
+        'retirement.requested',
+        'retirement.approved',
+        'retirement.checklist_opened',
+        'retirement.checklist_completed',
+        'retirement.retired',
+      ]),
     );
     expect(types.filter((type) => type === 'retirement.checklist_item_done')).toHaveLength(4);
     const moves = history.filter((event) => event.type === 'system.state_changed').map((event) => [event.data.from, event.data.to]);
-    expect(moves.slice(-2)).toEqual([['active', 'retiring'], ['retiring', 'retired']]);
+    expect(moves.slice(-2)).toEqual([
+      ['active', 'retiring'],
+      ['retiring', 'retired'],
+    ]);
     expect(history.find((event) => event.type === 'retirement.retired')?.actorId).toBe('lead2');
 
     const { body } = await h.api('GET', `/api/v1/systems/${systemId}/retirement`, { as: 'owner' });
@@ -102,9 +113,16 @@ describe('retirement', () => {
       ['retirement_user_notice', 'done', 'owner'],
     ]);
     const { body: timeline } = await h.api('GET', `/api/v1/systems/${systemId}/timeline`, { as: 'lead' });
-    expect(timeline.events.map((event: { summary: string }) => event.summary)).toContain('Retirement checklist: data disposal done by privacy: retirement_data_disposal done, see ticket RET-1');
+    expect(timeline.events.map((event: { summary: string }) => event.summary)).toContain(
+      'Retirement checklist: data disposal done by privacy: retirement_data_disposal done, see ticket RET-1',
+    );
     const { body: pack } = await h.api('GET', `/api/v1/systems/${systemId}/evidence`, { as: 'auditor' });
-    expect(pack.retirements).toEqual([expect.objectContaining({ status: 'retired', checklist: expect.arrayContaining([expect.objectContaining({ evidence: 'retirement_archive done, see ticket RET-1' })]) })]);
+    expect(pack.retirements).toEqual([
+      expect.objectContaining({
+        status: 'retired',
+        checklist: expect.arrayContaining([expect.objectContaining({ evidence: 'retirement_archive done, see ticket RET-1' })]),
+      }),
+    ]);
 
     const again = await h.api('POST', `/api/v1/systems/${systemId}/retirement`, { body: request() });
     expect(again.status).toBe(409);
@@ -128,8 +146,12 @@ describe('retirement', () => {
     const { body: cancelled } = await h.api('GET', `/api/v1/tasks/${assessment.id}`, { as: 'lead' });
     expect(cancelled.task.status).toBe('cancelled');
     const history = await historyOf(systemId);
-    expect(history).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'process.cancelled', data: expect.objectContaining({ process: 'intake' }) })]));
-    expect(history).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'task.closed', taskId: assessment.id, data: expect.objectContaining({ status: 'cancelled' }) })]));
+    expect(history).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'process.cancelled', data: expect.objectContaining({ process: 'intake' }) })]),
+    );
+    expect(history).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'task.closed', taskId: assessment.id, data: expect.objectContaining({ status: 'cancelled' }) })]),
+    );
     expect(await stateOf(systemId)).toBe('retiring');
     const { body } = await h.api('GET', `/api/v1/systems/${systemId}/retirement`, { as: 'lead' });
     expect(body.retirement).toMatchObject({ status: 'retiring', checklistRound: 1 });

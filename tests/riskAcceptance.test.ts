@@ -38,7 +38,9 @@ const acceptance = async (systemId: string) =>
 describe('re-acceptance of accepted risks (ISO/IEC 23894)', () => {
   it('asks the risk officer to re-accept before the acceptance expires, and extends it by the policy term', async () => {
     const { systemId, expiresAt } = await systemWithExpiringAcceptance('Re-accepted risk');
-    expect(await acceptance(systemId)).toEqual([{ risk_id: 'R2', register_version: 1, expires_at: new Date(expiresAt), status: 'accepted', reaccepted_count: 0 }]);
+    expect(await acceptance(systemId)).toEqual([
+      { risk_id: 'R2', register_version: 1, expires_at: new Date(expiresAt), status: 'accepted', reaccepted_count: 0 },
+    ]);
 
     const task = await h.openTask(systemId, 'risk_reacceptance');
     // Opened at the notice before expiry, not at sign-off.
@@ -77,6 +79,8 @@ describe('re-acceptance of accepted risks (ISO/IEC 23894)', () => {
     register.risks[1] = { ...register.risks[1], treatment: 'mitigate', controls: ['A.7.4'], residual: 'low' };
     await h.decide(plan.id, 'owner', 'submit', { submission: register });
     await h.decide((await h.openTask(systemId, 'risk_signoff', (t) => t.subjectVersion === 2)).id, 'risk', 'approve');
-    await eventually(async () => ((await h.api('GET', `/api/v1/systems/${systemId}/reviews`, { as: 'lead' })).body.reviews[0].status === 'reassessed' ? true : undefined));
+    await eventually(async () =>
+      (await h.api('GET', `/api/v1/systems/${systemId}/reviews`, { as: 'lead' })).body.reviews[0].status === 'reassessed' ? true : undefined,
+    );
   });
 });

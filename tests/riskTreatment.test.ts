@@ -42,7 +42,9 @@ describe('risk treatment sign-off (ISO/IEC 23894)', () => {
 
     const outcome = await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result();
     expect(outcome).toMatchObject({ state: 'active', tier: 'low' });
-    const { rows: [system] } = await h.pool.query('SELECT state, residual_risk, next_review_due FROM ai_systems WHERE id = $1', [systemId]);
+    const {
+      rows: [system],
+    } = await h.pool.query('SELECT state, residual_risk, next_review_due FROM ai_systems WHERE id = $1', [systemId]);
     expect(system).toMatchObject({ state: 'active', residual_risk: 'low' });
     // The default policy reviews a low-tier system every 730 days.
     expect(Math.round((system.next_review_due.getTime() - Date.now()) / 86_400_000)).toBe(730);

@@ -51,7 +51,9 @@ describe('the logs of a whole lifecycle', () => {
     expect((await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'owner', body: {} })).status).toBe(202);
     const attestation = await h.openTask(systemId, 'review_attestation');
     expect((await h.decide(attestation.id, 'owner', 'submit', { submission: { status: 'unchanged' } })).status).toBe(200);
-    const attestationLink = (await h.mail.waitFor((m) => m.to.includes(h.people.owner.email) && m.links.some((link) => link.includes('/actions/')))).links.find((link) => link.includes('/actions/'))!;
+    const attestationLink = (await h.mail.waitFor((m) => m.to.includes(h.people.owner.email) && m.links.some((link) => link.includes('/actions/')))).links.find(
+      (link) => link.includes('/actions/'),
+    )!;
     secrets['attestation action token'] = tokenOf(attestationLink);
 
     // Bodies are never logged, not even one that fails to parse.

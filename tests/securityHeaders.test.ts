@@ -20,7 +20,12 @@ afterAll(async () => {
 });
 
 const signInForm = (base: string, headers: Record<string, string> = {}) =>
-  fetch(`${base}/signin`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ email: h.people.lead.email }) });
+  fetch(`${base}/signin`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams({ email: h.people.lead.email }),
+  });
 
 describe('every answer', () => {
   it('is neither sniffed, framed nor cached, and sends no Referer to another site: API, pages, docs, errors', async () => {

@@ -42,7 +42,6 @@ const refusalOf = (update: Promise<unknown>) =>
     (error: unknown) => (error instanceof WorkflowUpdateFailedError ? (error.cause as { type?: string })?.type : Promise.reject(error)),
   );
 
-
 describe('commands sent straight to Temporal', () => {
   it('refuse a decision that is unsigned, altered, for another task, under another update id, expired or signed by another key', async () => {
     const { taskId, snapshotHash, handle } = await openTriage('Targeted by a forger');
@@ -59,9 +58,13 @@ describe('commands sent straight to Temporal', () => {
     expect(await send(h.signCommand('decideTask', workflowId, 'first-id', accept), 'second-id')).toBe('CommandNotSigned');
     expect(await send(h.signCommand('delegateTask', workflowId, 'other-command', accept), 'other-command')).toBe('CommandNotSigned');
     const signedLongAgo = createCommandSigner(h.commandSigningKey, undefined, () => Date.now() - 3 * 60_000);
-    expect(await send({ ...accept, signed: signedLongAgo.sign({ name: 'decideTask', workflowId, updateId: 'stale', args: accept }) }, 'stale')).toBe('CommandExpired');
+    expect(await send({ ...accept, signed: signedLongAgo.sign({ name: 'decideTask', workflowId, updateId: 'stale', args: accept }) }, 'stale')).toBe(
+      'CommandExpired',
+    );
     const stranger = createCommandSigner(newEd25519Pem());
-    expect(await send({ ...accept, signed: stranger.sign({ name: 'decideTask', workflowId, updateId: 'stranger', args: accept }) }, 'stranger')).toBe('CommandNotSigned');
+    expect(await send({ ...accept, signed: stranger.sign({ name: 'decideTask', workflowId, updateId: 'stranger', args: accept }) }, 'stranger')).toBe(
+      'CommandNotSigned',
+    );
 
     const progress = await handle.query(taskProgressQuery);
     expect(progress).toMatchObject({ status: 'open', votes: [] });
@@ -74,7 +77,13 @@ describe('commands sent straight to Temporal', () => {
   });
 
   it('apply a genuine signed command once: sent again under its update id, it answers with the first result and counts no second vote', async () => {
-    h.usePolicy({ ...triageOnlyPolicy, tasks: { ...triageOnlyPolicy.tasks, intake_triage: { ...triageOnlyPolicy.tasks.intake_triage, steps: [{ role: 'governance_lead', rule: { type: 'all' } }] } } });
+    h.usePolicy({
+      ...triageOnlyPolicy,
+      tasks: {
+        ...triageOnlyPolicy.tasks,
+        intake_triage: { ...triageOnlyPolicy.tasks.intake_triage, steps: [{ role: 'governance_lead', rule: { type: 'all' } }] },
+      },
+    });
     const { taskId, snapshotHash, handle } = await openTriage('Replayed by a forger');
     const signed = h.signCommand('decideTask', workflowIds.task(taskId), 'lead-accepts', { actorId: 'lead', choice: 'accept', snapshotHash });
     const first = await handle.executeUpdate(decideTaskUpdate, { args: [signed], updateId: 'lead-accepts' });
@@ -87,10 +96,14 @@ describe('commands sent straight to Temporal', () => {
   it('refuse an unsigned reassignment, delegation, withdrawal or amendment, of a task and of the intake', async () => {
     const { systemId, taskId, handle } = await openTriage('Every command signed');
     const updateId = 'forged';
-    expect(await refusalOf(handle.executeUpdate(reassignTaskUpdate, { args: [{ actorId: 'lead', fromId: 'lead', toId: 'approver', reason: 'forged' }], updateId }))).toBe('CommandNotSigned');
+    expect(
+      await refusalOf(handle.executeUpdate(reassignTaskUpdate, { args: [{ actorId: 'lead', fromId: 'lead', toId: 'approver', reason: 'forged' }], updateId })),
+    ).toBe('CommandNotSigned');
     expect(await refusalOf(handle.executeUpdate(delegateTaskUpdate, { args: [{ actorId: 'lead', toId: 'approver' }], updateId }))).toBe('CommandNotSigned');
     expect(await refusalOf(handle.executeUpdate(withdrawTaskUpdate, { args: [{ actorId: 'owner' }], updateId }))).toBe('CommandNotSigned');
-    expect(await refusalOf(handle.executeUpdate(amendSubjectUpdate, { args: [{ actorId: 'owner', submission: sampleIntake({ name: 'Hijacked' }) }], updateId }))).toBe('CommandNotSigned');
+    expect(
+      await refusalOf(handle.executeUpdate(amendSubjectUpdate, { args: [{ actorId: 'owner', submission: sampleIntake({ name: 'Hijacked' }) }], updateId })),
+    ).toBe('CommandNotSigned');
     const intake = h.temporal.workflow.getHandle(workflowIds.intake(systemId));
     expect(await refusalOf(intake.executeUpdate(withdrawIntakeUpdate, { args: [{ actorId: 'owner' }], updateId }))).toBe('CommandNotSigned');
 
@@ -133,7 +146,11 @@ describe('a genuine amendment, forwarded from the task to the intake', () => {
     expect(amended.version).toBe(2);
 
     const intake = h.temporal.workflow.getHandle(workflowIds.intake(systemId));
-    await intake.signal(subjectAmendedSignal, { ...amendment, taskId, forwarded: { name: 'amendSubject', workflowId: workflowIds.task(taskId), updateId: 'owner-amends' } });
+    await intake.signal(subjectAmendedSignal, {
+      ...amendment,
+      taskId,
+      forwarded: { name: 'amendSubject', workflowId: workflowIds.task(taskId), updateId: 'owner-amends' },
+    });
     // Once the intake has handled the copy (a workflow task completed after its signal), it has scheduled nothing for it.
     const { EventType } = temporal.api.enums.v1;
     const afterCopy = await eventually(async () => {
@@ -144,7 +161,9 @@ describe('a genuine amendment, forwarded from the task to the intake', () => {
       return rest.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) ? rest : undefined;
     });
     expect(afterCopy.filter((event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toEqual([]);
-    const revisions = (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.history.filter((event: { type: string }) => event.type === 'system.intake_revised');
+    const revisions = (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body.history.filter(
+      (event: { type: string }) => event.type === 'system.intake_revised',
+    );
     expect(revisions).toHaveLength(1);
   });
 });

@@ -60,7 +60,11 @@ describe('when processes meet on one system', () => {
     const first = await suspendingIncident(systemId, 'first failure');
     await stateIs(systemId, 'suspended');
     const second = await suspendingIncident(systemId, 'second failure');
-    await eventually(async () => ((await h.pool.query('SELECT count(*)::int AS n FROM suspension_holds WHERE system_id = $1 AND released_at IS NULL', [systemId])).rows[0].n === 2 ? true : undefined));
+    await eventually(async () =>
+      (await h.pool.query('SELECT count(*)::int AS n FROM suspension_holds WHERE system_id = $1 AND released_at IS NULL', [systemId])).rows[0].n === 2
+        ? true
+        : undefined,
+    );
 
     await closeIncident(systemId, first);
     expect(await stateOf(systemId)).toBe('suspended');
@@ -82,7 +86,9 @@ describe('when processes meet on one system', () => {
     expect((await h.decide(signoff.id, 'risk', 'reject')).status).toBe(200);
     expect(await h.temporal.workflow.getHandle(workflowIds.intake(systemId)).result()).toMatchObject({ state: 'rejected' });
     expect(await stateOf(systemId)).toBe('suspended');
-    const { rows } = await h.pool.query(`SELECT data FROM audit_events WHERE system_id = $1 AND type = 'system.state_changed' ORDER BY seq DESC LIMIT 1`, [systemId]);
+    const { rows } = await h.pool.query(`SELECT data FROM audit_events WHERE system_id = $1 AND type = 'system.state_changed' ORDER BY seq DESC LIMIT 1`, [
+      systemId,
+    ]);
     expect(rows[0].data).toMatchObject({ from: 'risk_treatment', to: 'rejected', whileSuspended: true });
 
     await closeIncident(systemId, incident);
@@ -102,7 +108,9 @@ describe('when processes meet on one system', () => {
     const closed = await h.pool.query(`SELECT data FROM audit_events WHERE system_id = $1 AND type = 'incident.closed'`, [systemId]);
     expect(closed.rows[0].data).toMatchObject({ resumed: false });
     expect(await stateOf(systemId)).toBe('suspended');
-    await eventually(async () => ((await h.pool.query(`SELECT 1 FROM audit_events WHERE system_id = $1 AND type = 'review.skipped'`, [systemId])).rowCount === 1 ? true : undefined));
+    await eventually(async () =>
+      (await h.pool.query(`SELECT 1 FROM audit_events WHERE system_id = $1 AND type = 'review.skipped'`, [systemId])).rowCount === 1 ? true : undefined,
+    );
 
     await closeIncident(systemId, second);
     // The deferred re-assessment runs (this policy needs no documents for it) and the system is back in service.
@@ -120,7 +128,10 @@ describe('when processes meet on one system', () => {
     const incident = await suspendingIncident(systemId, 'unfixable');
     await stateIs(systemId, 'suspended');
     const resolution = await h.openTask(systemId, 'incident_resolution');
-    expect((await h.api('POST', `/api/v1/systems/${systemId}/retirement`, { body: { reason: 'not worth fixing', retireOn: new Date().toISOString().slice(0, 10) } })).status).toBe(202);
+    expect(
+      (await h.api('POST', `/api/v1/systems/${systemId}/retirement`, { body: { reason: 'not worth fixing', retireOn: new Date().toISOString().slice(0, 10) } }))
+        .status,
+    ).toBe(202);
     await h.decide((await h.openTask(systemId, 'retirement_approval')).id, 'lead', 'approve');
     await stateIs(systemId, 'retiring');
     await expect(h.temporal.workflow.getHandle(incident).result()).rejects.toThrow();
@@ -139,7 +150,14 @@ describe('when processes meet on one system', () => {
     await h.temporal.workflow.getHandle(incident).terminate('operator mistake');
     expect(await h.activities.releaseEndedHolds()).toEqual({ released: [incident] });
     expect(await stateOf(systemId)).toBe('active');
-    const { rows } = await h.pool.query(`SELECT data FROM audit_events WHERE system_id = $1 AND type = 'system.state_changed' ORDER BY seq DESC LIMIT 1`, [systemId]);
-    expect(rows[0].data).toMatchObject({ from: 'suspended', to: 'active', holder: incident, reason: 'the holding workflow ended (terminated) without releasing it' });
+    const { rows } = await h.pool.query(`SELECT data FROM audit_events WHERE system_id = $1 AND type = 'system.state_changed' ORDER BY seq DESC LIMIT 1`, [
+      systemId,
+    ]);
+    expect(rows[0].data).toMatchObject({
+      from: 'suspended',
+      to: 'active',
+      holder: incident,
+      reason: 'the holding workflow ended (terminated) without releasing it',
+    });
   });
 });

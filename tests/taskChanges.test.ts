@@ -37,11 +37,13 @@ async function systemInState(systemId: string, state: string) {
 
 describe('escalation and assignment', () => {
   it('hands the task from the lead to their manager when the ladder says reassign', async () => {
-    h.usePolicy(withTriage({
-      slaByTier: { low: '2s', medium: '2s', high: '2s', prohibited: '2s' },
-      reminderPoints: [],
-      escalationLadder: [{ action: 'reassign', target: 'manager', window: '1h' }],
-    }));
+    h.usePolicy(
+      withTriage({
+        slaByTier: { low: '2s', medium: '2s', high: '2s', prohibited: '2s' },
+        reminderPoints: [],
+        escalationLadder: [{ action: 'reassign', target: 'manager', window: '1h' }],
+      }),
+    );
     const systemId = await fileIntake('Handed-over model');
     const task = await openTriage(systemId);
     const escalated = await h.mail.waitFor(
@@ -49,7 +51,9 @@ describe('escalation and assignment', () => {
     );
 
     const atLevel1 = await h.api('GET', `/api/v1/tasks?escalationLevel=1&systemId=${systemId}`, { as: 'lead' });
-    expect(atLevel1.body.tasks).toEqual([expect.objectContaining({ id: task.id, assignees: [expect.objectContaining({ principalId: 'leadManager', addedAtLevel: 1 })] })]);
+    expect(atLevel1.body.tasks).toEqual([
+      expect.objectContaining({ id: task.id, assignees: [expect.objectContaining({ principalId: 'leadManager', addedAtLevel: 1 })] }),
+    ]);
     expect((await h.api('GET', `/api/v1/tasks?mine=true&systemId=${systemId}`, { as: 'lead' })).body.tasks).toEqual([]);
     const refused = await h.decide(task.id, 'lead', 'accept');
     expect(refused.status).toBe(409);
@@ -72,7 +76,9 @@ describe('escalation and assignment', () => {
     const task = await openTriage(systemId);
     expect(task.assignees.map((a: { principalId: string }) => a.principalId)).toEqual(['lead']);
 
-    const gap = await h.mail.waitFor((m) => m.to.includes(h.people.lead.email) && m.subject === 'Nobody holds the role for: Triage an AI system intake: Orphan model');
+    const gap = await h.mail.waitFor(
+      (m) => m.to.includes(h.people.lead.email) && m.subject === 'Nobody holds the role for: Triage an AI system intake: Orphan model',
+    );
     expect(gap.text).toContain('Nobody holds the role this step of the task needs');
     await h.mail.waitFor(actionNeeded('Orphan model', h.people.lead.email));
     const history: Event[] = (await taskDetail(task.id)).history;
@@ -188,7 +194,10 @@ describe('changing who decides an open task', () => {
 
     expect((await reassign('owner')).status).toBe(403);
     expect((await reassign('approver')).status).toBe(403);
-    expect((await reassign('lead', 'lead')).body).toMatchObject({ error: 'SegregationOfDuties', message: 'a seat cannot be reassigned to the person reassigning it' });
+    expect((await reassign('lead', 'lead')).body).toMatchObject({
+      error: 'SegregationOfDuties',
+      message: 'a seat cannot be reassigned to the person reassigning it',
+    });
     expect((await reassign('lead', 'executive')).body.error).toBe('InvalidDelegate');
     expect((await reassign('lead', 'auditor')).body.error).toBe('SegregationOfDuties');
     const reassigned = await reassign('lead');
@@ -243,7 +252,9 @@ describe('long-running tasks', () => {
     // The same update id before and after continue-as-new, as a client retrying a lost answer would send.
     const acceptOnce = () =>
       h.temporal.workflow.getHandle(workflowIds.task(taskId)).executeUpdate(decideTaskUpdate, {
-        args: [h.signCommand('decideTask', workflowIds.task(taskId), 'approver-accepts-once', { actorId: 'approver', choice: 'accept', snapshotHash: subjectHash })],
+        args: [
+          h.signCommand('decideTask', workflowIds.task(taskId), 'approver-accepts-once', { actorId: 'approver', choice: 'accept', snapshotHash: subjectHash }),
+        ],
         updateId: 'approver-accepts-once',
       });
     const first = await acceptOnce();

@@ -20,14 +20,59 @@ const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['
 /** A key and a certificate signed by the test CA, with the extensions given. */
 function issue(name: string, subject: string, extensions: string) {
   writeFileSync(file(`${name}.ext`), `${extensions}\n`);
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', subject);
-  openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '1', '-out', file(`${name}.pem`), '-extfile', file(`${name}.ext`));
+  openssl(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    file(`${name}.key`),
+    '-out',
+    file(`${name}.csr`),
+    '-subj',
+    subject,
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    file(`${name}.csr`),
+    '-CA',
+    file('ca.pem'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-out',
+    file(`${name}.pem`),
+    '-extfile',
+    file(`${name}.ext`),
+  );
 }
 
 let front: tls.Server;
 let address: string;
 beforeAll(async () => {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=aims-flow test CA');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.pem'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=aims-flow test CA',
+  );
   for (const [name, extension] of [
     ['server', 'subjectAltName=DNS:temporal.test\nextendedKeyUsage=serverAuth'],
     ['client', 'extendedKeyUsage=clientAuth'],
@@ -36,7 +81,14 @@ beforeAll(async () => {
   }
   const [backendHost, backendPort] = inject('temporalAddress').split(':');
   front = tls.createServer(
-    { key: readFileSync(file('server.key')), cert: readFileSync(file('server.pem')), ca: readFileSync(file('ca.pem')), requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2'] },
+    {
+      key: readFileSync(file('server.key')),
+      cert: readFileSync(file('server.pem')),
+      ca: readFileSync(file('ca.pem')),
+      requestCert: true,
+      rejectUnauthorized: true,
+      ALPNProtocols: ['h2'],
+    },
     (socket) => {
       const backend = net.connect(Number(backendPort), backendHost);
       socket.pipe(backend).pipe(socket);
@@ -77,6 +129,10 @@ describe('the Temporal connection over TLS, configured from the environment', ()
     expect(() => parseConfig({ TEMPORAL_TLS_CERT_FILE: file('client.pem') })).toThrow(/TEMPORAL_TLS_CERT_FILE: set both/);
     expect(() => parseConfig({ TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'key' })).toThrow(/TEMPORAL_TLS: TEMPORAL_TLS=false cannot go with/);
     expect(temporalConnectionOptions(parseConfig({}), () => Buffer.alloc(0))).toEqual({ address: '127.0.0.1:7233' });
-    expect(temporalConnectionOptions(parseConfig({ TEMPORAL_API_KEY: 'cloud-key' }), () => Buffer.alloc(0))).toEqual({ address: '127.0.0.1:7233', tls: {}, apiKey: 'cloud-key' });
+    expect(temporalConnectionOptions(parseConfig({ TEMPORAL_API_KEY: 'cloud-key' }), () => Buffer.alloc(0))).toEqual({
+      address: '127.0.0.1:7233',
+      tls: {},
+      apiKey: 'cloud-key',
+    });
   });
 });

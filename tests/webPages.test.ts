@@ -60,15 +60,23 @@ describe('sign-in links and sessions', () => {
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
   it('work for 10 minutes in the browser that asked, once, and using one ends the person’s other links', async () => {
-    const ask = (cookie?: string) => fetch(`${h.baseUrl}/signin`, { method: 'POST', headers: { ...form, ...(cookie && { cookie }) }, body: new URLSearchParams({ email: h.people.risk.email }) });
+    const ask = (cookie?: string) =>
+      fetch(`${h.baseUrl}/signin`, {
+        method: 'POST',
+        headers: { ...form, ...(cookie && { cookie }) },
+        body: new URLSearchParams({ email: h.people.risk.email }),
+      });
     const first = await ask();
     const browser = cookieFrom(first, 'aims_signin')!;
     expect(first.headers.getSetCookie().find((cookie) => cookie.startsWith('aims_signin='))).toMatch(/Max-Age=600; Path=\/; .*HttpOnly; SameSite=Lax/);
     expect(await first.text()).toContain('It works once, for 10 minutes, in this browser.');
-    const links = async (n: number) => (await eventually(async () => {
-      const sent = h.mail.messages.filter((m) => m.to.includes(h.people.risk.email) && m.subject === 'Your aims-flow sign-in link');
-      return sent.length === n ? sent : undefined;
-    })).map((m) => m.links[0]);
+    const links = async (n: number) =>
+      (
+        await eventually(async () => {
+          const sent = h.mail.messages.filter((m) => m.to.includes(h.people.risk.email) && m.subject === 'Your aims-flow sign-in link');
+          return sent.length === n ? sent : undefined;
+        })
+      ).map((m) => m.links[0]);
     const [firstLink] = await links(1);
     // The same browser asking again keeps its cookie, so both its links are its own.
     expect(cookieFrom(await ask(browser), 'aims_signin')).toBe(browser);
@@ -78,7 +86,12 @@ describe('sign-in links and sessions', () => {
     expect(elsewhere.status).toBe(403);
     expect(await elsewhere.text()).toContain('works only in the browser where it was asked for');
     expect((await fetch(secondLink, { method: 'POST', redirect: 'manual', headers: form, body: new URLSearchParams({ next: '/' }) })).status).toBe(403);
-    const signedIn = await fetch(secondLink, { method: 'POST', redirect: 'manual', headers: { ...form, cookie: browser }, body: new URLSearchParams({ next: '/' }) });
+    const signedIn = await fetch(secondLink, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...form, cookie: browser },
+      body: new URLSearchParams({ next: '/' }),
+    });
     expect(signedIn.status).toBe(303);
     expect(cookieFrom(signedIn, 'aims_session')).toBeDefined();
     expect((await fetch(firstLink, { headers: { cookie: browser } })).status).toBe(410);
@@ -98,7 +111,12 @@ describe('sign-in links and sessions', () => {
       'hex',
     ]);
     expect(phoneId).toContain(rows[0].public_id);
-    const ended = await fetch(`${h.baseUrl}/sessions/end`, { method: 'POST', redirect: 'manual', headers: { ...form, cookie: laptop.sessionCookie }, body: new URLSearchParams({ _csrf: csrf, session: rows[0].public_id }) });
+    const ended = await fetch(`${h.baseUrl}/sessions/end`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...form, cookie: laptop.sessionCookie },
+      body: new URLSearchParams({ _csrf: csrf, session: rows[0].public_id }),
+    });
     expect(ended.headers.get('location')).toBe('/sessions');
     expect((await fetch(`${h.baseUrl}/tasks`, { redirect: 'manual', headers: { cookie: phone.sessionCookie } })).status).toBe(303);
     expect((await fetch(`${h.baseUrl}/tasks`, { redirect: 'manual', headers: { cookie: laptop.sessionCookie } })).status).toBe(200);
@@ -117,7 +135,9 @@ describe('sign-in links and sessions', () => {
       const revoked = await h.api('DELETE', '/api/v1/principals/executive/sessions', { as: 'lead2' });
       expect(revoked.body).toEqual({ principalId: 'executive', ended: 1 });
       expect((await fetch(`${h.baseUrl}/tasks`, { redirect: 'manual', headers: { cookie: sessionCookie } })).status).toBe(303);
-      const { rows } = await h.pool.query(`SELECT actor_id, data FROM audit_events WHERE type = 'principal.sessions_ended' AND data->>'principalId' = 'executive'`);
+      const { rows } = await h.pool.query(
+        `SELECT actor_id, data FROM audit_events WHERE type = 'principal.sessions_ended' AND data->>'principalId' = 'executive'`,
+      );
       expect(rows).toEqual([{ actor_id: 'lead2', data: { principalId: 'executive', ended: 1 } }]);
     } finally {
       await h.pool.query(`UPDATE principals SET roles = '{}' WHERE id = 'lead2'`);

@@ -39,7 +39,12 @@ async function ensureIntervalSchedule(
 
 /** The governance digest schedule, at the policy's period. */
 export const ensureDigestSchedule = (temporal: Client, taskQueue: string, policy: Policy, scheduleId = scheduleIds.governanceDigest) =>
-  ensureIntervalSchedule(temporal, taskQueue, { scheduleId, every: policy.review.digestEvery, workflowType: workflowTypes.governanceDigest, catchupWindow: '1 day' });
+  ensureIntervalSchedule(temporal, taskQueue, {
+    scheduleId,
+    every: policy.review.digestEvery,
+    workflowType: workflowTypes.governanceDigest,
+    catchupWindow: '1 day',
+  });
 
 /**
  * The background verifier's schedule: each run extends the audit chain's signed checkpoint. A run
@@ -60,7 +65,10 @@ export async function syncAllReviewSchedules(deps: Pick<ActivityDeps, 'pool' | '
  * At a worker's start: the schedules follow a policy the first time a worker runs under it. Systems
  * activated meanwhile got theirs at activation, so a start under the same version has nothing to do.
  */
-export async function syncReviewSchedulesToNewPolicy(deps: Pick<ActivityDeps, 'pool' | 'temporal' | 'taskQueue'>, policy: Policy): Promise<number | 'already synced'> {
+export async function syncReviewSchedulesToNewPolicy(
+  deps: Pick<ActivityDeps, 'pool' | 'temporal' | 'taskQueue'>,
+  policy: Policy,
+): Promise<number | 'already synced'> {
   if (await reviewSchedulesSyncedTo(deps.pool, policy.version)) return 'already synced';
   return syncAllReviewSchedules(deps, policy);
 }

@@ -7,8 +7,7 @@ import { impactAssessmentWorkflow } from './impactAssessment';
 import { riskTreatmentWorkflow } from './riskTreatment';
 
 export type AssessAndTreatResult =
-  | { result: 'treated'; reason: string }
-  | { result: 'rejected' | 'expired'; stage: 'assessment' | 'risk_treatment'; reason: string };
+  { result: 'treated'; reason: string } | { result: 'rejected' | 'expired'; stage: 'assessment' | 'risk_treatment'; reason: string };
 
 /**
  * The impact assessment and then the risk treatment sign-off of a system in state `assessment`, each

@@ -85,7 +85,14 @@ export async function humanTaskWorkflow(input: HumanTaskInput): Promise<HumanTas
     // An activity attempt that failed after the cancel request arrives as its own failure, not as a cancellation.
     if (isCancellation(error) || CancellationScope.current().consideredCancelled) {
       await CancellationScope.nonCancellable(() =>
-        closeTask({ taskId: input.taskId, systemId: input.systemId, status: 'cancelled', outcome: null, actorId: null, reason: 'the process it belonged to was cancelled' }),
+        closeTask({
+          taskId: input.taskId,
+          systemId: input.systemId,
+          status: 'cancelled',
+          outcome: null,
+          actorId: null,
+          reason: 'the process it belonged to was cancelled',
+        }),
       );
     }
     throw error;
@@ -256,7 +263,17 @@ function handleSeatMoves(run: TaskRun): void {
     const earlier = run.recorded<TaskChangeResult>();
     if (earlier) return earlier;
     const onBehalfOf = run.moveSeat(change, fromId, toId);
-    const changed = await records().changeAssignee({ taskId: input.taskId, systemId: input.systemId, change, actorId, fromId, toId, onBehalfOf, reason, updateId });
+    const changed = await records().changeAssignee({
+      taskId: input.taskId,
+      systemId: input.systemId,
+      change,
+      actorId,
+      fromId,
+      toId,
+      onBehalfOf,
+      reason,
+      updateId,
+    });
     sendInBackground(changed.emailKeys);
     return run.remember(updateId, run.changeResult());
   };
@@ -288,7 +305,8 @@ function handleParentWithdrawal(run: TaskRun): void {
   const { state } = run;
   setHandler(requestWithdrawnSignal, (request) => {
     if (!run.isAuthorisedWithdrawal(request)) return;
-    if (run.status === 'open' && run.settled === undefined && !state.withdrawal) state.withdrawal = { actorId: request.actorId, reason: request.reason ?? null };
+    if (run.status === 'open' && run.settled === undefined && !state.withdrawal)
+      state.withdrawal = { actorId: request.actorId, reason: request.reason ?? null };
   });
 }
 
@@ -325,7 +343,11 @@ function handleAmendments(run: TaskRun): void {
       // Decisions wait while the parent records the new version, then meet the new hash.
       run.amendmentPending = updateId;
       const before = state.subject.version;
-      await getExternalWorkflowHandle(workflowInfo().parent!.workflowId).signal(subjectAmendedSignal, { ...amendment, taskId: input.taskId, forwarded: forwardedCommand('amendSubject') });
+      await getExternalWorkflowHandle(workflowInfo().parent!.workflowId).signal(subjectAmendedSignal, {
+        ...amendment,
+        taskId: input.taskId,
+        forwarded: forwardedCommand('amendSubject'),
+      });
       await condition(() => state.subject.version > before);
       run.amendmentPending = undefined;
       return run.remember(updateId, state.subject);
@@ -336,7 +358,13 @@ function handleAmendments(run: TaskRun): void {
         if (run.recorded()) return;
         ensureOpen(run);
         refuseUnstorableText(amendment);
-        refuseIf(amendmentRefusal(amendment, { amendmentSchema: run.definition.amendmentSchema, hasParent: Boolean(workflowInfo().parent), systemOwnerId: input.systemOwnerId }));
+        refuseIf(
+          amendmentRefusal(amendment, {
+            amendmentSchema: run.definition.amendmentSchema,
+            hasParent: Boolean(workflowInfo().parent),
+            systemOwnerId: input.systemOwnerId,
+          }),
+        );
       },
     },
   );

@@ -62,7 +62,9 @@ async function assessImpact(input: ImpactAssessmentInput): Promise<ImpactAssessm
     const results = await Promise.all(
       reviews.map(async (review) => {
         // A review task that failed (e.g. nobody at all could be seated) gives no verdict, like one that expired.
-        const result: HumanTaskResult = await review.handle.result().catch((error) => noResultUnlessCancelled(error) ?? ({ taskId: review.taskId, status: 'expired' as const, votes: [] }));
+        const result: HumanTaskResult = await review.handle
+          .result()
+          .catch((error) => noResultUnlessCancelled(error) ?? { taskId: review.taskId, status: 'expired' as const, votes: [] });
         if (blocksApproval(result)) {
           const decider = result.votes[0]?.actorId;
           const reason = `the ${review.role} review${decider ? ` (${decider})` : ''} did not approve this version`;

@@ -1,10 +1,4 @@
-import {
-  CancellationScope,
-  isCancellation,
-  ParentClosePolicy,
-  sleep,
-  startChild,
-} from '@temporalio/workflow';
+import { CancellationScope, isCancellation, ParentClosePolicy, sleep, startChild } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { IncidentContainment, IncidentTaskStage, incidentResolutionSchema, regulatoryReportSchema } from '../domain/incident';
 import type { TaskPolicy } from '../domain/policy';
@@ -79,7 +73,11 @@ class IncidentRun {
   /** A stage of the owner's, with its severity's SLA on every tier and its severity's ladder. */
   stagePolicy(kind: IncidentTaskKind, sla: number): TaskPolicy {
     const { policy, report } = this.input;
-    return { ...policy.tasks[kind], slaByTier: { low: sla, medium: sla, high: sla, prohibited: sla }, escalationLadder: policy.incident.ladderBySeverity[report.severity] };
+    return {
+      ...policy.tasks[kind],
+      slaByTier: { low: sla, medium: sla, high: sla, prohibited: sla },
+      escalationLadder: policy.incident.ladderBySeverity[report.severity],
+    };
   }
 
   /** Runs a stage's task until someone decides it: a task that lapses reopens for the governance leads. */
@@ -91,7 +89,13 @@ class IncidentRun {
       // A task nobody could be seated on (e.g. the only lead reported the incident) fails: try again after its SLA.
       const result = await started.handle.result().catch(noResultUnlessCancelled);
       if (result?.status === 'decided') return result;
-      await records().recordIncidentStageReopened({ incidentId, systemId, stage: stageOfKind[task.kind], lapsedTaskId: started.taskId, status: result?.status ?? 'nobody_seated' });
+      await records().recordIncidentStageReopened({
+        incidentId,
+        systemId,
+        stage: stageOfKind[task.kind],
+        lapsedTaskId: started.taskId,
+        status: result?.status ?? 'nobody_seated',
+      });
       if (!result) await sleep(taskPolicy.slaByTier[this.tier]);
     }
   }
@@ -113,7 +117,15 @@ class IncidentRun {
     const reportMade = decided.submission as z.output<typeof regulatoryReportSchema>;
     const due = this.regulatoryReportDue!;
     const onTime = Date.parse(reportMade.reportedAt) <= Date.parse(due);
-    await records().recordRegulatoryReport({ incidentId, systemId, taskId: decided.taskId, actorId: decided.votes[0].actorId, report: reportMade, due, onTime });
+    await records().recordRegulatoryReport({
+      incidentId,
+      systemId,
+      taskId: decided.taskId,
+      actorId: decided.votes[0].actorId,
+      report: reportMade,
+      due,
+      onTime,
+    });
   }
 }
 
@@ -121,7 +133,14 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
   const { incidentId, systemId, reporterId, report, policy } = input;
   const slas = policy.incident.slaBySeverity[report.severity];
   const regulatoryReportDue = report.serious ? new Date(Date.now() + policy.incident.seriousReportWithin).toISOString() : null;
-  const reported = await records().recordIncidentReported({ incidentId, systemId, workflowId: workflowIds.incident(incidentId), reporterId, report, regulatoryReportDue });
+  const reported = await records().recordIncidentReported({
+    incidentId,
+    systemId,
+    workflowId: workflowIds.incident(incidentId),
+    reporterId,
+    report,
+    regulatoryReportDue,
+  });
   const run = new IncidentRun(input, reported, regulatoryReportDue);
 
   const regulatoryReport = report.serious ? run.reportToAuthority() : Promise.resolve();
@@ -152,7 +171,15 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
       if (suspensionRefused === null) throw error;
     }
   }
-  await records().recordIncidentContained({ incidentId, systemId, taskId: contained.taskId, actorId: containedBy, containment, suspended: suspendedByThisIncident, suspensionRefused });
+  await records().recordIncidentContained({
+    incidentId,
+    systemId,
+    taskId: contained.taskId,
+    actorId: containedBy,
+    containment,
+    suspended: suspendedByThisIncident,
+    suspensionRefused,
+  });
   return resolveAndClose(run, regulatoryReport, suspendedByThisIncident);
 }
 
@@ -162,10 +189,22 @@ async function resolveAndClose(run: IncidentRun, regulatoryReport: Promise<void>
   for (let round = 1; ; round++) {
     const resolved = await run.ownerStage('incident_resolution', policy.incident.slaBySeverity[report.severity].resolve);
     const resolution = resolved.submission as z.output<typeof incidentResolutionSchema>;
-    const resolutionSubject = await records().recordIncidentResolved({ incidentId, systemId, taskId: resolved.taskId, actorId: resolved.votes[0].actorId, round, resolution });
+    const resolutionSubject = await records().recordIncidentResolved({
+      incidentId,
+      systemId,
+      taskId: resolved.taskId,
+      actorId: resolved.votes[0].actorId,
+      round,
+      resolution,
+    });
 
     await regulatoryReport;
-    const closure = await run.untilDecided({ kind: 'incident_closure', requesterId: reporterId, policy: policy.tasks.incident_closure, subject: resolutionSubject });
+    const closure = await run.untilDecided({
+      kind: 'incident_closure',
+      requesterId: reporterId,
+      policy: policy.tasks.incident_closure,
+      subject: resolutionSubject,
+    });
     const closedBy = closure.votes[0].actorId;
     if (closure.choice === 'request_changes') {
       await records().recordIncidentClosureChangesRequested({ incidentId, systemId, taskId: closure.taskId, actorId: closedBy, round });
@@ -174,7 +213,8 @@ async function resolveAndClose(run: IncidentRun, regulatoryReport: Promise<void>
 
     // Another hold (a second incident) may keep the system suspended after this one lets go.
     const resumed = suspendedByThisIncident
-      ? (await records().resumeSystem({ systemId, reason: `incident ${incidentId} closed`, eventKey: `incident:${incidentId}:resumed`, actorId: closedBy })).state !== 'suspended'
+      ? (await records().resumeSystem({ systemId, reason: `incident ${incidentId} closed`, eventKey: `incident:${incidentId}:resumed`, actorId: closedBy }))
+          .state !== 'suspended'
       : false;
     const reassess = closure.choice === 'close_and_reassess';
     const reviewWorkflowId = reassess ? workflowIds.review(systemId, `incident-${incidentId}`) : null;

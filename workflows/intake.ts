@@ -122,10 +122,20 @@ class IntakeRun {
       this.appliedAmendments.add(forwarded.updateId);
     }
     this.intake = intakeRequestSchema.parse(submission);
-    this.subject = await records().reviseIntake({ systemId: this.input.systemId, version: this.subject.version + 1, intake: this.intake, actorId, reason: 'amendment' });
+    this.subject = await records().reviseIntake({
+      systemId: this.input.systemId,
+      version: this.subject.version + 1,
+      intake: this.intake,
+      actorId,
+      reason: 'amendment',
+    });
     this.triage = await this.triageVersion(this.subject.version);
     // Answered by id, not through the child handle: the task waits for this answer whatever the parent's state.
-    await getExternalWorkflowHandle(workflowIds.task(taskId)).signal(subjectChangedSignal, { subject: this.subject, tier: this.triage.tier, answering: forwarded?.updateId });
+    await getExternalWorkflowHandle(workflowIds.task(taskId)).signal(subjectChangedSignal, {
+      subject: this.subject,
+      tier: this.triage.tier,
+      answering: forwarded?.updateId,
+    });
   }
 
   /** An amendment the owner signed for the open task, which that task accepted and passed on. */
@@ -133,7 +143,12 @@ class IntakeRun {
     const { commandKey } = this.input.policy;
     if (!commandKey) return true;
     const { forwarded } = amendment;
-    return forwarded?.name === 'amendSubject' && taskId === this.openTaskId && forwarded.workflowId === workflowIds.task(taskId) && isSignedForward(commandKey, amendment);
+    return (
+      forwarded?.name === 'amendSubject' &&
+      taskId === this.openTaskId &&
+      forwarded.workflowId === workflowIds.task(taskId) &&
+      isSignedForward(commandKey, amendment)
+    );
   }
 
   withdrawnReason(): string {
@@ -196,10 +211,18 @@ function handleWithdrawal(run: IntakeRun): void {
       validator: (request) => {
         refuseUnsignedCommand(policy.commandKey, 'withdrawIntake', request);
         if (request.actorId !== ownerId) {
-          throw ApplicationFailure.create({ type: decisionRefusals.notRequester, message: 'only the system owner can withdraw the intake', nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: decisionRefusals.notRequester,
+            message: 'only the system owner can withdraw the intake',
+            nonRetryable: true,
+          });
         }
         if (run.finished || run.withdrawal) {
-          throw ApplicationFailure.create({ type: decisionRefusals.taskClosed, message: 'this intake has ended; a system in service leaves by retirement', nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: decisionRefusals.taskClosed,
+            message: 'this intake has ended; a system in service leaves by retirement',
+            nonRetryable: true,
+          });
         }
       },
     },

@@ -66,7 +66,17 @@ class RetirementRun {
 
   runTask(kind: TaskKind, taskPolicy: TaskPolicy, subject: TaskSubject, asker = this.input.requesterId) {
     const { systemId, policy } = this.input;
-    return startHumanTask({ systemId, systemOwnerId: this.system.ownerId, tier: this.system.tier, policyVersion: policy.version, commandKey: policy.commandKey, kind, requesterId: asker, policy: taskPolicy, subject });
+    return startHumanTask({
+      systemId,
+      systemOwnerId: this.system.ownerId,
+      tier: this.system.tier,
+      policyVersion: policy.version,
+      commandKey: policy.commandKey,
+      kind,
+      requesterId: asker,
+      policy: taskPolicy,
+      subject,
+    });
   }
 
   /** Nobody could be seated: try again once the task's SLA has passed, rather than at once and forever. */
@@ -158,7 +168,12 @@ async function workThroughChecklist(run: RetirementRun, workflowId: string): Pro
 
     const untilRetireOn = Date.parse(request.retireOn) - Date.now();
     if (untilRetireOn > 0) {
-      await records().recordSystemEvent({ systemId, key: `${retirementId}:awaiting-retire-on`, type: 'retirement.awaiting_date', data: { retirementId, retireOn: request.retireOn } });
+      await records().recordSystemEvent({
+        systemId,
+        key: `${retirementId}:awaiting-retire-on`,
+        type: 'retirement.awaiting_date',
+        data: { retirementId, retireOn: request.retireOn },
+      });
       await sleep(untilRetireOn);
     }
 

@@ -37,7 +37,8 @@ async function watchAcceptance(input: RiskAcceptanceInput): Promise<RiskAcceptan
     tier: input.tier,
     requesterId: platformPrincipalId,
     policy: { ...policy.tasks.risk_reacceptance, steps: policy.riskTreatment.signoffByResidual[input.residual], stepsByTier: {} },
-    policyVersion: policy.version, commandKey: policy.commandKey,
+    policyVersion: policy.version,
+    commandKey: policy.commandKey,
     subject: due.subject,
   });
   // A task nobody could be seated on gives no re-acceptance: the acceptance lapses and a re-assessment follows.

@@ -38,7 +38,13 @@ async function treatRisks(input: RiskTreatmentInput): Promise<RiskTreatmentOutco
   let previous = noPlanYet;
 
   for (let round = 1, version = input.firstVersion ?? 1; ; round++, version++) {
-    const planTask = await startHumanTask({ ...common, kind: 'risk_treatment_plan', requesterId: input.requesterId, policy: policy.tasks.risk_treatment_plan, subject: previous });
+    const planTask = await startHumanTask({
+      ...common,
+      kind: 'risk_treatment_plan',
+      requesterId: input.requesterId,
+      policy: policy.tasks.risk_treatment_plan,
+      subject: previous,
+    });
     const plan = await planTask.handle.result();
     if (plan.status !== 'decided') return { outcome: 'expired', version: version - 1, residualRisk: null };
     const register = plan.submission as RiskRegister;
@@ -58,7 +64,7 @@ async function treatRisks(input: RiskTreatmentInput): Promise<RiskTreatmentOutco
     // A sign-off task that failed (e.g. nobody at all could be seated) gives no verdict, like one that expired.
     const signoff: HumanTaskResult = await signoffTask.handle
       .result()
-      .catch((error) => noResultUnlessCancelled(error) ?? ({ taskId: signoffTask.taskId, status: 'expired' as const, votes: [] }));
+      .catch((error) => noResultUnlessCancelled(error) ?? { taskId: signoffTask.taskId, status: 'expired' as const, votes: [] });
     // Signers running out of time is not the owner's failing: no verdict, the plan waits for the leads.
     if (signoff.status === 'expired' || signoff.status === 'withdrawn') return { outcome: 'expired', version, residualRisk: null };
     const approved = signoff.status === 'decided' && signoff.choice === 'approve';

@@ -12,15 +12,27 @@ export function refuseUnsignedCommand(commandKey: string | undefined, name: Sign
   const command = { name, workflowId: workflowInfo().workflowId, updateId: currentUpdateInfo()!.id, args: withoutProof(request) };
   const verdict = verifyCommand(commandKey, command, request.signed, Date.now());
   if (verdict === 'expired') {
-    throw ApplicationFailure.create({ type: decisionRefusals.commandExpired, message: "the command's signature has expired; send it again", nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: decisionRefusals.commandExpired,
+      message: "the command's signature has expired; send it again",
+      nonRetryable: true,
+    });
   }
   if (verdict !== 'valid') {
-    throw ApplicationFailure.create({ type: decisionRefusals.commandNotSigned, message: 'the command is not signed by aims-flow for this workflow', nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: decisionRefusals.commandNotSigned,
+      message: 'the command is not signed by aims-flow for this workflow',
+      nonRetryable: true,
+    });
   }
 }
 
 /** The command as an accepting Update handler received it, for passing on by a signal. */
-export const forwardedCommand = (name: SignedCommandName): ForwardedCommand => ({ name, workflowId: workflowInfo().workflowId, updateId: currentUpdateInfo()!.id });
+export const forwardedCommand = (name: SignedCommandName): ForwardedCommand => ({
+  name,
+  workflowId: workflowInfo().workflowId,
+  updateId: currentUpdateInfo()!.id,
+});
 
 /**
  * For a signal that passes a person's command on: true when the api signed it, as `forwarded` says.

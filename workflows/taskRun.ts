@@ -36,10 +36,7 @@ export class TaskRun {
 
   constructor(readonly input: HumanTaskInput) {
     this.definition = taskKinds[input.kind];
-    this.excludedIds = [
-      ...(this.definition.decidedByOwner ? [input.requesterId] : [input.requesterId, input.systemOwnerId]),
-      ...(input.alsoExcludedIds ?? []),
-    ];
+    this.excludedIds = [...(this.definition.decidedByOwner ? [input.requesterId] : [input.requesterId, input.systemOwnerId]), ...(input.alsoExcludedIds ?? [])];
     const startedAt = Date.now();
     this.state = input.carried ?? {
       tier: input.tier,
@@ -125,7 +122,8 @@ export class TaskRun {
   /** Only the answer to this task's own pending amendment, and only the version right after its own. */
   acceptSubject({ subject, tier, answering }: { subject: TaskSubject; tier: CarriedTaskState['tier']; answering?: string }): void {
     const { state } = this;
-    if (this.input.commandKey && (this.amendmentPending === undefined || answering !== this.amendmentPending || subject.version !== state.subject.version + 1)) return;
+    if (this.input.commandKey && (this.amendmentPending === undefined || answering !== this.amendmentPending || subject.version !== state.subject.version + 1))
+      return;
     if (subject.version <= state.subject.version) return;
     state.subject = subject;
     state.tier = tier;

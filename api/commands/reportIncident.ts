@@ -66,4 +66,3 @@ export async function reportIncident(
   });
   return { incidentId, workflowId, replayed };
 }
-

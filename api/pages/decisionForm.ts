@@ -45,13 +45,18 @@ const submissionFields: Partial<Record<TaskKind, { label: string; draft: (intake
   risk_treatment_plan: {
     label: 'Risk register after ISO/IEC 23894 (JSON; controls by ISO/IEC 42001 Annex A id)',
     draft: () => ({
-      risks: [{ id: 'R1', title: '', source: '', likelihood: 'possible', impact: 'medium', treatment: 'mitigate', controls: ['A.6.2.4'], residual: 'low', owner: '' }],
+      risks: [
+        { id: 'R1', title: '', source: '', likelihood: 'possible', impact: 'medium', treatment: 'mitigate', controls: ['A.6.2.4'], residual: 'low', owner: '' },
+      ],
     }),
   },
   review_attestation: { label: 'Attestation (JSON): "unchanged", or "changed" with what changed', draft: () => ({ status: 'unchanged' }) },
   incident_containment: { label: 'Containment (JSON)', draft: () => ({ actions: '', suspendSystem: false }) },
   incident_resolution: { label: 'Resolution (JSON)', draft: () => ({ rootCause: '', actions: '' }) },
-  incident_regulatory_report: { label: 'Report to the authority (JSON)', draft: () => ({ authority: '', reference: '', reportedAt: new Date().toISOString() }) },
+  incident_regulatory_report: {
+    label: 'Report to the authority (JSON)',
+    draft: () => ({ authority: '', reference: '', reportedAt: new Date().toISOString() }),
+  },
   retirement_data_disposal: { label: 'Evidence (JSON)', draft: () => ({ evidence: '' }) },
   retirement_access_revocation: { label: 'Evidence (JSON)', draft: () => ({ evidence: '' }) },
   retirement_user_notice: { label: 'Evidence (JSON)', draft: () => ({ evidence: '' }) },
@@ -70,34 +75,51 @@ export async function decisionForm(deps: ApiDeps, task: TaskRecord, hiddenFields
   const system = await getSystem(deps.pool, task.systemId);
   const definition = taskKinds[task.kind];
   const intake = system?.intake;
-  return html`
-<dl>
-  <dt>AI system</dt><dd>${system?.name}</dd>
-  <dt>Business unit</dt><dd>${system?.businessUnit}</dd>
-  <dt>Purpose</dt><dd>${intake?.purpose}</dd>
-  <dt>Risk tier</dt><dd>${system?.riskTier ?? 'not set'}${system?.triageReason ? ` (${system.triageReason})` : ''}</dd>
-  <dt>Use</dt><dd>${intake?.useCategory}, ${intake?.decisionRole}, human oversight ${intake?.humanOversight}</dd>
-  <dt>Impact areas</dt><dd>${intake?.impactAreas.join(', ') || 'none'}</dd>
-  <dt>Data</dt><dd>${intake?.dataCategories.join(', ') || 'no personal data'}</dd>
-  <dt>Due</dt><dd>${new Date(task.dueAt).toUTCString()}</dd>
-</dl>
-<form method="post">
-  ${hiddenFields}
-  <input type="hidden" name="snapshotHash" value="${task.subjectHash}">
-  <fieldset>
-    <legend>Your decision</legend>
-    ${definition.choices.map(
-      (choice) => html`<p><label><input type="radio" name="choice" value="${choice}" required> ${choiceLabels[choice] ?? choice}</label></p>`,
-    )}
-  </fieldset>
-  ${
-    definition.submissionSchema
-      ? html`<p><label for="submission">${submissionFields[task.kind]?.label ?? 'Submission (JSON)'}</label><br><textarea id="submission" name="submission" rows="16">${draftSubmission ?? JSON.stringify(submissionFields[task.kind]?.draft(intake) ?? {}, null, 2)}</textarea></p>`
-      : ''
-  }
-  <p><label for="comment">Comment (optional)</label><br><textarea id="comment" name="comment" rows="3" maxlength="4000"></textarea></p>
-  <p><button type="submit">Record my decision</button></p>
-</form>`;
+  return html` <dl>
+      <dt>AI system</dt>
+      <dd>${system?.name}</dd>
+      <dt>Business unit</dt>
+      <dd>${system?.businessUnit}</dd>
+      <dt>Purpose</dt>
+      <dd>${intake?.purpose}</dd>
+      <dt>Risk tier</dt>
+      <dd>${system?.riskTier ?? 'not set'}${system?.triageReason ? ` (${system.triageReason})` : ''}</dd>
+      <dt>Use</dt>
+      <dd>${intake?.useCategory}, ${intake?.decisionRole}, human oversight ${intake?.humanOversight}</dd>
+      <dt>Impact areas</dt>
+      <dd>${intake?.impactAreas.join(', ') || 'none'}</dd>
+      <dt>Data</dt>
+      <dd>${intake?.dataCategories.join(', ') || 'no personal data'}</dd>
+      <dt>Due</dt>
+      <dd>${new Date(task.dueAt).toUTCString()}</dd>
+    </dl>
+    <form method="post">
+      ${hiddenFields}
+      <input type="hidden" name="snapshotHash" value="${task.subjectHash}" />
+      <fieldset>
+        <legend>Your decision</legend>
+        ${definition.choices.map(
+          (choice) =>
+            html`<p>
+              <label><input type="radio" name="choice" value="${choice}" required /> ${choiceLabels[choice] ?? choice}</label>
+            </p>`,
+        )}
+      </fieldset>
+      ${
+        definition.submissionSchema
+          ? html`<p>
+              <label for="submission">${submissionFields[task.kind]?.label ?? 'Submission (JSON)'}</label><br /><textarea
+                id="submission"
+                name="submission"
+                rows="16"
+              >
+${draftSubmission ?? JSON.stringify(submissionFields[task.kind]?.draft(intake) ?? {}, null, 2)}</textarea>
+            </p>`
+          : ''
+      }
+      <p><label for="comment">Comment (optional)</label><br /><textarea id="comment" name="comment" rows="3" maxlength="4000"></textarea></p>
+      <p><button type="submit">Record my decision</button></p>
+    </form>`;
 }
 
 export interface PageOutcome {
@@ -122,7 +144,9 @@ export async function decideFromForm(
   const form = decisionFormFields.safeParse(body ?? {});
   const choices: readonly string[] = taskKinds[task.kind].choices;
   if (!form.success || !choices.includes(form.data.choice)) {
-    const problems = form.success ? [] : form.error.issues.filter((issue) => issue.path[0] !== 'choice').map((issue) => `${String(issue.path[0])}: ${issue.message}`);
+    const problems = form.success
+      ? []
+      : form.error.issues.filter((issue) => issue.path[0] !== 'choice').map((issue) => `${String(issue.path[0])}: ${issue.message}`);
     const message = problems.length ? `Your decision was not recorded. ${problems.join('; ')}.` : 'Choose one of the options before submitting.';
     const again = await decisionForm(deps, task, hiddenFields);
     return { status: 400, title: task.title, body: html`${notice(message, true)}${again}`, decided: false };
@@ -148,7 +172,12 @@ export async function decideFromForm(
     });
     const closing = result.taskStatus === 'open' ? 'The task stays open until the other approvers decide.' : 'The task is now closed.';
     const label = choiceLabels[result.choice] ?? result.choice;
-    return { status: 200, title: 'Decision recorded', body: notice(`Thank you, ${actor.name}. Your decision "${label}" is recorded. ${closing}`), decided: true };
+    return {
+      status: 200,
+      title: 'Decision recorded',
+      body: notice(`Thank you, ${actor.name}. Your decision "${label}" is recorded. ${closing}`),
+      decided: true,
+    };
   } catch (error) {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
     return { status: error.status, title: 'Decision not recorded', body: notice(error.message, true), decided: false };

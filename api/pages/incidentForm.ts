@@ -25,7 +25,8 @@ const minutesNowUtc = () => new Date().toISOString().slice(0, 16);
 const asUtc = (value: string) => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? `${value}:00Z` : value);
 
 /** The system as the reporter may know it: by name when they may see it, by its id otherwise. */
-const systemLabel = ({ system, viewer }: ReportedSystem): SafeHtml => (viewer ? html`<strong>${system.name}</strong>` : html`the AI system <code>${system.id}</code>`);
+const systemLabel = ({ system, viewer }: ReportedSystem): SafeHtml =>
+  viewer ? html`<strong>${system.name}</strong>` : html`the AI system <code>${system.id}</code>`;
 
 function incidentForm(req: Request, reported: ReportedSystem, draft: Draft, errors: FieldErrors): SafeHtml {
   const { system } = reported;
@@ -33,7 +34,7 @@ function incidentForm(req: Request, reported: ReportedSystem, draft: Draft, erro
 <form method="post" action="/systems/${system.id}/incidents/new" novalidate>
 ${csrfField(req)}<input type="hidden" name="nonce" value="${draft.nonce ?? randomUUID()}">
 <fieldset${describedBy(errors, 'severity')}><legend>Severity</legend>
-${incidentSeverities.map((severity) => html`<label><input type="radio" name="severity" value="${severity}"${draft.severity === severity ? html` checked` : ''}> ${severity}</label><br>`)}
+${incidentSeverities.map((severity) => html`<label><input type="radio" name="severity" value="${severity}" ${draft.severity === severity ? html` checked` : ''} /> ${severity}</label><br />`)}
 ${fieldError(errors, 'severity')}</fieldset>
 <p><label for="description">What happened</label><br><textarea id="description" name="description" rows="5"${describedBy(errors, 'description')}>${draft.description ?? ''}</textarea>${fieldError(errors, 'description')}</p>
 <p><label for="occurredAt">When it happened</label> <small>(UTC)</small><br>
@@ -75,11 +76,24 @@ export function incidentPages(deps: ApiDeps, limits: RateLimits): Router {
     if (!parsed.success) {
       const errors: FieldErrors = {};
       for (const issue of parsed.error.issues) (errors[String(issue.path[0] ?? 'description')] ??= []).push(issue.message);
-      return sendPage(req, res, 400, title, html`${notice('Some answers need another look; see the messages next to the fields.', true)}${incidentForm(req, system, draft, errors)}`);
+      return sendPage(
+        req,
+        res,
+        400,
+        title,
+        html`${notice('Some answers need another look; see the messages next to the fields.', true)}${incidentForm(req, system, draft, errors)}`,
+      );
     }
     try {
       // The form's nonce makes a double submit report one incident, like an API client's Idempotency-Key.
-      const { incidentId } = await reportIncident(deps, limits, req.webSession!.principal, system.system, parsed.data, `web-form:${draft.nonce ?? randomUUID()}`);
+      const { incidentId } = await reportIncident(
+        deps,
+        limits,
+        req.webSession!.principal,
+        system.system,
+        parsed.data,
+        `web-form:${draft.nonce ?? randomUUID()}`,
+      );
       const back = system.viewer ? html`<p><a href="/systems/${system.system.id}">Back to ${system.system.name}</a></p>` : html``;
       sendPage(req, res, 200, title, html`${notice(`Incident reported. Its reference is ${incidentId}.`)}${back}`);
     } catch (error) {

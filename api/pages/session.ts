@@ -80,7 +80,11 @@ export const verifyCsrf: RequestHandler = (req, res, next) => {
 export function sendPage(req: Request, res: Response, status: number, title: string, body: SafeHtml) {
   const session = req.webSession;
   const signedIn = session && { name: session.principal.name, roles: session.principal.roles, csrfToken: session.csrfToken };
-  res.status(status).set(pageSecurityHeaders).type('html').send(layout(title, body, signedIn));
+  res
+    .status(status)
+    .set(pageSecurityHeaders)
+    .type('html')
+    .send(layout(title, body, signedIn));
 }
 
-export const csrfField = (req: Request) => html`<input type="hidden" name="_csrf" value="${req.webSession?.csrfToken}">`;
+export const csrfField = (req: Request) => html`<input type="hidden" name="_csrf" value="${req.webSession?.csrfToken}" />`;

@@ -29,7 +29,10 @@ const nextPath = z
  * Sign-in by a one-time link sent to the person's email. Another method (OIDC single sign-on) plugs in
  * beside it: whatever proves who someone is ends by calling createWebSession and setSessionCookie.
  */
-const otherBrowser = html`<p class="notice error" role="alert">This sign-in link works only in the browser where it was asked for. Open it there, or ask for a new link here.</p><p><a href="/signin">Get a new link</a></p>`;
+const otherBrowser = html`<p class="notice error" role="alert">
+    This sign-in link works only in the browser where it was asked for. Open it there, or ask for a new link here.
+  </p>
+  <p><a href="/signin">Get a new link</a></p>`;
 
 /** The pre-sign-in cookie binds a link to the browser that asked for it (a __Host- cookie over https). */
 const browserCookieName = (deps: ApiDeps) => hostCookieName(deps, 'aims_signin');
@@ -59,30 +62,58 @@ export function signInPages(deps: ApiDeps): Router {
 
   router.get('/signin', (req, res) => {
     const next = nextPath.parse(req.query.next ?? '/');
-    sendPage(req, res, 200, 'Sign in', html`
-<p>Enter the email address you are known by. We send you a link that signs you in.</p>
-<form method="post" action="/signin">
-  <input type="hidden" name="next" value="${next}">
-  <p><label for="email">Email</label><br><input type="email" id="email" name="email" autocomplete="email" required></p>
-  <p><button type="submit">Send me a sign-in link</button></p>
-</form>`);
+    sendPage(
+      req,
+      res,
+      200,
+      'Sign in',
+      html` <p>Enter the email address you are known by. We send you a link that signs you in.</p>
+        <form method="post" action="/signin">
+          <input type="hidden" name="next" value="${next}" />
+          <p><label for="email">Email</label><br /><input type="email" id="email" name="email" autocomplete="email" required /></p>
+          <p><button type="submit">Send me a sign-in link</button></p>
+        </form>`,
+    );
   });
 
   router.post('/signin', async (req, res) => {
     const email = z.email().safeParse(req.body?.email);
     const next = nextPath.parse(req.body?.next ?? '/');
     if (!email.success) {
-      return sendPage(req, res, 400, 'Sign in', html`<p class="notice error" role="alert">Enter a valid email address.</p><p><a href="/signin">Try again</a></p>`);
+      return sendPage(
+        req,
+        res,
+        400,
+        'Sign in',
+        html`<p class="notice error" role="alert">Enter a valid email address.</p>
+          <p><a href="/signin">Try again</a></p>`,
+      );
     }
     // The limit counts requests per address, known or not, so reaching it tells nothing about the address.
     if (!(await signInRequestAllowed(deps.pool, email.data, linkRequestWindowMs, maxLinksPerWindow))) {
       deps.logger.warn({ securityEvent: 'sign_in_link_limit' }, 'sign-in links refused: limit of the address reached');
-      return sendPage(req, res, 429, 'Sign in', html`<p class="notice error" role="alert">Too many sign-in links were asked for ${email.data} in the last 15 minutes, so no email was sent. Try again in 15 minutes, or use a link already sent.</p>`);
+      return sendPage(
+        req,
+        res,
+        429,
+        'Sign in',
+        html`<p class="notice error" role="alert">
+          Too many sign-in links were asked for ${email.data} in the last 15 minutes, so no email was sent. Try again in 15 minutes, or use a link already sent.
+        </p>`,
+      );
     }
     const browser = signInBrowser(req, res, deps);
     // The same answer, at the same moment, whether or not the address is known: who it belongs to is
     // looked up, and the link made and sent, only after answering.
-    sendPage(req, res, 200, 'Check your email', html`<p class="notice" role="status">If ${email.data} belongs to someone here, a sign-in link is on its way. It works once, for 10 minutes, in this browser.</p>`);
+    sendPage(
+      req,
+      res,
+      200,
+      'Check your email',
+      html`<p class="notice" role="status">
+        If ${email.data} belongs to someone here, a sign-in link is on its way. It works once, for 10 minutes, in this browser.
+      </p>`,
+    );
     void sendSignInLink(email.data, next, browser).catch((error: unknown) => deps.logger.error({ err: error }, 'sign-in email failed'));
   });
 
@@ -92,13 +123,25 @@ export function signInPages(deps: ApiDeps): Router {
     const state = await signInLinkState(deps.pool, req.params.token, cookieValue(req, browserCookieName(deps)));
     if (state === 'other_browser') return sendPage(req, res, 403, 'Other browser', otherBrowser);
     if (state !== 'usable') {
-      return sendPage(req, res, 410, 'Link expired', html`<p class="notice error" role="alert">This sign-in link was used or has expired.</p><p><a href="/signin">Get a new link</a></p>`);
+      return sendPage(
+        req,
+        res,
+        410,
+        'Link expired',
+        html`<p class="notice error" role="alert">This sign-in link was used or has expired.</p>
+          <p><a href="/signin">Get a new link</a></p>`,
+      );
     }
-    sendPage(req, res, 200, 'Sign in', html`
-<form method="post">
-  <input type="hidden" name="next" value="${next}">
-  <p><button type="submit">Sign in to aims-flow</button></p>
-</form>`);
+    sendPage(
+      req,
+      res,
+      200,
+      'Sign in',
+      html` <form method="post">
+        <input type="hidden" name="next" value="${next}" />
+        <p><button type="submit">Sign in to aims-flow</button></p>
+      </form>`,
+    );
   });
 
   router.post('/signin/:token', async (req, res) => {
@@ -110,7 +153,14 @@ export function signInPages(deps: ApiDeps): Router {
     const principalId = await consumeSignInLink(deps.pool, req.params.token, browser);
     if (!principalId) {
       deps.logger.warn({ securityEvent: 'sign_in_link_refused' }, 'sign-in link refused: unknown, used or expired');
-      return sendPage(req, res, 410, 'Link expired', html`<p class="notice error" role="alert">This sign-in link was used or has expired.</p><p><a href="/signin">Get a new link</a></p>`);
+      return sendPage(
+        req,
+        res,
+        410,
+        'Link expired',
+        html`<p class="notice error" role="alert">This sign-in link was used or has expired.</p>
+          <p><a href="/signin">Get a new link</a></p>`,
+      );
     }
     // A fresh session each time; whatever session this browser had before ends here.
     if (req.webSession) await endWebSession(deps.pool, req.webSession.idHash);
@@ -129,4 +179,3 @@ export function signInPages(deps: ApiDeps): Router {
 
   return router;
 }
-

@@ -18,12 +18,17 @@ async function checkGrant(deps: ApiDeps, token: string, { closed = false } = {})
   if (!grant) return { status: 404, title: 'Link not valid', message: 'This link is not valid. Use the most recent email about the task.' };
   if (grant.usedAt) return { status: 410, title: 'Link already used', message: 'This link has already been used to decide.' };
   if (grant.supersededAt) {
-    return { status: 410, title: 'Link replaced', message: 'This email was sent again with a new link, which replaced this one. Use the link of the newer copy, or sign in and open My tasks.' };
+    return {
+      status: 410,
+      title: 'Link replaced',
+      message: 'This email was sent again with a new link, which replaced this one. Use the link of the newer copy, or sign in and open My tasks.',
+    };
   }
   if (new Date(grant.expiresAt).getTime() < Date.now()) return { status: 410, title: 'Link expired', message: 'This link has expired.' };
   const task = await getTask(deps.pool, grant.taskId);
   if (!task) return { status: 404, title: 'Link not valid', message: 'The task of this link no longer exists.' };
-  if (task.status !== 'open' && !closed) return { status: 409, title: 'Task closed', message: `This task is closed (${task.status}${task.outcome ? `: ${task.outcome}` : ''}).` };
+  if (task.status !== 'open' && !closed)
+    return { status: 409, title: 'Task closed', message: `This task is closed (${task.status}${task.outcome ? `: ${task.outcome}` : ''}).` };
   return { grant, task };
 }
 

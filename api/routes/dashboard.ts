@@ -128,5 +128,9 @@ export function timelineRoutes(deps: ApiDeps): Router {
 }
 
 function stringEntries(query: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)]));
+  return Object.fromEntries(
+    Object.entries(query)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [key, String(value)]),
+  );
 }

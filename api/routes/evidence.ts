@@ -22,10 +22,7 @@ export function evidenceRoutes(deps: ApiDeps): Router {
       res.json(pack);
       return;
     }
-    res
-      .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-      .type('html')
-      .send(evidencePage(pack));
+    res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'").type('html').send(evidencePage(pack));
   });
 
   return router;

@@ -20,7 +20,13 @@ export function incidentRoutes(deps: ApiDeps, limits: RateLimits): Router {
       .status(202)
       .location(`/api/v1/systems/${system.id}/incidents`)
       .set('Idempotent-Replayed', String(replayed))
-      .json({ incidentId, workflowId, systemId: system.id, temporalUi: temporalUiLink(deps, workflowId), links: { incidents: `/api/v1/systems/${system.id}/incidents` } });
+      .json({
+        incidentId,
+        workflowId,
+        systemId: system.id,
+        temporalUi: temporalUiLink(deps, workflowId),
+        links: { incidents: `/api/v1/systems/${system.id}/incidents` },
+      });
   });
 
   router.get('/:id/incidents', async (req, res) => {

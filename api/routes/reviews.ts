@@ -30,7 +30,6 @@ const unlessNotFound = (error: unknown) => {
   return undefined;
 };
 
-
 /** Periodic reviews of a system: asked for now, listed with the schedule, and the re-tiering that sets the interval. */
 export function systemReviewRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -48,7 +47,10 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
     // A retry of a request that started its review answers as the first did, whatever the review has done since.
     const started = key && (await withTemporalDeadline(deps, () => deps.temporal.workflow.getHandle(workflowId).describe()).catch(unlessNotFound));
     if (started) {
-      return res.status(202).set('Idempotent-Replayed', 'true').json({ systemId: system.id, workflowId, temporalUi: temporalUiLink(deps, workflowId) });
+      return res
+        .status(202)
+        .set('Idempotent-Replayed', 'true')
+        .json({ systemId: system.id, workflowId, temporalUi: temporalUiLink(deps, workflowId) });
     }
     const now = await reviewability(deps.pool, system);
     if (!now.reviewable && now.openReview) throw new AppError(409, 'review_open', `review ${now.openReview} is already open`);
@@ -63,7 +65,10 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
       searchAttributes: processSearchAttributes(system.id, 'periodic_review', { tier: system.riskTier }),
       what: 'review request',
     });
-    res.status(202).set('Idempotent-Replayed', String(replayed)).json({ systemId: system.id, workflowId, temporalUi: temporalUiLink(deps, workflowId) });
+    res
+      .status(202)
+      .set('Idempotent-Replayed', String(replayed))
+      .json({ systemId: system.id, workflowId, temporalUi: temporalUiLink(deps, workflowId) });
   });
 
   router.get('/:id/reviews', async (req, res) => {
@@ -117,7 +122,14 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
       if (lowered) {
         const proposal = await pendingDowngrade(db, system.id, system.version, tier);
         if (!proposal) {
-          await proposeDowngrade(db, { systemId: system.id, fromTier: system.riskTier!, toTier: tier, reason, proposedBy: principal.id, systemVersion: system.version });
+          await proposeDowngrade(db, {
+            systemId: system.id,
+            fromTier: system.riskTier!,
+            toTier: tier,
+            reason,
+            proposedBy: principal.id,
+            systemVersion: system.version,
+          });
           await appendAuditEvent(db, {
             key: `${system.id}:tier_downgrade_proposed:${system.version}:${tier}:${principal.id}`,
             type: 'system.tier_downgrade_proposed',
@@ -143,7 +155,13 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
     });
     const changed = outcome.system;
     if (!outcome.applied) {
-      res.status(202).json({ systemId: changed.id, tier: changed.riskTier, proposedTier: tier, status: 'awaiting_confirmation', message: 'a lower tier takes effect once another governance lead confirms it' });
+      res.status(202).json({
+        systemId: changed.id,
+        tier: changed.riskTier,
+        proposedTier: tier,
+        status: 'awaiting_confirmation',
+        message: 'a lower tier takes effect once another governance lead confirms it',
+      });
       return;
     }
     // A retried request after a 503 finds the tier set and brings the schedule along.

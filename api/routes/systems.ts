@@ -63,7 +63,11 @@ export function systemRoutes(deps: ApiDeps): Router {
     if (system.ownerId !== req.principal!.id) throw forbidden('only the system owner can withdraw the intake');
     // A re-assessment moves a system back to `assessment`, but one that has been in service was reviewed.
     if (!withdrawableStates.includes(effectiveState(system)) || system.lastReviewedAt) {
-      throw new AppError(409, 'not_withdrawable', `an AI system in state '${system.state}' cannot be withdrawn; a system that has been in service leaves by retirement`);
+      throw new AppError(
+        409,
+        'not_withdrawable',
+        `an AI system in state '${system.state}' cannot be withdrawn; a system that has been in service leaves by retirement`,
+      );
     }
     const updateId = `api:withdraw-intake:${req.principal!.id}:${idempotencyKey(req) ?? randomUUID()}`;
     res.json(await withdrawIntake(deps, system.id, { actorId: req.principal!.id, reason }, updateId));

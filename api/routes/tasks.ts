@@ -92,7 +92,9 @@ export function taskRoutes(deps: ApiDeps): Router {
     const body = parseBody(delegateBody, req);
     const task = await visibleTask(req);
     const target = await existingPrincipal(body.to, 'to');
-    res.json(await delegateTask(deps, task, { actorId: req.principal!.id, toId: body.to, reason: body.reason, toRoles: target.roles }, updateIdFor(req, 'delegate')));
+    res.json(
+      await delegateTask(deps, task, { actorId: req.principal!.id, toId: body.to, reason: body.reason, toRoles: target.roles }, updateIdFor(req, 'delegate')),
+    );
   });
 
   router.post('/:id/reassign', requireRole('governance_lead'), async (req, res) => {
@@ -100,7 +102,12 @@ export function taskRoutes(deps: ApiDeps): Router {
     const task = await visibleTask(req);
     const target = await existingPrincipal(body.to, 'to');
     res.json(
-      await reassignTask(deps, task, { actorId: req.principal!.id, fromId: body.from, toId: body.to, reason: body.reason, toRoles: target.roles }, updateIdFor(req, 'reassign')),
+      await reassignTask(
+        deps,
+        task,
+        { actorId: req.principal!.id, fromId: body.from, toId: body.to, reason: body.reason, toRoles: target.roles },
+        updateIdFor(req, 'reassign'),
+      ),
     );
   });
 

@@ -61,7 +61,13 @@ async function startToxiproxy(): Promise<{ toxiproxy: Toxiproxy; process: ChildP
   const port = await freePort();
   const child = spawn(binary, ['-host', '127.0.0.1', '-port', String(port)], { stdio: 'ignore' });
   const toxiproxy = new Toxiproxy(`http://127.0.0.1:${port}`);
-  await eventually(async () => (await toxiproxy.getVersion().then(() => true).catch(() => undefined)));
+  await eventually(
+    async () =>
+      await toxiproxy
+        .getVersion()
+        .then(() => true)
+        .catch(() => undefined),
+  );
   return { toxiproxy, process: child };
 }
 
@@ -88,15 +94,29 @@ export async function startFaultPlatform(options: { policy: PolicyInput; tempora
 
   // The api under test, in this process: everything it reaches goes through the proxies.
   const apiPool = createPool(databaseUrl.toString());
-  const apiTemporal = new Client({ connection: Connection.lazy({ address: proxies.temporal.listen }), namespace: h.temporalNamespace, dataConverter: h.temporal.options.dataConverter });
+  const apiTemporal = new Client({
+    connection: Connection.lazy({ address: proxies.temporal.listen }),
+    namespace: h.temporalNamespace,
+    dataConverter: h.temporal.options.dataConverter,
+  });
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // What the api logs at error level (every 500, with its error id) is kept beside the run's artifacts.
-  const logger = pino({ level: 'error' }, pino.destination({ dest: path.join(root, 'test-artifacts', `faults-api-${h.taskQueue}.log`), mkdir: true, sync: true }));
+  const logger = pino(
+    { level: 'error' },
+    pino.destination({ dest: path.join(root, 'test-artifacts', `faults-api-${h.taskQueue}.log`), mkdir: true, sync: true }),
+  );
   server.on(
     'request',
-    createApp({ ...h.deps, logger, pool: apiPool, temporal: apiTemporal, publicBaseUrl: baseUrl, temporalDeadlineMs: options.temporalDeadlineMs ?? h.deps.temporalDeadlineMs }),
+    createApp({
+      ...h.deps,
+      logger,
+      pool: apiPool,
+      temporal: apiTemporal,
+      publicBaseUrl: baseUrl,
+      temporalDeadlineMs: options.temporalDeadlineMs ?? h.deps.temporalDeadlineMs,
+    }),
   );
 
   const scratch = await mkdtemp(path.join(tmpdir(), 'aims-flow-faults-'));
@@ -158,7 +178,11 @@ export async function startFaultPlatform(options: { policy: PolicyInput; tempora
 }
 
 /** A request retried with the same Idempotency-Key while a dependency is down, as a client following the 503 would. */
-export async function untilAccepted(send: (key: string) => Promise<ApiResponse>, isDone: (response: ApiResponse) => boolean, timeoutMs = 180_000): Promise<ApiResponse> {
+export async function untilAccepted(
+  send: (key: string) => Promise<ApiResponse>,
+  isDone: (response: ApiResponse) => boolean,
+  timeoutMs = 180_000,
+): Promise<ApiResponse> {
   const key = `faults-${randomUUID()}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -246,7 +270,12 @@ export const openTriage = (p: FaultPlatform, systemId: string) =>
 export async function acceptIntoService(p: FaultPlatform, systemId: string): Promise<void> {
   const task = await openTriage(p, systemId);
   await untilAccepted(
-    (key) => p.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept', snapshotHash: task.subjectHash }, headers: { 'idempotency-key': key } }),
+    (key) =>
+      p.api('POST', `/api/v1/tasks/${task.id}/decision`, {
+        as: 'lead',
+        body: { decision: 'accept', snapshotHash: task.subjectHash },
+        headers: { 'idempotency-key': key },
+      }),
     (response) => response.status === 200,
   );
   expect(await resultThroughOutages(p, workflowIds.intake(systemId))).toMatchObject({ state: 'active' });

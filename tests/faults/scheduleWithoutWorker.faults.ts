@@ -33,10 +33,13 @@ describe('R5: a Temporal Schedule fires while no worker runs', () => {
       const detail = await p.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' });
       return detail.body.openTasks?.find((task: { kind: string }) => task.kind === 'review_attestation');
     }, 60_000);
-    console.info(`R5: the review fired at ${fired.takenAt.toISOString()} with no worker and opened its attestation ${Math.round((Date.now() - lateBy) / 1000)} s after a worker came back`);
+    console.info(
+      `R5: the review fired at ${fired.takenAt.toISOString()} with no worker and opened its attestation ${Math.round((Date.now() - lateBy) / 1000)} s after a worker came back`,
+    );
     expect(attestation.assignees.map((seat: { principalId: string }) => seat.principalId)).toContain('owner');
     const runs = [];
-    for await (const execution of p.h.temporal.workflow.list({ query: `AimsSystemId = "${systemId}" AND WorkflowType = "${workflowTypes.periodicReview}"` })) runs.push(execution.workflowId);
+    for await (const execution of p.h.temporal.workflow.list({ query: `AimsSystemId = "${systemId}" AND WorkflowType = "${workflowTypes.periodicReview}"` }))
+      runs.push(execution.workflowId);
     expect(runs).toEqual([fired.action.workflow.workflowId]);
     expect((await schedule.describe()).info.recentActions).toHaveLength(1);
   });

@@ -28,10 +28,12 @@ describe('R2: the Temporal server restarted under load', () => {
           // A third of the way in, while requests and workflow tasks are in flight.
           if (index === Math.floor(intakes / 3)) {
             const restartAt = Date.now();
-            restarted = promisify(execFile)('bash', [path.join(__dirname, '../../scripts/temporal-cluster.sh'), 'restart'], { env: process.env }).then(({ stdout }) => ({
-              stdout,
-              tookMs: Date.now() - restartAt,
-            }));
+            restarted = promisify(execFile)('bash', [path.join(__dirname, '../../scripts/temporal-cluster.sh'), 'restart'], { env: process.env }).then(
+              ({ stdout }) => ({
+                stdout,
+                tookMs: Date.now() - restartAt,
+              }),
+            );
           }
           const systemId = await fileIntake(p, `Fault R2 ${index}`);
           accepted.push(systemId);

@@ -23,7 +23,12 @@ async function fileAndDecide(index: number): Promise<{ systemId: string; expecte
 
   if (index % 2 === 0) {
     await untilAccepted(
-      (key) => p.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept', snapshotHash: task.subjectHash }, headers: { 'idempotency-key': key } }),
+      (key) =>
+        p.api('POST', `/api/v1/tasks/${task.id}/decision`, {
+          as: 'lead',
+          body: { decision: 'accept', snapshotHash: task.subjectHash },
+          headers: { 'idempotency-key': key },
+        }),
       (response) => response.status === 200,
     );
     return { systemId, expected: 'active' };

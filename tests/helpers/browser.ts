@@ -11,7 +11,15 @@ export async function launchBrowser(): Promise<Browser> {
   await mkdir(artifactsDir, { recursive: true });
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -25,7 +33,9 @@ export async function signIn(h: Harness, page: Page, who: CastMember): Promise<v
   const asked = Date.now();
   await page.getByRole('button', { name: 'Send me a sign-in link' }).click();
   await expect.poll(() => page.getByRole('status').textContent()).toContain('a sign-in link is on its way');
-  const email = await h.mail.waitFor((m) => m.to.includes(person.email) && m.subject === 'Your aims-flow sign-in link' && m.receivedAt.getTime() >= asked - 1000);
+  const email = await h.mail.waitFor(
+    (m) => m.to.includes(person.email) && m.subject === 'Your aims-flow sign-in link' && m.receivedAt.getTime() >= asked - 1000,
+  );
   await page.goto(email.links[0]);
   await page.getByRole('button', { name: 'Sign in to aims-flow' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/signin'));

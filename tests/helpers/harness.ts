@@ -97,7 +97,12 @@ export interface Harness {
   /** Files a low-tier intake under the current policy, has a lead accept it, and waits for the intake to end. */
   fileAcceptedSystem(name: string): Promise<string>;
   /** Decides through the API on the version of the subject the task shows now, as a person reviewing it would. */
-  decide(taskId: string, as: CastMember, decision: string, extra?: { comment?: string; submission?: unknown; headers?: Record<string, string> }): Promise<ApiResponse>;
+  decide(
+    taskId: string,
+    as: CastMember,
+    decision: string,
+    extra?: { comment?: string; submission?: unknown; headers?: Record<string, string> },
+  ): Promise<ApiResponse>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -267,12 +272,22 @@ export async function startHarness(
     async stop() {
       // Review schedules live on the shared dev server: none outlives its test file.
       const { rows } = await pool.query<{ id: string }>('SELECT id FROM ai_systems');
-      await Promise.all(rows.map(({ id }) => temporal.schedule.getHandle(scheduleIds.review(id)).delete().catch(() => undefined)));
+      await Promise.all(
+        rows.map(({ id }) =>
+          temporal.schedule
+            .getHandle(scheduleIds.review(id))
+            .delete()
+            .catch(() => undefined),
+        ),
+      );
       await harness.stopWorker();
       // Nor does any workflow: on a shared cluster it would wait for ever on a task queue nobody polls.
       const running = temporal.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` });
       for await (const execution of running) {
-        await temporal.workflow.getHandle(execution.workflowId, execution.runId).terminate('test file finished').catch(() => undefined);
+        await temporal.workflow
+          .getHandle(execution.workflowId, execution.runId)
+          .terminate('test file finished')
+          .catch(() => undefined);
       }
       await new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
@@ -309,7 +324,10 @@ export function spawnWorkerProcess(h: Harness, logLevel: string, stdio: StdioOpt
 
 /** The `name=value` part of the answer's cookie of that name (also a __Host- one). */
 export const cookieFrom = (answer: Response, name: string) =>
-  answer.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).find((pair) => pair.startsWith(`${name}=`) || pair.startsWith(`__Host-${name}=`));
+  answer.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(';')[0])
+    .find((pair) => pair.startsWith(`${name}=`) || pair.startsWith(`__Host-${name}=`));
 
 /**
  * Signs in as a browser without a page would: asks for a link (keeping the pre-sign-in cookie), opens
@@ -323,7 +341,12 @@ export async function signInByEmail(h: Harness, who: CastMember, base = h.baseUr
   const email = await h.mail.waitFor((m) => m.to.includes(h.people[who].email) && m.subject === 'Your aims-flow sign-in link' && !earlier.has(m));
   const path = new URL(email.links[0]).pathname + new URL(email.links[0]).search;
   expect((await fetch(`${base}${path}`, { headers: { cookie: browserCookie } })).status).toBe(200);
-  const signedIn = await fetch(`${base}${path}`, { method: 'POST', redirect: 'manual', headers: { ...form, cookie: browserCookie }, body: new URLSearchParams({ next: '/' }) });
+  const signedIn = await fetch(`${base}${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { ...form, cookie: browserCookie },
+    body: new URLSearchParams({ next: '/' }),
+  });
   expect(signedIn.status).toBe(303);
   return { link: email.links[0], browserCookie, signedIn, sessionCookie: cookieFrom(signedIn, 'aims_session')! };
 }
@@ -389,9 +412,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
  */
 export async function submitActionForm(link: string, fields: Record<string, string>): Promise<Response> {
   const page = await (await fetch(link)).text();
-  const hidden = Object.fromEntries(
-    [...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1], match[2]]),
-  );
+  const hidden = Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1], match[2]]));
   return fetch(link, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -403,10 +424,7 @@ export async function submitActionForm(link: string, fields: Record<string, stri
  * Starts a triage task workflow on its own, without an intake parent, for a system the intake API
  * created: the way to give a task settings the API never sends, such as a small history limit.
  */
-export async function startStandaloneTriageTask(
-  h: Harness,
-  options: { systemId: string; subjectHash: string; policy: PolicyInput; historyLimit: number },
-) {
+export async function startStandaloneTriageTask(h: Harness, options: { systemId: string; subjectHash: string; policy: PolicyInput; historyLimit: number }) {
   const policy = h.preparePolicy(options.policy);
   const taskId = randomUUID();
   const handle = await h.temporal.workflow.start<typeof humanTaskWorkflow>(workflowTypes.humanTask, {

@@ -13,9 +13,7 @@ export const calmPolicy: PolicyInput = {
     slaBySeverity: { low: calmStages, medium: calmStages, high: calmStages, critical: calmStages },
     seriousReportWithin: '1h',
   },
-  tasks: Object.fromEntries(
-    Object.entries(defaultPolicy.tasks).map(([kind, task]) => [kind, { ...task, slaByTier: quiet }]),
-  ) as PolicyInput['tasks'],
+  tasks: Object.fromEntries(Object.entries(defaultPolicy.tasks).map(([kind, task]) => [kind, { ...task, slaByTier: quiet }])) as PolicyInput['tasks'],
 };
 
 /** The calm policy with the triage task changed, e.g. to another approval chain. */

@@ -49,7 +49,10 @@ describe('recording workflow histories', () => {
       ...hastyTriagePolicy,
       assessment: triageOnlyPolicy.assessment,
       riskTreatment: triageOnlyPolicy.riskTreatment,
-      tasks: { ...hastyTriagePolicy.tasks, intake_triage: { ...hastyTriagePolicy.tasks.intake_triage, steps: [{ role: 'governance_lead' }, { role: 'executive' }] } },
+      tasks: {
+        ...hastyTriagePolicy.tasks,
+        intake_triage: { ...hastyTriagePolicy.tasks.intake_triage, steps: [{ role: 'governance_lead' }, { role: 'executive' }] },
+      },
     });
     const systemId = await file('Recorded escalation');
     const escalated = await h.mail.waitFor((m) => m.subject === 'Escalated to you: Triage an AI system intake: Recorded escalation', 30_000);
@@ -60,7 +63,9 @@ describe('recording workflow histories', () => {
       const task = await openTask(systemId, 'intake_triage');
       return task.subjectVersion === 2 ? task : undefined;
     });
-    const amended = await h.api('PUT', `/api/v1/systems/${systemId}/intake`, { body: sampleIntake({ name: 'Recorded escalation', dataCategories: ['personal', 'special_category'] }) });
+    const amended = await h.api('PUT', `/api/v1/systems/${systemId}/intake`, {
+      body: sampleIntake({ name: 'Recorded escalation', dataCategories: ['personal', 'special_category'] }),
+    });
     expect(amended.status).toBe(200);
     await eventually(async () => ((await h.api('GET', `/api/v1/tasks/${triage.id}`, { as: 'lead' })).body.task.subjectVersion === 3 ? true : undefined));
     await h.decide(triage.id, 'lead', 'accept');
@@ -81,7 +86,9 @@ describe('recording workflow histories', () => {
     const delegated = await file('Recorded delegation');
     const delegatedTask = await openTask(delegated, 'intake_triage');
     await h.api('POST', `/api/v1/tasks/${delegatedTask.id}/delegate`, { as: 'lead', body: { to: 'approver' } });
-    await eventually(async () => ((await h.api('GET', `/api/v1/tasks/${delegatedTask.id}`, { as: 'lead' })).body.task.assignees[0].principalId === 'approver' ? true : undefined));
+    await eventually(async () =>
+      (await h.api('GET', `/api/v1/tasks/${delegatedTask.id}`, { as: 'lead' })).body.task.assignees[0].principalId === 'approver' ? true : undefined,
+    );
     await h.decide(delegatedTask.id, 'approver', 'reject');
     await stateIs(delegated, 'rejected');
     await record('delegated-rejected', delegated);
@@ -192,8 +199,14 @@ describe('recording workflow histories', () => {
     expect((await h.api('POST', `/api/v1/systems/${systemId}/retirement`, { body: retirement })).status).toBe(202);
     await h.decide((await openTask(systemId, 'retirement_approval')).id, 'lead', 'approve');
     await stateIs(systemId, 'retiring');
-    const items = { retirement_data_disposal: 'privacy', retirement_access_revocation: 'lead', retirement_user_notice: 'owner', retirement_archive: 'lead' } as const;
-    for (const [kind, who] of Object.entries(items)) await h.decide((await openTask(systemId, kind)).id, who, 'done', { submission: { evidence: `${kind} done` } });
+    const items = {
+      retirement_data_disposal: 'privacy',
+      retirement_access_revocation: 'lead',
+      retirement_user_notice: 'owner',
+      retirement_archive: 'lead',
+    } as const;
+    for (const [kind, who] of Object.entries(items))
+      await h.decide((await openTask(systemId, kind)).id, who, 'done', { submission: { evidence: `${kind} done` } });
     await h.decide((await openTask(systemId, 'retirement_signoff')).id, 'lead', 'approve');
     await stateIs(systemId, 'retired');
     await record('whole-life', systemId);
@@ -220,7 +233,9 @@ describe('recording workflow histories', () => {
     const systemId = await file('Recorded scheduled review');
     await h.decide((await openTask(systemId, 'intake_triage')).id, 'lead', 'accept');
     await h.decide((await openTask(systemId, 'review_attestation')).id, 'owner', 'submit', { submission: { status: 'unchanged' } });
-    await eventually(async () => ((await h.pool.query(`SELECT 1 FROM reviews WHERE system_id = $1 AND status = 'unchanged'`, [systemId])).rowCount === 1 ? true : undefined));
+    await eventually(async () =>
+      (await h.pool.query(`SELECT 1 FROM reviews WHERE system_id = $1 AND status = 'unchanged'`, [systemId])).rowCount === 1 ? true : undefined,
+    );
     await h.temporal.schedule.getHandle(scheduleIds.review(systemId)).delete();
     await record('scheduled-review', systemId, `AimsSystemId = "${systemId}" AND ExecutionStatus != 'Running'`);
   });

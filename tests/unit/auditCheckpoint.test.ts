@@ -15,7 +15,11 @@ const claim: AuditCheckpointClaim = {
   brokenLink: null,
   checkedAt: '2026-12-02T03:00:00.000Z',
 };
-const signedBy = (signer: typeof verifier, what: AuditCheckpointClaim): AuditCheckpoint => ({ ...what, publicKey: signer.publicKey, signature: signer.sign(checkpointSigningText(what)) });
+const signedBy = (signer: typeof verifier, what: AuditCheckpointClaim): AuditCheckpoint => ({
+  ...what,
+  publicKey: signer.publicKey,
+  signature: signer.sign(checkpointSigningText(what)),
+});
 const checkpoint = signedBy(verifier, claim);
 
 describe('an audit checkpoint signature', () => {

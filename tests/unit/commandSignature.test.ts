@@ -38,7 +38,9 @@ describe('the command signature check', () => {
   it('refuses a moved expiry, a missing or malformed proof, and a key the workflow was not started with', () => {
     expect(verifyCommand(signer.publicKey, command, { ...proof, expiresAt: proof.expiresAt + 60_000 }, during)).toBe('forged');
     expect(verifyCommand(signer.publicKey, command, undefined, during)).toBe('unsigned');
-    expect(verifyCommand(signer.publicKey, command, { expiresAt: proof.expiresAt, signatures: [{ publicKey: signer.publicKey, value: 'zz' }] }, during)).toBe('forged');
+    expect(verifyCommand(signer.publicKey, command, { expiresAt: proof.expiresAt, signatures: [{ publicKey: signer.publicKey, value: 'zz' }] }, during)).toBe(
+      'forged',
+    );
     expect(verifyCommand(signer.publicKey, command, { expiresAt: proof.expiresAt, signatures: [] }, during)).toBe('forged');
     const stranger = createCommandSigner(newEd25519Pem(), undefined, () => signedAt);
     expect(verifyCommand(signer.publicKey, command, stranger.sign(command), during)).toBe('forged');

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { assertTransition, canTransition, IllegalTransitionError, inServiceStates, lifecycleStates, withdrawableStates, type LifecycleState } from '../../domain/lifecycle';
+import {
+  assertTransition,
+  canTransition,
+  IllegalTransitionError,
+  inServiceStates,
+  lifecycleStates,
+  withdrawableStates,
+  type LifecycleState,
+} from '../../domain/lifecycle';
 
 const reachableFrom = (from: LifecycleState) => lifecycleStates.filter((to) => canTransition(from, to));
 const leadingTo = (to: LifecycleState) => lifecycleStates.filter((from) => canTransition(from, to));

@@ -28,15 +28,21 @@ describe('a policy', () => {
       `outOfOffice.maxLength: 'a while' is not a positive duration such as "48h" or "5s"`,
     ]);
     expect(issuesOf({ ...defaultPolicy, surprise: true })).toEqual([expect.stringContaining('surprise')]);
-    expect(issuesOf({ ...defaultPolicy, triage: { ...defaultPolicy.triage, rules: [{ id: 'r', description: 'no condition', tier: 'high', when: {} }] } })).toEqual([
-      'triage.rules.0.when: a rule needs at least one condition',
-    ]);
+    expect(
+      issuesOf({ ...defaultPolicy, triage: { ...defaultPolicy.triage, rules: [{ id: 'r', description: 'no condition', tier: 'high', when: {} }] } }),
+    ).toEqual(['triage.rules.0.when: a rule needs at least one condition']);
   });
 
   it('gives each tier its approval chain, and the ladder the roles a reassignment may go to', () => {
     const triage = preparePolicy(defaultPolicy).tasks.intake_triage;
     for (const tier of ['low', 'medium', 'high', 'prohibited'] as const) expect(approvalChainFor(triage, tier).length).toBeGreaterThan(0);
-    const ladder = { ...triage, escalationLadder: [{ action: 'notify' as const, target: 'manager' as const, window: 1_000 }, { action: 'add' as const, target: 'executive' as const, window: 1_000 }] };
+    const ladder = {
+      ...triage,
+      escalationLadder: [
+        { action: 'notify' as const, target: 'manager' as const, window: 1_000 },
+        { action: 'add' as const, target: 'executive' as const, window: 1_000 },
+      ],
+    };
     expect(escalationRoles(ladder)).toEqual(['executive']);
   });
 });

@@ -40,8 +40,16 @@ describe('who a seat may go to', () => {
     ['a colleague without it', { toRoles: ['approver'] }, 'invalidDelegate'],
     ['a colleague of a role the policy lets deputise', { toRoles: ['legal_counsel'], alsoAllowedRoles: ['legal_counsel'] }, undefined],
     ['an auditor', { toRoles: ['auditor'] }, 'segregationOfDuties'],
-    ['back to the one the delegate stands in for', { actorId: 'paul', fromId: 'paul', assigneeIds: ['paul', 'sam'], heldOnBehalfOf: 'pia', toId: 'pia', toRoles: ['privacy_officer'] }, undefined],
-    ['on, by a delegate, to a third person', { actorId: 'paul', fromId: 'paul', assigneeIds: ['paul', 'sam'], heldOnBehalfOf: 'pia', toId: 'quinn' }, 'invalidDelegate'],
+    [
+      'back to the one the delegate stands in for',
+      { actorId: 'paul', fromId: 'paul', assigneeIds: ['paul', 'sam'], heldOnBehalfOf: 'pia', toId: 'pia', toRoles: ['privacy_officer'] },
+      undefined,
+    ],
+    [
+      'on, by a delegate, to a third person',
+      { actorId: 'paul', fromId: 'paul', assigneeIds: ['paul', 'sam'], heldOnBehalfOf: 'pia', toId: 'quinn' },
+      'invalidDelegate',
+    ],
   ])('delegated to %s', (_what, change, refusal) => {
     expect(seatMoveRefusal(move({ change: 'delegated', actorId: 'pia', ...change }))?.reason).toBe(refusal);
   });

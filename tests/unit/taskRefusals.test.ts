@@ -102,7 +102,9 @@ describe('who may reassign, withdraw and amend', () => {
     expect(amendmentRefusal({ actorId: 'owner', submission: { name: 'x' } }, { ...amendable, hasParent: false })?.reason).toBe('notAmendable');
     expect(amendmentRefusal({ actorId: 'owner', submission: { name: 'x' } }, { ...amendable, amendmentSchema: undefined })?.reason).toBe('notAmendable');
     // Not amendable is said before who may amend, and who may amend before what is wrong with it.
-    expect(amendmentRefusal({ actorId: 'lead', submission: { name: 1 } }, { ...amendable, hasParent: false })?.message).toBe('what this task decides on cannot be amended');
+    expect(amendmentRefusal({ actorId: 'lead', submission: { name: 1 } }, { ...amendable, hasParent: false })?.message).toBe(
+      'what this task decides on cannot be amended',
+    );
     expect(amendmentRefusal({ actorId: 'lead', submission: { name: 1 } }, amendable)?.message).toBe('only the system owner can amend this');
     expect(amendmentRefusal({ actorId: 'owner', submission: { name: 1 } }, amendable)?.message).toMatch(/^the amendment is invalid: .*name/);
   });
