@@ -125,11 +125,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     log({ errorId, status, err: error, reqId: req.id, ...securityEvent }, 'request failed');
     if (!req.originalUrl.startsWith('/api/') && req.accepts(['json', 'html']) === 'html') {
       // A person on a page gets a page, with the id that matches the log line.
-      const page = layout(
-        'Something went wrong',
-        html`${notice(String(body.message), true)}
-          <p>Error id: <code>${errorId}</code></p>`,
-      );
+      const page = layout('Something went wrong', html`${notice(String(body.message), true)}<p>Error id: <code>${errorId}</code></p>`);
       return res.status(status).set(pageSecurityHeaders).type('html').send(page);
     }
     res.status(status).json({ ...body, errorId });

@@ -448,79 +448,32 @@ export function docsPage(): string {
   const anchor = (operation: Operation) => `${operation.method}-${openApiPath(operation.path).replace(/[^A-Za-z0-9]+/g, '-')}`;
   const pretty = (value: unknown) => JSON.stringify(value, null, 2);
   const tags = [...new Set(operations.map((operation) => operation.tag))];
-  const section = ({ operation, object }: (typeof entries)[number]): SafeHtml =>
-    html` <section id="${anchor(operation)}">
-      <h3><code>${operation.method.toUpperCase()} ${openApiPath(operation.path)}</code></h3>
-      <p>${operation.summary}.${operation.who ? html` <strong>Who:</strong> ${operation.who}.` : html` No sign-in.`}</p>
-      ${
-        object.parameters
-          ? html`<div class="table-wrap">
-              <table>
-                <caption>
-                  Parameters
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">name</th>
-                    <th scope="col">in</th>
-                    <th scope="col">required</th>
-                    <th scope="col">schema</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${object.parameters.map(
-                    (parameter: any) =>
-                      html`<tr>
-                        <td><code>${parameter.name}</code></td>
-                        <td>${parameter.in}</td>
-                        <td>${parameter.required ? 'yes' : 'no'}</td>
-                        <td><code>${JSON.stringify(parameter.schema)}</code></td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
-          : ''
-      }
-      ${
-        object.requestBody
-          ? html`<p><strong>Request body</strong> (application/json):</p>
-              <pre>${pretty(object.requestBody.content['application/json'].schema)}</pre>`
-          : ''
-      }
-      <p><strong>Responses:</strong></p>
-      <ul>
-        ${Object.entries<{ description: string }>(object.responses).map(([status, response]) => html`<li><code>${status}</code> ${response.description}</li>`)}
-      </ul>
-    </section>`;
+  const section = ({ operation, object }: (typeof entries)[number]): SafeHtml => html`
+<section id="${anchor(operation)}">
+<h3><code>${operation.method.toUpperCase()} ${openApiPath(operation.path)}</code></h3>
+<p>${operation.summary}.${operation.who ? html` <strong>Who:</strong> ${operation.who}.` : html` No sign-in.`}</p>
+${
+  object.parameters
+    ? html`<div class="table-wrap"><table><caption>Parameters</caption><thead><tr><th scope="col">name</th><th scope="col">in</th><th scope="col">required</th><th scope="col">schema</th></tr></thead>
+<tbody>${object.parameters.map((parameter: any) => html`<tr><td><code>${parameter.name}</code></td><td>${parameter.in}</td><td>${parameter.required ? 'yes' : 'no'}</td><td><code>${JSON.stringify(parameter.schema)}</code></td></tr>`)}</tbody></table></div>`
+    : ''
+}
+${object.requestBody ? html`<p><strong>Request body</strong> (application/json):</p><pre>${pretty(object.requestBody.content['application/json'].schema)}</pre>` : ''}
+<p><strong>Responses:</strong></p><ul>${Object.entries<{ description: string }>(object.responses).map(([status, response]) => html`<li><code>${status}</code> ${response.description}</li>`)}</ul>
+</section>`;
   return layout(
     'API reference',
-    html`<p>
-        Generated from the zod schemas the routes validate with; the machine-readable document is <a href="/openapi.json">/openapi.json</a> (OpenAPI
-        ${document.openapi}). Errors are JSON: <code>${pretty(document.components.schemas.Error)}</code>
-      </p>
-      <nav aria-label="Operations">
-        <ul>
-          ${tags.map(
-            (tag) =>
-              html`<li>
-                ${tag}:
-                ${entries
-                  .filter((entry) => entry.operation.tag === tag)
-                  .map(
-                    (entry, index) =>
-                      html`${index ? ', ' : ''}<a href="#${anchor(entry.operation)}"
-                          >${entry.operation.method.toUpperCase()} ${openApiPath(entry.operation.path)}</a
-                        >`,
-                  )}
-              </li>`,
-          )}
-        </ul>
-      </nav>
-      ${tags.map(
-        (tag) =>
-          html`<h2>${tag}</h2>
-            ${entries.filter((entry) => entry.operation.tag === tag).map(section)}`,
-      )}`,
+    html`<p>Generated from the zod schemas the routes validate with; the machine-readable document is <a href="/openapi.json">/openapi.json</a> (OpenAPI ${document.openapi}).
+Errors are JSON: <code>${pretty(document.components.schemas.Error)}</code></p>
+<nav aria-label="Operations"><ul>${tags.map(
+      (tag) =>
+        html`<li>${tag}: ${entries
+          .filter((entry) => entry.operation.tag === tag)
+          .map(
+            (entry, index) =>
+              html`${index ? ', ' : ''}<a href="#${anchor(entry.operation)}">${entry.operation.method.toUpperCase()} ${openApiPath(entry.operation.path)}</a>`,
+          )}</li>`,
+    )}</ul></nav>
+${tags.map((tag) => html`<h2>${tag}</h2>${entries.filter((entry) => entry.operation.tag === tag).map(section)}`)}`,
   );
 }

@@ -75,51 +75,34 @@ export async function decisionForm(deps: ApiDeps, task: TaskRecord, hiddenFields
   const system = await getSystem(deps.pool, task.systemId);
   const definition = taskKinds[task.kind];
   const intake = system?.intake;
-  return html` <dl>
-      <dt>AI system</dt>
-      <dd>${system?.name}</dd>
-      <dt>Business unit</dt>
-      <dd>${system?.businessUnit}</dd>
-      <dt>Purpose</dt>
-      <dd>${intake?.purpose}</dd>
-      <dt>Risk tier</dt>
-      <dd>${system?.riskTier ?? 'not set'}${system?.triageReason ? ` (${system.triageReason})` : ''}</dd>
-      <dt>Use</dt>
-      <dd>${intake?.useCategory}, ${intake?.decisionRole}, human oversight ${intake?.humanOversight}</dd>
-      <dt>Impact areas</dt>
-      <dd>${intake?.impactAreas.join(', ') || 'none'}</dd>
-      <dt>Data</dt>
-      <dd>${intake?.dataCategories.join(', ') || 'no personal data'}</dd>
-      <dt>Due</dt>
-      <dd>${new Date(task.dueAt).toUTCString()}</dd>
-    </dl>
-    <form method="post">
-      ${hiddenFields}
-      <input type="hidden" name="snapshotHash" value="${task.subjectHash}" />
-      <fieldset>
-        <legend>Your decision</legend>
-        ${definition.choices.map(
-          (choice) =>
-            html`<p>
-              <label><input type="radio" name="choice" value="${choice}" required /> ${choiceLabels[choice] ?? choice}</label>
-            </p>`,
-        )}
-      </fieldset>
-      ${
-        definition.submissionSchema
-          ? html`<p>
-              <label for="submission">${submissionFields[task.kind]?.label ?? 'Submission (JSON)'}</label><br /><textarea
-                id="submission"
-                name="submission"
-                rows="16"
-              >
-${draftSubmission ?? JSON.stringify(submissionFields[task.kind]?.draft(intake) ?? {}, null, 2)}</textarea>
-            </p>`
-          : ''
-      }
-      <p><label for="comment">Comment (optional)</label><br /><textarea id="comment" name="comment" rows="3" maxlength="4000"></textarea></p>
-      <p><button type="submit">Record my decision</button></p>
-    </form>`;
+  return html`
+<dl>
+  <dt>AI system</dt><dd>${system?.name}</dd>
+  <dt>Business unit</dt><dd>${system?.businessUnit}</dd>
+  <dt>Purpose</dt><dd>${intake?.purpose}</dd>
+  <dt>Risk tier</dt><dd>${system?.riskTier ?? 'not set'}${system?.triageReason ? ` (${system.triageReason})` : ''}</dd>
+  <dt>Use</dt><dd>${intake?.useCategory}, ${intake?.decisionRole}, human oversight ${intake?.humanOversight}</dd>
+  <dt>Impact areas</dt><dd>${intake?.impactAreas.join(', ') || 'none'}</dd>
+  <dt>Data</dt><dd>${intake?.dataCategories.join(', ') || 'no personal data'}</dd>
+  <dt>Due</dt><dd>${new Date(task.dueAt).toUTCString()}</dd>
+</dl>
+<form method="post">
+  ${hiddenFields}
+  <input type="hidden" name="snapshotHash" value="${task.subjectHash}">
+  <fieldset>
+    <legend>Your decision</legend>
+    ${definition.choices.map(
+      (choice) => html`<p><label><input type="radio" name="choice" value="${choice}" required> ${choiceLabels[choice] ?? choice}</label></p>`,
+    )}
+  </fieldset>
+  ${
+    definition.submissionSchema
+      ? html`<p><label for="submission">${submissionFields[task.kind]?.label ?? 'Submission (JSON)'}</label><br><textarea id="submission" name="submission" rows="16">${draftSubmission ?? JSON.stringify(submissionFields[task.kind]?.draft(intake) ?? {}, null, 2)}</textarea></p>`
+      : ''
+  }
+  <p><label for="comment">Comment (optional)</label><br><textarea id="comment" name="comment" rows="3" maxlength="4000"></textarea></p>
+  <p><button type="submit">Record my decision</button></p>
+</form>`;
 }
 
 export interface PageOutcome {

@@ -34,7 +34,7 @@ function incidentForm(req: Request, reported: ReportedSystem, draft: Draft, erro
 <form method="post" action="/systems/${system.id}/incidents/new" novalidate>
 ${csrfField(req)}<input type="hidden" name="nonce" value="${draft.nonce ?? randomUUID()}">
 <fieldset${describedBy(errors, 'severity')}><legend>Severity</legend>
-${incidentSeverities.map((severity) => html`<label><input type="radio" name="severity" value="${severity}" ${draft.severity === severity ? html` checked` : ''} /> ${severity}</label><br />`)}
+${incidentSeverities.map((severity) => html`<label><input type="radio" name="severity" value="${severity}"${draft.severity === severity ? html` checked` : ''}> ${severity}</label><br>`)}
 ${fieldError(errors, 'severity')}</fieldset>
 <p><label for="description">What happened</label><br><textarea id="description" name="description" rows="5"${describedBy(errors, 'description')}>${draft.description ?? ''}</textarea>${fieldError(errors, 'description')}</p>
 <p><label for="occurredAt">When it happened</label> <small>(UTC)</small><br>

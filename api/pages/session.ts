@@ -87,4 +87,4 @@ export function sendPage(req: Request, res: Response, status: number, title: str
     .send(layout(title, body, signedIn));
 }
 
-export const csrfField = (req: Request) => html`<input type="hidden" name="_csrf" value="${req.webSession?.csrfToken}" />`;
+export const csrfField = (req: Request) => html`<input type="hidden" name="_csrf" value="${req.webSession?.csrfToken}">`;

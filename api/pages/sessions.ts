@@ -21,42 +21,14 @@ export function sessionPages(deps: ApiDeps): Router {
       res,
       200,
       'Your sessions',
-      html`<div class="table-wrap">
-          <table>
-            <caption>
-              Where you are signed in
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Browser</th>
-                <th scope="col">Signed in</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Ends at the latest</th>
-                <th scope="col"></th>
-              </tr>
-            </thead>
-            <tbody>
-              ${sessions.map(
-                (each) =>
-                  html`<tr>
-                    <td>${each.userAgent ?? 'unknown'}${each.publicId === session.publicId ? html` <strong>(this browser)</strong>` : ''}</td>
-                    <td>${new Date(each.createdAt).toUTCString()}</td>
-                    <td>${new Date(each.lastSeenAt).toUTCString()}</td>
-                    <td>${new Date(each.expiresAt).toUTCString()}</td>
-                    <td>
-                      <form method="post" action="/sessions/end">
-                        ${csrfField(req)}<input type="hidden" name="session" value="${each.publicId}" /><button type="submit">End this session</button>
-                      </form>
-                    </td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
-        </div>
-        <form method="post" action="/sessions/end">
-          ${csrfField(req)}
-          <p><button type="submit">End every session, this one too</button></p>
-        </form>`,
+      html`<div class="table-wrap"><table><caption>Where you are signed in</caption>
+<thead><tr><th scope="col">Browser</th><th scope="col">Signed in</th><th scope="col">Last used</th><th scope="col">Ends at the latest</th><th scope="col"></th></tr></thead>
+<tbody>${sessions.map(
+        (each) => html`<tr><td>${each.userAgent ?? 'unknown'}${each.publicId === session.publicId ? html` <strong>(this browser)</strong>` : ''}</td>
+<td>${new Date(each.createdAt).toUTCString()}</td><td>${new Date(each.lastSeenAt).toUTCString()}</td><td>${new Date(each.expiresAt).toUTCString()}</td>
+<td><form method="post" action="/sessions/end">${csrfField(req)}<input type="hidden" name="session" value="${each.publicId}"><button type="submit">End this session</button></form></td></tr>`,
+      )}</tbody></table></div>
+<form method="post" action="/sessions/end">${csrfField(req)}<p><button type="submit">End every session, this one too</button></p></form>`,
     );
   });
 

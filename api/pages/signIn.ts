@@ -29,10 +29,7 @@ const nextPath = z
  * Sign-in by a one-time link sent to the person's email. Another method (OIDC single sign-on) plugs in
  * beside it: whatever proves who someone is ends by calling createWebSession and setSessionCookie.
  */
-const otherBrowser = html`<p class="notice error" role="alert">
-    This sign-in link works only in the browser where it was asked for. Open it there, or ask for a new link here.
-  </p>
-  <p><a href="/signin">Get a new link</a></p>`;
+const otherBrowser = html`<p class="notice error" role="alert">This sign-in link works only in the browser where it was asked for. Open it there, or ask for a new link here.</p><p><a href="/signin">Get a new link</a></p>`;
 
 /** The pre-sign-in cookie binds a link to the browser that asked for it (a __Host- cookie over https). */
 const browserCookieName = (deps: ApiDeps) => hostCookieName(deps, 'aims_signin');
@@ -67,12 +64,13 @@ export function signInPages(deps: ApiDeps): Router {
       res,
       200,
       'Sign in',
-      html` <p>Enter the email address you are known by. We send you a link that signs you in.</p>
-        <form method="post" action="/signin">
-          <input type="hidden" name="next" value="${next}" />
-          <p><label for="email">Email</label><br /><input type="email" id="email" name="email" autocomplete="email" required /></p>
-          <p><button type="submit">Send me a sign-in link</button></p>
-        </form>`,
+      html`
+<p>Enter the email address you are known by. We send you a link that signs you in.</p>
+<form method="post" action="/signin">
+  <input type="hidden" name="next" value="${next}">
+  <p><label for="email">Email</label><br><input type="email" id="email" name="email" autocomplete="email" required></p>
+  <p><button type="submit">Send me a sign-in link</button></p>
+</form>`,
     );
   });
 
@@ -85,8 +83,7 @@ export function signInPages(deps: ApiDeps): Router {
         res,
         400,
         'Sign in',
-        html`<p class="notice error" role="alert">Enter a valid email address.</p>
-          <p><a href="/signin">Try again</a></p>`,
+        html`<p class="notice error" role="alert">Enter a valid email address.</p><p><a href="/signin">Try again</a></p>`,
       );
     }
     // The limit counts requests per address, known or not, so reaching it tells nothing about the address.
@@ -97,9 +94,7 @@ export function signInPages(deps: ApiDeps): Router {
         res,
         429,
         'Sign in',
-        html`<p class="notice error" role="alert">
-          Too many sign-in links were asked for ${email.data} in the last 15 minutes, so no email was sent. Try again in 15 minutes, or use a link already sent.
-        </p>`,
+        html`<p class="notice error" role="alert">Too many sign-in links were asked for ${email.data} in the last 15 minutes, so no email was sent. Try again in 15 minutes, or use a link already sent.</p>`,
       );
     }
     const browser = signInBrowser(req, res, deps);
@@ -110,9 +105,7 @@ export function signInPages(deps: ApiDeps): Router {
       res,
       200,
       'Check your email',
-      html`<p class="notice" role="status">
-        If ${email.data} belongs to someone here, a sign-in link is on its way. It works once, for 10 minutes, in this browser.
-      </p>`,
+      html`<p class="notice" role="status">If ${email.data} belongs to someone here, a sign-in link is on its way. It works once, for 10 minutes, in this browser.</p>`,
     );
     void sendSignInLink(email.data, next, browser).catch((error: unknown) => deps.logger.error({ err: error }, 'sign-in email failed'));
   });
@@ -128,8 +121,7 @@ export function signInPages(deps: ApiDeps): Router {
         res,
         410,
         'Link expired',
-        html`<p class="notice error" role="alert">This sign-in link was used or has expired.</p>
-          <p><a href="/signin">Get a new link</a></p>`,
+        html`<p class="notice error" role="alert">This sign-in link was used or has expired.</p><p><a href="/signin">Get a new link</a></p>`,
       );
     }
     sendPage(
@@ -137,10 +129,11 @@ export function signInPages(deps: ApiDeps): Router {
       res,
       200,
       'Sign in',
-      html` <form method="post">
-        <input type="hidden" name="next" value="${next}" />
-        <p><button type="submit">Sign in to aims-flow</button></p>
-      </form>`,
+      html`
+<form method="post">
+  <input type="hidden" name="next" value="${next}">
+  <p><button type="submit">Sign in to aims-flow</button></p>
+</form>`,
     );
   });
 
@@ -158,8 +151,7 @@ export function signInPages(deps: ApiDeps): Router {
         res,
         410,
         'Link expired',
-        html`<p class="notice error" role="alert">This sign-in link was used or has expired.</p>
-          <p><a href="/signin">Get a new link</a></p>`,
+        html`<p class="notice error" role="alert">This sign-in link was used or has expired.</p><p><a href="/signin">Get a new link</a></p>`,
       );
     }
     // A fresh session each time; whatever session this browser had before ends here.

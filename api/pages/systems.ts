@@ -29,45 +29,36 @@ function fieldError(errors: FieldErrors, name: string): SafeHtml {
 const describedBy = (errors: FieldErrors, name: string) => (errors[name] ? html` aria-invalid="true" aria-describedby="${name}-error"` : html``);
 
 function textField(name: string, text: string, draft: Draft, errors: FieldErrors, hint = ''): SafeHtml {
-  return html`<p>
-    <label for="${name}">${text}</label>${hint ? html` <small>${hint}</small>` : ''}<br />
-    <input type="text" id="${name}" name="${name}" value="${asList(draft[name])[0] ?? ''}" ${describedBy(errors, name)} />${fieldError(errors, name)}
-  </p>`;
+  return html`<p><label for="${name}">${text}</label>${hint ? html` <small>${hint}</small>` : ''}<br>
+<input type="text" id="${name}" name="${name}" value="${asList(draft[name])[0] ?? ''}"${describedBy(errors, name)}>${fieldError(errors, name)}</p>`;
 }
 
 function choiceField(name: string, text: string, options: readonly string[], draft: Draft, errors: FieldErrors, multiple = false): SafeHtml {
   const chosen = asList(draft[name]);
   const type = multiple ? 'checkbox' : 'radio';
   return html`<fieldset${describedBy(errors, name)}><legend>${text}</legend>
-${options.map((option) => html`<label><input type="${type}" name="${name}" value="${option}" ${chosen.includes(option) ? html` checked` : ''} /> ${label(option)}</label><br />`)}
+${options.map((option) => html`<label><input type="${type}" name="${name}" value="${option}"${chosen.includes(option) ? html` checked` : ''}> ${label(option)}</label><br>`)}
 ${fieldError(errors, name)}</fieldset>`;
 }
 
 /** The intake form: the API's schema and its field messages, next to the fields, without JavaScript. */
 function intakeForm(req: Request, draft: Draft, errors: FieldErrors): SafeHtml {
   return html`<form method="post" action="/systems/new" novalidate>
-    ${csrfField(req)}<input type="hidden" name="nonce" value="${asList(draft.nonce)[0] ?? randomUUID()}" />
-    ${textField('name', 'Name of the AI system', draft, errors)}
-    <p>
-      <label for="purpose">Purpose</label><br /><textarea id="purpose" name="purpose" rows="3" ${describedBy(errors, 'purpose')}>
-${asList(draft.purpose)[0] ?? ''}</textarea
-      >${fieldError(errors, 'purpose')}
-    </p>
-    ${textField('businessUnit', 'Business unit', draft, errors)} ${choiceField('provenance', 'Where it comes from', provenances, draft, errors)}
-    ${textField('vendor', 'Vendor', draft, errors, '(if bought or embedded)')}
-    ${choiceField('useCategory', 'What it is used for', useCategories, draft, errors)}
-    ${choiceField('impactAreas', 'Areas it affects', impactAreas, draft, errors, true)}
-    ${choiceField('dataCategories', 'Data it uses', dataCategories, draft, errors, true)}
-    ${choiceField('decisionRole', 'Role in decisions', decisionRoles, draft, errors)}
-    ${choiceField('humanOversight', 'Human oversight', humanOversightModes, draft, errors)}
-    <p>
-      <label for="affectedParties">Affected parties</label> <small>(one per line)</small><br />
-      <textarea id="affectedParties" name="affectedParties" rows="3" ${describedBy(errors, 'affectedParties')}>
-${asList(draft.affectedParties)[0] ?? ''}</textarea
-      >${fieldError(errors, 'affectedParties')}
-    </p>
-    <p><button type="submit">Register the AI system</button></p>
-  </form>`;
+${csrfField(req)}<input type="hidden" name="nonce" value="${asList(draft.nonce)[0] ?? randomUUID()}">
+${textField('name', 'Name of the AI system', draft, errors)}
+<p><label for="purpose">Purpose</label><br><textarea id="purpose" name="purpose" rows="3"${describedBy(errors, 'purpose')}>${asList(draft.purpose)[0] ?? ''}</textarea>${fieldError(errors, 'purpose')}</p>
+${textField('businessUnit', 'Business unit', draft, errors)}
+${choiceField('provenance', 'Where it comes from', provenances, draft, errors)}
+${textField('vendor', 'Vendor', draft, errors, '(if bought or embedded)')}
+${choiceField('useCategory', 'What it is used for', useCategories, draft, errors)}
+${choiceField('impactAreas', 'Areas it affects', impactAreas, draft, errors, true)}
+${choiceField('dataCategories', 'Data it uses', dataCategories, draft, errors, true)}
+${choiceField('decisionRole', 'Role in decisions', decisionRoles, draft, errors)}
+${choiceField('humanOversight', 'Human oversight', humanOversightModes, draft, errors)}
+<p><label for="affectedParties">Affected parties</label> <small>(one per line)</small><br>
+<textarea id="affectedParties" name="affectedParties" rows="3"${describedBy(errors, 'affectedParties')}>${asList(draft.affectedParties)[0] ?? ''}</textarea>${fieldError(errors, 'affectedParties')}</p>
+<p><button type="submit">Register the AI system</button></p>
+</form>`;
 }
 
 function intakeFromForm(draft: Draft) {
@@ -109,32 +100,10 @@ export function systemPages(deps: ApiDeps): Router {
       title,
       systems.length === 0
         ? notice('No AI systems yet.')
-        : html`<div class="table-wrap">
-            <table>
-              <caption>
-                ${title}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Business unit</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Risk tier</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${systems.map(
-                  (system) =>
-                    html`<tr>
-                      <td><a href="/systems/${system.id}">${system.name}</a></td>
-                      <td>${system.businessUnit}</td>
-                      <td>${label(system.state)}</td>
-                      <td>${system.riskTier ?? 'not set'}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`,
+        : html`<div class="table-wrap"><table><caption>${title}</caption>
+<thead><tr><th scope="col">Name</th><th scope="col">Business unit</th><th scope="col">State</th><th scope="col">Risk tier</th></tr></thead>
+<tbody>${systems.map((system) => html`<tr><td><a href="/systems/${system.id}">${system.name}</a></td><td>${system.businessUnit}</td><td>${label(system.state)}</td><td>${system.riskTier ?? 'not set'}</td></tr>`)}</tbody>
+</table></div>`,
     );
   });
 
@@ -197,39 +166,21 @@ export function systemPages(deps: ApiDeps): Router {
       res,
       200,
       system.name,
-      html` <dl>
-          <dt>State</dt>
-          <dd>${label(system.state)}</dd>
-          <dt>Risk tier</dt>
-          <dd>${system.riskTier ?? 'not set'}${system.triageReason ? ` (${system.triageReason})` : ''}</dd>
-          <dt>Owner</dt>
-          <dd>${system.ownerId}</dd>
-          <dt>Business unit</dt>
-          <dd>${system.businessUnit}</dd>
-          <dt>Purpose</dt>
-          <dd>${system.intake.purpose}</dd>
-          <dt>Next review</dt>
-          <dd>${system.nextReviewDue ? new Date(system.nextReviewDue).toUTCString() : 'not scheduled'}</dd>
-          <dt>Processes</dt>
-          <dd>
-            <ul>
-              ${processes.map((run) => html`<li><a href="${temporalUiLink(deps, run.workflowId)}">${label(run.process)}, started ${new Date(run.startedAt).toUTCString()}</a> (Temporal Web UI)</li>`)}
-            </ul>
-          </dd>
-        </dl>
-        ${['rejected', 'withdrawn', 'retired'].includes(system.state) ? '' : html`<p><a href="/systems/${system.id}/incidents/new">Report an incident</a></p>`}
-        <h2>Open tasks</h2>
-        ${
-          open.length === 0
-            ? notice('No open tasks.')
-            : html`<ul>
-                ${open.map((task) => html`<li><a href="/tasks/${task.id}">${task.title}</a>, due ${new Date(task.dueAt).toUTCString()}, escalation level ${task.escalationLevel}, held by ${task.assignees.map((a) => a.principalId).join(', ')}</li>`)}
-              </ul>`
-        }
-        <h2>Timeline</h2>
-        <ol class="timeline">
-          ${history.map((event) => html`<li><time datetime="${event.occurredAt}">${new Date(event.occurredAt).toUTCString()}</time>: ${describeAuditEvent(event)}</li>`)}
-        </ol>`,
+      html`
+<dl>
+  <dt>State</dt><dd>${label(system.state)}</dd>
+  <dt>Risk tier</dt><dd>${system.riskTier ?? 'not set'}${system.triageReason ? ` (${system.triageReason})` : ''}</dd>
+  <dt>Owner</dt><dd>${system.ownerId}</dd>
+  <dt>Business unit</dt><dd>${system.businessUnit}</dd>
+  <dt>Purpose</dt><dd>${system.intake.purpose}</dd>
+  <dt>Next review</dt><dd>${system.nextReviewDue ? new Date(system.nextReviewDue).toUTCString() : 'not scheduled'}</dd>
+  <dt>Processes</dt><dd><ul>${processes.map((run) => html`<li><a href="${temporalUiLink(deps, run.workflowId)}">${label(run.process)}, started ${new Date(run.startedAt).toUTCString()}</a> (Temporal Web UI)</li>`)}</ul></dd>
+</dl>
+${['rejected', 'withdrawn', 'retired'].includes(system.state) ? '' : html`<p><a href="/systems/${system.id}/incidents/new">Report an incident</a></p>`}
+<h2>Open tasks</h2>
+${open.length === 0 ? notice('No open tasks.') : html`<ul>${open.map((task) => html`<li><a href="/tasks/${task.id}">${task.title}</a>, due ${new Date(task.dueAt).toUTCString()}, escalation level ${task.escalationLevel}, held by ${task.assignees.map((a) => a.principalId).join(', ')}</li>`)}</ul>`}
+<h2>Timeline</h2>
+<ol class="timeline">${history.map((event) => html`<li><time datetime="${event.occurredAt}">${new Date(event.occurredAt).toUTCString()}</time>: ${describeAuditEvent(event)}</li>`)}</ol>`,
     );
   });
 

@@ -33,30 +33,10 @@ export function taskPages(deps: ApiDeps): Router {
       'My tasks',
       tasks.length === 0
         ? notice('Nothing is waiting for you.')
-        : html`<div class="table-wrap">
-            <table>
-              <caption>
-                Open tasks waiting for your decision
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Task</th>
-                  <th scope="col">Due</th>
-                  <th scope="col">Escalation level</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${tasks.map(
-                  (task) =>
-                    html`<tr>
-                      <td><a href="/tasks/${task.id}">${task.title}</a></td>
-                      <td>${overdueBy(task)}</td>
-                      <td>${task.escalationLevel}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`,
+        : html`<div class="table-wrap"><table><caption>Open tasks waiting for your decision</caption>
+<thead><tr><th scope="col">Task</th><th scope="col">Due</th><th scope="col">Escalation level</th></tr></thead>
+<tbody>${tasks.map((task) => html`<tr><td><a href="/tasks/${task.id}">${task.title}</a></td><td>${overdueBy(task)}</td><td>${task.escalationLevel}</td></tr>`)}</tbody>
+</table></div>`,
     );
   });
 
@@ -67,15 +47,8 @@ export function taskPages(deps: ApiDeps): Router {
     if (task.status !== 'open')
       return sendPage(req, res, 200, task.title, notice(`This task is closed (${task.status}${task.outcome ? `: ${task.outcome}` : ''}).`));
     // A fresh nonce per page view: a double-submitted form is one decision, a new view may decide anew.
-    const hidden = html`${csrfField(req)}<input type="hidden" name="nonce" value="${randomUUID()}" />`;
-    sendPage(
-      req,
-      res,
-      200,
-      task.title,
-      html`<p><a href="/systems/${task.systemId}">About this AI system</a></p>
-        ${await decisionForm(deps, task, hidden)}`,
-    );
+    const hidden = html`${csrfField(req)}<input type="hidden" name="nonce" value="${randomUUID()}">`;
+    sendPage(req, res, 200, task.title, html`<p><a href="/systems/${task.systemId}">About this AI system</a></p>${await decisionForm(deps, task, hidden)}`);
   });
 
   router.post('/tasks/:id', verifyCsrf, async (req, res) => {
@@ -84,16 +57,9 @@ export function taskPages(deps: ApiDeps): Router {
     const actor = req.webSession!.principal;
     if (!task || !(await canSeeTask(deps.pool, actor, task))) return refuseTask(req, res, task);
     const nonce = typeof req.body?.nonce === 'string' && /^[\w-]{8,64}$/.test(req.body.nonce) ? req.body.nonce : randomUUID();
-    const hidden = html`${csrfField(req)}<input type="hidden" name="nonce" value="${randomUUID()}" />`;
+    const hidden = html`${csrfField(req)}<input type="hidden" name="nonce" value="${randomUUID()}">`;
     const outcome = await decideFromForm(deps, task, actor, req.body, `web:${actor.id}:${nonce}`, hidden);
-    sendPage(
-      req,
-      res,
-      outcome.status,
-      outcome.title,
-      html`${outcome.body}
-        <p><a href="/tasks">Back to my tasks</a></p>`,
-    );
+    sendPage(req, res, outcome.status, outcome.title, html`${outcome.body}<p><a href="/tasks">Back to my tasks</a></p>`);
   });
 
   return router;
