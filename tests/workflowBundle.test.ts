@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../worker/createWorker';
+import { workflowBundleOptions } from '../worker/createWorker';
 
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 describe('the workflow bundle', () => {
-  it('builds: workflow code imports nothing with I/O', async () => {
-    const bundle = await bundleWorkflowCode({ workflowsPath, logger: silent });
+  it('builds as the image and the tests build it: workflow code imports nothing with I/O', async () => {
+    const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: silent });
     expect(bundle.code).toContain('intakeWorkflow');
     expect(bundle.code).toContain('humanTaskWorkflow');
   });
