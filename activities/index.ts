@@ -1,6 +1,7 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, asyncLocalStorage } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
+import { rememberedResult, rememberResult, type LocalActivityRun } from '../db/localActivityResults';
 import type { Pool } from '../db/pool';
 import type { Ed25519Signer } from '../domain/ed25519';
 import { unstorableDataFailure } from '../domain/fields';
@@ -11,6 +12,7 @@ import { createDigestActivities } from './digest';
 import { createIncidentActivities } from './incident';
 import { createIntakeActivities } from './intake';
 import { createLifecycleActivities } from './lifecycle';
+import { createMaintenanceActivities } from './maintenance';
 import { createNotificationActivities } from './notifications';
 import { createRetirementActivities } from './retirement';
 import { createReviewActivities } from './review';
@@ -36,7 +38,7 @@ export interface ActivityDeps {
  * retry: fail the activity for good, visibly, instead of retrying for ever. The door checks should have
  * refused such data; this is the defence behind them.
  */
-function failingForGoodOnDataExceptions<T extends Record<string, (...args: any[]) => Promise<unknown>>>(activities: T): T {
+function failingForGoodOnDataExceptions<T extends ActivityFunctions>(activities: T): T {
   const guarded = Object.entries(activities).map(([name, activity]) => [
     name,
     async (...args: unknown[]) => {
@@ -59,9 +61,41 @@ function failingForGoodOnDataExceptions<T extends Record<string, (...args: any[]
   return Object.fromEntries(guarded) as T;
 }
 
+type ActivityFunctions = Record<string, (...args: any[]) => Promise<unknown>>;
+
+/** The run and place of the local activity running now; none for a scheduled one, or a call from outside any activity. */
+function localActivityRun(): LocalActivityRun | undefined {
+  const info = asyncLocalStorage.getStore()?.info;
+  if (!info?.isLocal || !info.workflowExecution) return undefined;
+  return { runId: info.workflowExecution.runId, activitySeq: info.activityId, activityType: info.activityType };
+}
+
+/**
+ * A local activity's completion is recorded only with the workflow task that ran it. When that task
+ * is lost (its worker died before completing it) the workflow runs the activity again, after the
+ * activities that followed it in the task may have run too: a state move run again after the next
+ * move would be refused, a count would come out different. So a local activity's first answer is kept
+ * by its place in the run, and a rerun gives that answer back without running again.
+ */
+function answeringRerunsFromTheFirstRun<T extends ActivityFunctions>(pool: Pool, activities: T): T {
+  const answering = Object.entries(activities).map(([name, activity]) => [
+    name,
+    async (...args: unknown[]) => {
+      const run = localActivityRun();
+      if (!run) return activity(...args);
+      const remembered = await rememberedResult(pool, run);
+      if (remembered) return remembered.value;
+      const value = await activity(...args);
+      await rememberResult(pool, run, value);
+      return value;
+    },
+  ]);
+  return Object.fromEntries(answering) as T;
+}
+
 /** All activities, built from their dependencies by the worker (or by a test with its own). */
 export function createActivities(deps: ActivityDeps) {
-  return failingForGoodOnDataExceptions({
+  const activities = {
     ...createIntakeActivities(deps),
     ...createLifecycleActivities(deps),
     ...createAssessmentActivities(deps),
@@ -73,7 +107,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createDigestActivities(deps),
     ...createAuditCheckpointActivities(deps),
-  });
+    ...createMaintenanceActivities(deps),
+  };
+  return failingForGoodOnDataExceptions(answeringRerunsFromTheFirstRun(deps.pool, activities));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePolicy } from '../api/policy';
 import { ensureDigestSchedule } from '../worker/schedules';
-import { workflowIds } from '../workflows/contracts';
+import { workflowIds, workflowTypes } from '../workflows/contracts';
 import { sampleIntake, startHarness, type Harness } from './helpers/harness';
 import { triageOnlyPolicy, withTriage } from './helpers/policies';
 
@@ -48,5 +48,21 @@ describe('governance digest', () => {
     } finally {
       await schedule.delete();
     }
+  });
+
+  it('forgets the answers kept for reruns of local activities once they are a week old, and keeps the recent ones', async () => {
+    const kept = (runId: string, daysAgo: number) =>
+      h.pool.query(
+        `INSERT INTO local_activity_results (run_id, activity_seq, activity_type, result, completed_at)
+         VALUES ($1, '1', 'recordTriage', '{}', now() - make_interval(days => $2))`,
+        [runId, daysAgo],
+      );
+    await kept('run-eight-days-ago', 8);
+    await kept('run-yesterday', 1);
+
+    await h.temporal.workflow.execute(workflowTypes.governanceDigest, { taskQueue: h.taskQueue, workflowId: `digest-forgetting-${h.taskQueue}` });
+
+    const { rows } = await h.pool.query(`SELECT run_id FROM local_activity_results WHERE run_id LIKE 'run-%' ORDER BY run_id`);
+    expect(rows.map((row) => row.run_id)).toEqual(['run-yesterday']);
   });
 });

@@ -17,9 +17,10 @@ const recordsInWorkflowTask = 'record-keeping-local-activities';
  * The record-keeping activities as a process calls them: as local activities, run by the worker inside
  * the workflow task that asks for them. A short database write then costs no server round trips of
  * its own (scheduling, polling and reporting an activity task, and the workflow task after it), which
- * were most of the time from an intake to its decision. A local activity whose worker dies is run
- * again from the start, as a retried activity is; each of these is keyed, so running it again changes
- * nothing. A run started before this scheduled them on the server, and keeps doing so (patched).
+ * were most of the time from an intake to its decision. When the workflow task is lost (its worker
+ * died), its local activities are run again, after later ones of the same task may have run too: each
+ * rerun gives back its first answer and does nothing (activities/index.ts). A run started before this
+ * scheduled them on the server, and keeps doing so (patched).
  */
 export function recordKeepingActivities(options: Pick<ActivityOptions, 'cancellationType'> = {}): () => Activities {
   const scheduled = proxyActivities<Activities>({ ...recordKeeping, ...options });
