@@ -5,7 +5,7 @@ import { appendAuditEvent } from '../db/audit';
 import { sha256Hex } from '../db/hashing';
 import { inTransaction } from '../db/pool';
 import { closeCancelledProcessRecord } from '../db/processes';
-import { effectiveState, getSystem, lockSystem, suspensionHolders } from '../db/systems';
+import { effectiveState, getSystem, leaveSuspension, lockSystem, suspensionHolders } from '../db/systems';
 import { inServiceStates, type CancellableProcess, type LifecycleState } from '../domain/lifecycle';
 import type { Policy } from '../domain/policy';
 import type { ReviewReason } from '../domain/review';
@@ -120,10 +120,8 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
       const { rows } = await db.query<{ reassessment_pending: ReviewReason | null }>('SELECT reassessment_pending FROM ai_systems WHERE id = $1', [
         input.systemId,
       ]);
-      await db.query(
-        'UPDATE ai_systems SET state = $2, suspended_from = NULL, reassessment_pending = NULL, version = version + 1, updated_at = now() WHERE id = $1',
-        [input.systemId, to],
-      );
+      await leaveSuspension(db, system, to);
+      await db.query('UPDATE ai_systems SET reassessment_pending = NULL WHERE id = $1', [input.systemId]);
       await appendAuditEvent(db, {
         key: input.eventKey,
         type: 'system.state_changed',

@@ -1,7 +1,7 @@
 import { appendAuditEvent } from '../db/audit';
 import { inTransaction } from '../db/pool';
 import { reviewability } from '../db/reviews';
-import { effectiveState, getSystem, lockSystem } from '../db/systems';
+import { effectiveState, getSystem, leaveSuspension, lockSystem } from '../db/systems';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { ReviewAttestation, ReviewReason } from '../domain/review';
 import type { RiskTier } from '../domain/system';
@@ -54,10 +54,7 @@ export function createReviewActivities({ pool }: ActivityDeps) {
         ]);
         if (now.takenUpAgain) {
           // The failed re-assessment's hold ends here: this review takes the system up again.
-          await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND released_at IS NULL', [input.systemId]);
-          await db.query(`UPDATE ai_systems SET state = 'under_review', suspended_from = NULL, version = version + 1, updated_at = now() WHERE id = $1`, [
-            input.systemId,
-          ]);
+          await leaveSuspension(db, system, 'under_review');
         } else {
           await moveState(db, system, 'under_review');
         }

@@ -104,6 +104,16 @@ export async function setSystemState(db: Queryable, current: AiSystem, to: Lifec
   return { from: current.state, held: false };
 }
 
+/**
+ * A suspended system leaves suspension for good: resumed to the state it holds, or taken up again by
+ * a review. Every hold on it ends.
+ */
+export async function leaveSuspension(db: Queryable, current: AiSystem, to: LifecycleState): Promise<void> {
+  assertTransition(current.state, to);
+  await db.query('UPDATE suspension_holds SET released_at = now() WHERE system_id = $1 AND released_at IS NULL', [current.id]);
+  await db.query('UPDATE ai_systems SET state = $2, suspended_from = NULL, version = version + 1, updated_at = now() WHERE id = $1', [current.id, to]);
+}
+
 /** The workflows holding the system suspended now. */
 export async function suspensionHolders(db: Queryable, systemId: string): Promise<string[]> {
   const { rows } = await db.query<{ holder: string }>('SELECT holder FROM suspension_holds WHERE system_id = $1 AND released_at IS NULL ORDER BY held_at', [

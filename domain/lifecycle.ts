@@ -32,7 +32,8 @@ const allowedTransitions: Record<LifecycleState, readonly LifecycleState[]> = {
   risk_treatment: ['active', 'assessment', 'rejected', 'withdrawn', 'suspended', 'retiring'],
   active: ['under_review', 'suspended', 'retiring'],
   under_review: ['active', 'assessment', 'suspended', 'retiring'],
-  suspended: ['active', 'under_review', 'assessment', 'risk_treatment', 'retiring'],
+  // Resumption returns to the state held meanwhile: the one suspended from, or the end onboarding reached while held.
+  suspended: ['active', 'under_review', 'assessment', 'risk_treatment', 'rejected', 'withdrawn', 'retiring'],
   retiring: ['retired'],
   retired: [],
 };

@@ -17,8 +17,8 @@ describe('the lifecycle of an AI system', () => {
     for (const end of ['rejected', 'withdrawn', 'retired'] as const) expect(reachableFrom(end)).toEqual([]);
   });
 
-  it('is withdrawn only before it was first in service, and from every such state', () => {
-    expect(leadingTo('withdrawn')).toEqual([...withdrawableStates]);
+  it('is withdrawn only before it was first in service, and from every such state (or resumed to a withdrawal made while suspended)', () => {
+    expect(leadingTo('withdrawn')).toEqual([...withdrawableStates, 'suspended']);
     for (const state of inServiceStates) expect(canTransition(state, 'withdrawn')).toBe(false);
   });
 
@@ -35,10 +35,13 @@ describe('the lifecycle of an AI system', () => {
     expect(leadingTo('retiring')).toEqual(notEnded);
   });
 
-  it('resumes a suspended system to every state it can be suspended from, retiring aside', () => {
+  it('resumes a suspended system to every state it can be suspended from, or to the end its onboarding reached while held; or retires it', () => {
     const suspendable = leadingTo('suspended');
     expect(suspendable).toEqual(['assessment', 'risk_treatment', 'active', 'under_review']);
-    expect(reachableFrom('suspended')).toEqual(lifecycleStates.filter((state) => suspendable.includes(state) || state === 'retiring'));
+    const onboardingEnds = ['rejected', 'withdrawn'];
+    expect(reachableFrom('suspended')).toEqual(
+      lifecycleStates.filter((state) => suspendable.includes(state) || onboardingEnds.includes(state) || state === 'retiring'),
+    );
   });
 
   it('refuses any other move by name', () => {
