@@ -166,6 +166,15 @@ export async function proposeDowngrade(
   );
 }
 
+/** A governance lead's re-tiering, applied. */
+export async function setRiskTier(db: Queryable, systemId: string, tier: RiskTier): Promise<void> {
+  await db.query('UPDATE ai_systems SET risk_tier = $2, version = version + 1, updated_at = now() WHERE id = $1', [systemId, tier]);
+}
+
+export async function clearDowngradeProposals(db: Queryable, systemId: string): Promise<void> {
+  await db.query('DELETE FROM tier_downgrade_proposals WHERE system_id = $1', [systemId]);
+}
+
 /** Systems with a review schedule to keep: tiered and in service, or suspended from service. */
 export async function systemsWithReviewSchedules(db: Queryable): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(

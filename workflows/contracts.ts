@@ -30,6 +30,7 @@ export const workflowTypes = {
   retirement: 'retirementWorkflow',
   governanceDigest: 'governanceDigestWorkflow',
   auditCheckpoint: 'auditCheckpointWorkflow',
+  reviewScheduleSync: 'reviewScheduleSyncWorkflow',
 } as const;
 
 export const workflowIds = {
@@ -44,6 +45,8 @@ export const workflowIds = {
   riskAcceptance: (systemId: string, riskId: string, registerVersion: number) => `risk-acceptance-${systemId}-${riskId}-v${registerVersion}`,
   incident: (incidentId: string) => `incident-${incidentId}`,
   retirement: (systemId: string) => `retirement-${systemId}`,
+  /** One per version of the system a change outside its processes (a re-tiering) left it at. */
+  reviewScheduleSync: (systemId: string, systemVersion: number) => `review-schedule-sync-${systemId}-v${systemVersion}`,
 };
 
 export const scheduleIds = {
@@ -109,6 +112,11 @@ export interface RiskTreatmentOutcome {
   outcome: 'approved' | 'rejected' | 'expired';
   version: number;
   residualRisk: RiskLevel | null;
+}
+
+export interface ReviewScheduleSyncInput {
+  systemId: string;
+  policy: Policy;
 }
 
 export interface PeriodicReviewInput {

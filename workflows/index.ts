@@ -8,3 +8,4 @@ export { retirementWorkflow } from './retirement';
 export { riskAcceptanceWorkflow } from './riskAcceptance';
 export { governanceDigestWorkflow } from './governanceDigest';
 export { auditCheckpointWorkflow } from './auditCheckpoint';
+export { reviewScheduleSyncWorkflow } from './reviewScheduleSync';

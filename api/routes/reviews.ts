@@ -2,20 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- re-tiering drives the review schedule itself until it is a use case of its own (issue 11)
-import { syncReviewSchedule } from '../../activities/lifecycle';
-import { appendAuditEvent } from '../../db/audit';
 import { sha256Hex } from '../../db/hashing';
-import { inTransaction } from '../../db/pool';
 import { reviewability, reviewsOf } from '../../db/reviews';
-import { effectiveState, getSystem, lockSystem, pendingDowngrade, proposeDowngrade } from '../../db/systems';
 import { oneOf, text } from '../../domain/fields';
 import { canonicalJson } from '../../domain/policy';
 import { hasAnyRole } from '../../domain/principal';
-import { inServiceStates } from '../../domain/lifecycle';
 import { riskTiers } from '../../domain/system';
 import { processSearchAttributes, scheduleIds, workflowIds, workflowTypes, type PeriodicReviewInput } from '../../workflows/contracts';
 import { visibleSystem } from '../access';
+import { retierSystem } from '../commands/retierSystem';
 import { requireRole } from '../auth';
 import { temporalUiLink, withTemporalDeadline, type ApiDeps } from '../deps';
 import { AppError, forbidden, notFound } from '../errors';
@@ -95,80 +90,18 @@ export function systemReviewRoutes(deps: ApiDeps): Router {
     });
   });
 
-  /**
-   * A governance lead re-tiers a system after onboarding; never their own. A lower tier weakens every
-   * control on the system, so it takes effect only when a second governance lead confirms it (the same
-   * request from them). Open tasks keep the tier they opened with; the review interval follows at once.
-   */
+  /** A governance lead re-tiers a system (see retierSystem): 200 when it takes effect, 202 while a lower tier awaits a second lead. */
   router.put('/:id/tier', requireRole('governance_lead'), async (req, res) => {
     const id = parseId(req);
     const { tier, reason } = parseBody(retierBody, req);
-    const principal = req.principal!;
-    const outcome = await inTransaction(deps.pool, async (db) => {
-      if (!id || !(await getSystem(db, id))) throw notFound('the AI system');
-      const system = await lockSystem(db, id);
-      if (system.ownerId === principal.id) throw new AppError(403, 'segregation_of_duties', 'a governance lead does not re-tier an AI system they own');
-      if (system.state === 'intake') throw new AppError(409, 'in_triage', 'an intake is tiered by its triage: amend the intake instead');
-      const state = effectiveState(system);
-      if (['rejected', 'withdrawn', 'retiring', 'retired'].includes(state)) {
-        throw new AppError(409, 'not_retierable', `an AI system in state '${state}' is not re-tiered`);
-      }
-      if (tier === 'prohibited' && inServiceStates.includes(state)) {
-        throw new AppError(409, 'prohibited_in_service', 'a prohibited practice is not kept in service: request its retirement instead');
-      }
-      if (system.riskTier === tier) return { system, applied: true as const };
-      const lowered = system.riskTier !== null && riskTiers.indexOf(tier) < riskTiers.indexOf(system.riskTier);
-      let proposedBy: string | undefined;
-      if (lowered) {
-        const proposal = await pendingDowngrade(db, system.id, system.version, tier);
-        if (!proposal) {
-          await proposeDowngrade(db, {
-            systemId: system.id,
-            fromTier: system.riskTier!,
-            toTier: tier,
-            reason,
-            proposedBy: principal.id,
-            systemVersion: system.version,
-          });
-          await appendAuditEvent(db, {
-            key: `${system.id}:tier_downgrade_proposed:${system.version}:${tier}:${principal.id}`,
-            type: 'system.tier_downgrade_proposed',
-            systemId: system.id,
-            actorId: principal.id,
-            data: { from: system.riskTier, to: tier, reason },
-          });
-          return { system, applied: false as const };
-        }
-        if (proposal.proposedBy === principal.id) return { system, applied: false as const };
-        proposedBy = proposal.proposedBy;
-      }
-      await db.query('UPDATE ai_systems SET risk_tier = $2, version = version + 1, updated_at = now() WHERE id = $1', [system.id, tier]);
-      await db.query('DELETE FROM tier_downgrade_proposals WHERE system_id = $1', [system.id]);
-      await appendAuditEvent(db, {
-        key: `${system.id}:retiered:${system.version}`,
-        type: 'system.retiered',
-        systemId: system.id,
-        actorId: principal.id,
-        data: { from: system.riskTier, to: tier, reason, ...(proposedBy && { proposedBy }) },
-      });
-      return { system, applied: true as const };
-    });
-    const changed = outcome.system;
-    if (!outcome.applied) {
-      res.status(202).json({
-        systemId: changed.id,
-        tier: changed.riskTier,
-        proposedTier: tier,
-        status: 'awaiting_confirmation',
-        message: 'a lower tier takes effect once another governance lead confirms it',
-      });
+    if (!id) throw notFound('the AI system');
+    const retiering = await retierSystem(deps, req.principal!, { systemId: id, tier, reason });
+    if (retiering.status === 'awaiting_confirmation') {
+      const { systemId, tier: current, proposedTier, status } = retiering;
+      res.status(202).json({ systemId, tier: current, proposedTier, status, message: 'a lower tier takes effect once another governance lead confirms it' });
       return;
     }
-    // A retried request after a 503 finds the tier set and brings the schedule along.
-    const review = inServiceStates.includes(effectiveState(changed))
-      ? await withTemporalDeadline(deps, () => syncReviewSchedule(deps, changed.id, deps.policy))
-      : null;
-    res.json({ systemId: changed.id, tier, reviewEveryMs: review?.every ?? null });
+    res.json({ systemId: retiering.systemId, tier: retiering.tier, reviewEveryMs: retiering.reviewEveryMs });
   });
 
   return router;

@@ -239,4 +239,15 @@ describe('recording workflow histories', () => {
     await h.temporal.schedule.getHandle(scheduleIds.review(systemId)).delete();
     await record('scheduled-review', systemId, `AimsSystemId = "${systemId}" AND ExecutionStatus != 'Running'`);
   });
+
+  it('records the schedule sync a re-tiering starts', async () => {
+    h.usePolicy(triageOnlyPolicy);
+    const systemId = await file('Recorded re-tiering');
+    await h.decide((await openTask(systemId, 'intake_triage')).id, 'lead', 'accept');
+    await stateIs(systemId, 'active');
+    const retiered = await h.api('PUT', `/api/v1/systems/${systemId}/tier`, { as: 'lead', body: { tier: 'high', reason: 'recorded re-tiering' } });
+    expect(retiered.status).toBe(200);
+    await h.temporal.schedule.getHandle(scheduleIds.review(systemId)).delete();
+    await record('retiering', systemId, `WorkflowType = 'reviewScheduleSyncWorkflow' AND TaskQueue = '${h.taskQueue}'`);
+  });
 });
