@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Queryable } from '../db/pool';
 import { getSystem, type AiSystem } from '../db/systems';
-import type { TaskRecord } from '../db/tasks';
+import { decidedOnOrFor, seatedOnOrDecidedOn, type TaskRecord } from '../db/tasks';
 import { hasAnyRole, type Principal } from '../domain/principal';
 import { oversightRoles } from './auth';
 import { forbidden, notFound } from './errors';
@@ -15,23 +15,14 @@ import { parseId } from './validate';
  */
 export async function canSeeSystem(db: Queryable, principal: Principal, system: AiSystem): Promise<boolean> {
   if (system.ownerId === principal.id || hasAnyRole(principal, ...oversightRoles)) return true;
-  const { rowCount } = await db.query(
-    `SELECT 1 FROM tasks t JOIN task_assignees a ON a.task_id = t.id
-      WHERE t.system_id = $1 AND a.principal_id = $2 AND a.active AND t.status = 'open'
-     UNION ALL
-     SELECT 1 FROM tasks t JOIN decisions d ON d.task_id = t.id WHERE t.system_id = $1 AND $2 IN (d.actor_id, d.on_behalf_of)
-     LIMIT 1`,
-    [system.id, principal.id],
-  );
-  return rowCount === 1;
+  return seatedOnOrDecidedOn(db, principal.id, system.id);
 }
 
 export async function canSeeTask(db: Queryable, principal: Principal, task: TaskRecord): Promise<boolean> {
   if (task.requesterId === principal.id || hasAnyRole(principal, ...oversightRoles)) return true;
   // Still seated, the task open or closed while they held the seat: they see how it ended. A seat moved away gives nothing.
   if (task.assignees.some((assignee) => assignee.principalId === principal.id)) return true;
-  const { rowCount } = await db.query('SELECT 1 FROM decisions WHERE task_id = $1 AND $2 IN (actor_id, on_behalf_of) LIMIT 1', [task.id, principal.id]);
-  return rowCount === 1;
+  return decidedOnOrFor(db, principal.id, task.id);
 }
 
 /** The AI system the request's `:id` names, if the signed-in principal may see it: 404 or 403 otherwise. */

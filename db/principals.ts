@@ -45,6 +45,12 @@ export async function upsertPrincipal(db: Queryable, principal: PrincipalRecord)
   );
 }
 
+/** The principal's out-of-office delegation in force now, if any. */
+export async function currentDelegation(db: Queryable, principalId: string): Promise<{ to: string; until: string } | null> {
+  const { rows } = await db.query('SELECT delegate_id, delegate_until FROM principals WHERE id = $1 AND delegate_until > now()', [principalId]);
+  return rows[0] ? { to: rows[0].delegate_id, until: rows[0].delegate_until.toISOString() } : null;
+}
+
 export async function setDelegation(db: Queryable, principalId: string, delegation: { delegateId: string; until: string } | null) {
   await db.query('UPDATE principals SET delegate_id = $2, delegate_until = $3 WHERE id = $1', [
     principalId,

@@ -254,3 +254,22 @@ export async function openSeatExcluding(db: Queryable, holderId: string, otherId
   );
   return rows[0]?.id;
 }
+
+/** Whether the principal holds a seat on an open task of the system, or decided (or was decided for) on any of its tasks. */
+export async function seatedOnOrDecidedOn(db: Queryable, principalId: string, systemId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `SELECT 1 FROM tasks t JOIN task_assignees a ON a.task_id = t.id
+      WHERE t.system_id = $1 AND a.principal_id = $2 AND a.active AND t.status = 'open'
+     UNION ALL
+     SELECT 1 FROM tasks t JOIN decisions d ON d.task_id = t.id WHERE t.system_id = $1 AND $2 IN (d.actor_id, d.on_behalf_of)
+     LIMIT 1`,
+    [systemId, principalId],
+  );
+  return rowCount === 1;
+}
+
+/** Whether the principal decided on the task, or was decided for. */
+export async function decidedOnOrFor(db: Queryable, principalId: string, taskId: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM decisions WHERE task_id = $1 AND $2 IN (actor_id, on_behalf_of) LIMIT 1', [taskId, principalId]);
+  return rowCount === 1;
+}

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { appendAuditEvent } from '../../db/audit';
 import { inTransaction } from '../../db/pool';
-import { principalsByIds, setDelegation } from '../../db/principals';
+import { currentDelegation, principalsByIds, setDelegation } from '../../db/principals';
 import { openSeatExcluding } from '../../db/tasks';
 import ms from 'ms';
 import { text } from '../../domain/fields';
@@ -22,9 +22,7 @@ export function meRoutes(deps: ApiDeps): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
-    const { rows } = await deps.pool.query('SELECT delegate_id, delegate_until FROM principals WHERE id = $1', [req.principal!.id]);
-    const active = rows[0]?.delegate_until > new Date();
-    res.json({ principal: req.principal, delegation: active ? { to: rows[0].delegate_id, until: rows[0].delegate_until.toISOString() } : null });
+    res.json({ principal: req.principal, delegation: await currentDelegation(deps.pool, req.principal!.id) });
   });
 
   router.put('/delegation', async (req, res) => {
