@@ -1,4 +1,4 @@
-import { condition, defineQuery, defineUpdate, setHandler } from '@temporalio/workflow';
+import { condition, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 
 export const approveUpdate = defineUpdate<string, [string]>('approve');
 /** Answered by the worker holding the workflow, so a caller knows it is loaded and waiting. */
@@ -14,4 +14,11 @@ export async function rawApprovalWorkflow(): Promise<string> {
   setHandler(decisionQuery, () => decision);
   await condition(() => decision !== undefined);
   return decision!;
+}
+
+const { openRawTask } = proxyActivities<{ openRawTask(key: string): Promise<void> }>({ startToCloseTimeout: '30 seconds' });
+
+/** The baseline of a scheduled review: a workflow a schedule starts, whose one activity stands for opening a task. */
+export async function rawScheduledWorkflow(key: string): Promise<void> {
+  await openRawTask(key);
 }
