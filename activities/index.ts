@@ -2,10 +2,11 @@ import { ApplicationFailure, asyncLocalStorage } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Transporter } from 'nodemailer';
 import { rememberedResult, rememberResult, type LocalActivityRun } from '../db/localActivityResults';
+import { sha256Hex } from '../db/hashing';
 import type { Pool } from '../db/pool';
 import type { Ed25519Signer } from '../domain/ed25519';
 import { unstorableDataFailure } from '../domain/fields';
-import type { Policy } from '../domain/policy';
+import { canonicalJson, type Policy } from '../domain/policy';
 import { createAssessmentActivities } from './assessment';
 import { createAuditCheckpointActivities } from './auditCheckpoint';
 import { createDigestActivities } from './digest';
@@ -64,10 +65,10 @@ function failingForGoodOnDataExceptions<T extends ActivityFunctions>(activities:
 type ActivityFunctions = Record<string, (...args: any[]) => Promise<unknown>>;
 
 /** The run and place of the local activity running now; none for a scheduled one, or a call from outside any activity. */
-function localActivityRun(): LocalActivityRun | undefined {
+function localActivityRun(args: unknown[]): LocalActivityRun | undefined {
   const info = asyncLocalStorage.getStore()?.info;
   if (!info?.isLocal || !info.workflowExecution) return undefined;
-  return { runId: info.workflowExecution.runId, activitySeq: info.activityId, activityType: info.activityType };
+  return { runId: info.workflowExecution.runId, activitySeq: info.activityId, activityType: info.activityType, argsHash: sha256Hex(canonicalJson(args)) };
 }
 
 /**
@@ -81,7 +82,7 @@ function answeringRerunsFromTheFirstRun<T extends ActivityFunctions>(pool: Pool,
   const answering = Object.entries(activities).map(([name, activity]) => [
     name,
     async (...args: unknown[]) => {
-      const run = localActivityRun();
+      const run = localActivityRun(args);
       if (!run) return activity(...args);
       const remembered = await rememberedResult(pool, run);
       if (remembered) return remembered.value;

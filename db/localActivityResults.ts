@@ -5,6 +5,8 @@ export interface LocalActivityRun {
   runId: string;
   activitySeq: string;
   activityType: string;
+  /** The hash of the call's arguments. */
+  argsHash: string;
 }
 
 /**
@@ -17,17 +19,17 @@ export const localActivityResultsKeptDays = 7;
 /** What the activity answered when it first completed in this run, if it did; `{ value }` keeps an undefined answer apart from none. */
 export async function rememberedResult(db: Queryable, run: LocalActivityRun): Promise<{ value: unknown } | undefined> {
   const { rows } = await db.query<{ result: string }>(
-    'SELECT result FROM local_activity_results WHERE run_id = $1 AND activity_seq = $2 AND activity_type = $3',
-    [run.runId, run.activitySeq, run.activityType],
+    'SELECT result FROM local_activity_results WHERE run_id = $1 AND activity_seq = $2 AND activity_type = $3 AND args_hash = $4',
+    [run.runId, run.activitySeq, run.activityType, run.argsHash],
   );
   return rows[0] && { value: (JSON.parse(rows[0].result) as { value?: unknown }).value };
 }
 
 export async function rememberResult(db: Queryable, run: LocalActivityRun, value: unknown): Promise<void> {
   await db.query(
-    `INSERT INTO local_activity_results (run_id, activity_seq, activity_type, result) VALUES ($1, $2, $3, $4)
+    `INSERT INTO local_activity_results (run_id, activity_seq, activity_type, args_hash, result) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (run_id, activity_seq) DO NOTHING`,
-    [run.runId, run.activitySeq, run.activityType, JSON.stringify({ value })],
+    [run.runId, run.activitySeq, run.activityType, run.argsHash, JSON.stringify({ value })],
   );
 }
 

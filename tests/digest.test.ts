@@ -53,8 +53,8 @@ describe('governance digest', () => {
   it('forgets the answers kept for reruns of local activities once they are a week old, and keeps the recent ones', async () => {
     const kept = (runId: string, daysAgo: number) =>
       h.pool.query(
-        `INSERT INTO local_activity_results (run_id, activity_seq, activity_type, result, completed_at)
-         VALUES ($1, '1', 'recordTriage', '{}', now() - make_interval(days => $2))`,
+        `INSERT INTO local_activity_results (run_id, activity_seq, activity_type, args_hash, result, completed_at)
+         VALUES ($1, '1', 'recordTriage', '', '{}', now() - make_interval(days => $2))`,
         [runId, daysAgo],
       );
     await kept('run-eight-days-ago', 8);

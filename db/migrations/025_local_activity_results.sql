@@ -6,6 +6,8 @@ CREATE TABLE local_activity_results (
   run_id text NOT NULL,
   activity_seq text NOT NULL,
   activity_type text NOT NULL,
+  -- The arguments it ran with: a call in the same place with others (a handler run first on a retried task) is not the same call.
+  args_hash text NOT NULL,
   -- JSON as text: jsonb refuses a \u0000 an answer may carry.
   result text NOT NULL,
   completed_at timestamptz NOT NULL DEFAULT now(),
