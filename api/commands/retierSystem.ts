@@ -24,7 +24,7 @@ export type Retiering =
 /** The tier set, or the lower tier proposed and waiting for a second governance lead; refusals as errors. */
 async function changeTier(deps: ApiDeps, lead: Principal, input: { systemId: string; tier: RiskTier; reason: string }) {
   const { tier, reason } = input;
-  return inTransaction(deps.pool, async (db): Promise<{ system: AiSystem; applied: boolean }> => {
+  return inTransaction(deps.pool, async (db): Promise<{ system: AiSystem; applied: boolean; versionNow: number }> => {
     if (!(await getSystem(db, input.systemId))) throw notFound('the AI system');
     const system = await lockSystem(db, input.systemId);
     if (system.ownerId === lead.id) throw new AppError(403, 'segregation_of_duties', 'a governance lead does not re-tier an AI system they own');
@@ -35,7 +35,7 @@ async function changeTier(deps: ApiDeps, lead: Principal, input: { systemId: str
     if (tier === 'prohibited' && inServiceStates.includes(state)) {
       throw new AppError(409, 'prohibited_in_service', 'a prohibited practice is not kept in service: request its retirement instead');
     }
-    if (system.riskTier === tier) return { system, applied: true };
+    if (system.riskTier === tier) return { system, applied: true, versionNow: system.version };
     const lowered = system.riskTier !== null && riskTiers.indexOf(tier) < riskTiers.indexOf(system.riskTier);
     let proposedBy: string | undefined;
     if (lowered) {
@@ -56,9 +56,9 @@ async function changeTier(deps: ApiDeps, lead: Principal, input: { systemId: str
           actorId: lead.id,
           data: { from: system.riskTier, to: tier, reason },
         });
-        return { system, applied: false };
+        return { system, applied: false, versionNow: system.version };
       }
-      if (proposal.proposedBy === lead.id) return { system, applied: false };
+      if (proposal.proposedBy === lead.id) return { system, applied: false, versionNow: system.version };
       proposedBy = proposal.proposedBy;
     }
     await setRiskTier(db, system.id, tier);
@@ -70,7 +70,7 @@ async function changeTier(deps: ApiDeps, lead: Principal, input: { systemId: str
       actorId: lead.id,
       data: { from: system.riskTier, to: tier, reason, ...(proposedBy && { proposedBy }) },
     });
-    return { system, applied: true };
+    return { system, applied: true, versionNow: system.version + 1 };
   });
 }
 
@@ -81,13 +81,14 @@ async function changeTier(deps: ApiDeps, lead: Principal, input: { systemId: str
  * through a workflow, so a retried request after a 503 finds the tier set and brings the schedule along.
  */
 export async function retierSystem(deps: ApiDeps, lead: Principal, input: { systemId: string; tier: RiskTier; reason: string }): Promise<Retiering> {
-  const { system, applied } = await changeTier(deps, lead, input);
+  const { system, applied, versionNow } = await changeTier(deps, lead, input);
   if (!applied) return { status: 'awaiting_confirmation', systemId: system.id, tier: system.riskTier, proposedTier: input.tier };
   if (!inServiceStates.includes(effectiveState(system))) return { status: 'applied', systemId: system.id, tier: input.tier, reviewEveryMs: null };
   const { every } = await withTemporalDeadline(deps, () =>
     deps.temporal.workflow.execute(workflowTypes.reviewScheduleSync, {
       taskQueue: deps.taskQueue,
-      workflowId: workflowIds.reviewScheduleSync(system.id, system.version),
+      // Named by the version the tier change left, so a later change never joins a sync that read an earlier tier.
+      workflowId: workflowIds.reviewScheduleSync(system.id, versionNow),
       workflowIdConflictPolicy: 'USE_EXISTING',
       args: [{ systemId: system.id, policy: deps.policy } satisfies ReviewScheduleSyncInput],
     }),
