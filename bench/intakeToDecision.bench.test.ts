@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sampleIntake, startHarness, type Harness } from '../tests/helpers/harness';
 import { triageOnlyPolicy } from '../tests/helpers/policies';
 import { workflowIds } from '../workflows/contracts';
+import { percentiles } from './latencies';
 import { approveUpdate, rawApprovalWorkflow } from './rawWorkflow';
 
 /**
@@ -60,12 +61,6 @@ async function timeEach(count: number, parallel: number, one: (index: number) =>
   );
   const seconds = (performance.now() - started) / 1000;
   return { ...percentiles(latencies), perSecond: count / seconds };
-}
-
-function percentiles(latencies: number[]) {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-  return { p50: pct(0.5), p95: pct(0.95) };
 }
 
 /** Latencies of one part of a round: the Update or decision call alone, and the first email. */
