@@ -20,10 +20,10 @@ import {
   type ReassignTaskInput,
 } from '../workflows/contracts';
 import { temporalDeadline, withTemporalDeadline, type ApiDeps } from './deps';
-import { AppError, isUpdateRefusedForNow, refusedDecision } from './errors';
+import { AppError, isRefusal, isUpdateRefusedForNow, refusalError, refusedDecision } from './errors';
 import { refuseUnstorableText } from './validate';
 
-const taskClosed = () => new AppError(409, decisionRefusals.taskClosed, 'this task is already closed');
+const taskClosed = () => refusalError(decisionRefusals.taskClosed, 'this task is already closed');
 
 /** Waits `pause` before asking again, never past the request's deadline. */
 const pauseWithin = (pause: number, giveUpAt: number) => new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(giveUpAt - Date.now(), 0))));
@@ -54,7 +54,7 @@ async function updateWorkflow<Result, Input extends { signed?: CommandProof }>(
       if (!(error instanceof WorkflowUpdateFailedError)) throw error;
       const refusal = refusedDecision(error) ?? error;
       // The task row is visible a moment before its workflow has seated the assignees: ask again shortly.
-      const opening = refusal instanceof AppError && refusal.code === decisionRefusals.taskOpening;
+      const opening = isRefusal(refusal, decisionRefusals.taskOpening);
       if (!opening || Date.now() > giveUpAt) throw refusal;
       await pauseWithin(pause, giveUpAt);
     }
@@ -91,7 +91,7 @@ export async function decideTask(deps: ApiDeps, request: DecisionRequest): Promi
     );
     return sameChoiceOrConflict(result, request.choice);
   } catch (error) {
-    if (error instanceof AppError && error.code === decisionRefusals.taskClosed) return replayRecordedDecision(deps.pool, task, request);
+    if (isRefusal(error, decisionRefusals.taskClosed)) return replayRecordedDecision(deps.pool, task, request);
     throw error;
   }
 }

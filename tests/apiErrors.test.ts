@@ -54,7 +54,7 @@ describe('authentication and authorisation', () => {
     expect(task.assignees.map((a) => a.principalId)).toEqual(['lead']);
     const response = await h.decide(task.id, 'ownerAndLead', 'accept');
     expect(response.status).toBe(403);
-    expect(response.body).toMatchObject({ error: 'SegregationOfDuties', message: 'the requester and the system owner cannot decide this request' });
+    expect(response.body).toMatchObject({ error: 'segregation_of_duties', message: 'the requester and the system owner cannot decide this request' });
   });
 });
 
@@ -95,14 +95,14 @@ describe('bad input', () => {
     const task = await openTriage();
     const notAssignee = await h.decide(task.id, 'auditor', 'accept');
     expect(notAssignee.status).toBe(409);
-    expect(notAssignee.body.error).toBe('NotAssignee');
+    expect(notAssignee.body.error).toBe('not_assignee');
     const wrongChoice = await h.decide(task.id, 'lead', 'submit');
     expect(wrongChoice.status).toBe(409);
-    expect(wrongChoice.body.error).toBe('ChoiceNotAllowed');
+    expect(wrongChoice.body.error).toBe('choice_not_allowed');
     expect((await h.decide(task.id, 'lead', 'reject')).status).toBe(200);
     const closed = await h.decide(task.id, 'lead', 'accept');
     expect(closed.status).toBe(409);
-    expect(closed.body.error).toBe('TaskClosed');
+    expect(closed.body.error).toBe('task_closed');
   });
 });
 

@@ -49,7 +49,7 @@ describe('approval rules', () => {
     const first = await h.decide(task.id, 'lead', 'accept');
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ choice: 'accept', taskStatus: 'open' });
-    expect((await h.decide(task.id, 'lead', 'accept')).body.error).toBe('AlreadyDecided');
+    expect((await h.decide(task.id, 'lead', 'accept')).body.error).toBe('already_decided');
     expect((await taskDetail(task.id)).task.status).toBe('open');
 
     const second = await h.decide(task.id, 'lead2', 'accept');
@@ -62,7 +62,7 @@ describe('approval rules', () => {
     expect(reject.body).toMatchObject({ choice: 'reject', taskStatus: 'decided' });
     const late = await h.decide(disputedTask.id, 'lead', 'accept');
     expect(late.status).toBe(409);
-    expect(late.body.error).toBe('TaskClosed');
+    expect(late.body.error).toBe('task_closed');
     const detail = await systemInState(disputed, 'rejected');
     expect(detail.tasks[0]).toMatchObject({ status: 'decided', outcome: 'reject' });
   });
@@ -77,7 +77,7 @@ describe('approval rules', () => {
     expect((await h.decide(task.id, 'leadManager', 'accept')).body.taskStatus).toBe('decided');
     const third = await h.decide(task.id, 'ownerManager', 'accept');
     expect(third.status).toBe(409);
-    expect(third.body.error).toBe('TaskClosed');
+    expect(third.body.error).toBe('task_closed');
 
     await systemInState(systemId, 'assessment');
     const { rows } = await h.pool.query('SELECT actor_id FROM decisions WHERE task_id = $1 ORDER BY decided_at', [task.id]);
@@ -105,7 +105,7 @@ describe('sequential approval chains', () => {
     expect(mine.body.tasks).toEqual([
       expect.objectContaining({ id: task.id, currentStep: 1, assignees: [expect.objectContaining({ principalId: 'executive', step: 1 })] }),
     ]);
-    expect((await h.decide(task.id, 'lead2', 'accept')).body.error).toBe('NotAssignee');
+    expect((await h.decide(task.id, 'lead2', 'accept')).body.error).toBe('not_assignee');
 
     expect((await h.decide(task.id, 'executive', 'accept')).body.taskStatus).toBe('decided');
     const detail = await systemInState(systemId, 'assessment');
@@ -161,7 +161,7 @@ describe('snapshot binding', () => {
 
     const stale = await h.api('POST', `/api/v1/tasks/${task.id}/decision`, { as: 'lead', body: { decision: 'accept', snapshotHash: 'f'.repeat(64) } });
     expect(stale.status).toBe(409);
-    expect(stale.body.error).toBe('SnapshotMismatch');
+    expect(stale.body.error).toBe('snapshot_mismatch');
     expect((await h.decide(task.id, 'lead', 'accept')).body.taskStatus).toBe('open');
 
     const amended = { ...intake, purpose: 'Summarises supplier invoices and flags duplicates for payment' };
@@ -195,7 +195,7 @@ describe('snapshot binding', () => {
       as: 'lead2',
       body: { decision: 'accept', snapshotHash: originalHash },
     });
-    expect(staleAfterAmendment.body.error).toBe('SnapshotMismatch');
+    expect(staleAfterAmendment.body.error).toBe('snapshot_mismatch');
     expect((await h.decide(task.id, 'lead2', 'accept')).body.taskStatus).toBe('open');
     expect((await h.decide(task.id, 'lead', 'accept')).body.taskStatus).toBe('decided');
     await systemInState(systemId, 'assessment');
@@ -208,7 +208,7 @@ describe('snapshot binding', () => {
 
     const tooLate = await h.api('PUT', `/api/v1/systems/${systemId}/intake`, { as: 'owner', body: { ...amended, purpose: 'Something else entirely' } });
     expect(tooLate.status).toBe(409);
-    expect(tooLate.body.error).toBe('TaskClosed');
+    expect(tooLate.body.error).toBe('task_closed');
   });
 
   it('refuses an amendment sent right after the deciding vote, so the system keeps the intake that was triaged', async () => {
@@ -220,7 +220,7 @@ describe('snapshot binding', () => {
 
     const amendment = await h.api('PUT', `/api/v1/systems/${systemId}/intake`, { as: 'owner', body: { ...intake, impactAreas: ['lending'] } });
     expect(amendment.status).toBe(409);
-    expect(amendment.body.error).toBe('TaskClosed');
+    expect(amendment.body.error).toBe('task_closed');
     const detail = await systemInState(systemId, 'assessment');
     expect(detail.system).toMatchObject({ intake, riskTier: 'low' });
     expect(eventsOf(detail.history, 'system.intake_revised')).toEqual([]);
@@ -238,7 +238,7 @@ describe('concurrent decisions', () => {
     expect([byLead.status, byLead2.status].sort()).toEqual([200, 409]);
     const [winner, loser] = byLead.status === 200 ? [byLead, byLead2] : [byLead2, byLead];
     expect(winner.body.taskStatus).toBe('decided');
-    expect(loser.body.error).toBe('TaskClosed');
+    expect(loser.body.error).toBe('task_closed');
 
     const detail = await systemInState(systemId, winner.body.choice === 'accept' ? 'assessment' : 'rejected');
     expect(detail.tasks[0]).toMatchObject({ status: 'decided', outcome: winner.body.choice });

@@ -134,7 +134,7 @@ const apiCalls: Call[] = [
     path: task('/decision'),
     body: { decision: 'accept', snapshotHash: '0'.repeat(64) },
     expected: sightOfSystem(409, { owner: 403, holder: notCalled }),
-    conflict: 'NotAssignee',
+    conflict: 'not_assignee',
   },
   {
     method: 'POST',
@@ -142,7 +142,7 @@ const apiCalls: Call[] = [
     path: task('/delegate'),
     body: { to: 'leadManager', reason: 'away' },
     expected: sightOfSystem(409, { holder: notCalled }),
-    conflict: 'NotAssignee',
+    conflict: 'not_assignee',
   },
   {
     method: 'POST',

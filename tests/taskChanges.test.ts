@@ -57,7 +57,7 @@ describe('escalation and assignment', () => {
     expect((await h.api('GET', `/api/v1/tasks?mine=true&systemId=${systemId}`, { as: 'lead' })).body.tasks).toEqual([]);
     const refused = await h.decide(task.id, 'lead', 'accept');
     expect(refused.status).toBe(409);
-    expect(refused.body.error).toBe('NotAssignee');
+    expect(refused.body.error).toBe('not_assignee');
 
     const decided = await submitActionForm(escalated.links[0], { choice: 'accept' });
     expect(decided.status).toBe(200);
@@ -153,9 +153,9 @@ describe('changing who decides an open task', () => {
 
     const toOwner = await delegate('owner');
     expect(toOwner.status).toBe(403);
-    expect(toOwner.body.error).toBe('SegregationOfDuties');
+    expect(toOwner.body.error).toBe('segregation_of_duties');
     expect((await delegate('nobody-here')).status).toBe(400);
-    expect((await delegate('auditor')).body.error).toBe('SegregationOfDuties');
+    expect((await delegate('auditor')).body.error).toBe('segregation_of_duties');
     const noRole = await delegate('executive');
     expect(noRole.status).toBe(409);
     expect(noRole.body.message).toBe('executive does not hold the role governance_lead this step asks for');
@@ -168,11 +168,11 @@ describe('changing who decides an open task', () => {
 
     const byLead = await h.decide(task.id, 'lead', 'accept');
     expect(byLead.status).toBe(409);
-    expect(byLead.body.error).toBe('NotAssignee');
+    expect(byLead.body.error).toBe('not_assignee');
     expect((await submitActionForm(leadEmail.links[0], { choice: 'accept' })).status).toBe(409);
     // A delegate hands the seat back, never on.
     const onwards = await h.api('POST', `/api/v1/tasks/${task.id}/delegate`, { as: 'approver', body: { to: 'ownerManager' } });
-    expect(onwards.body).toMatchObject({ error: 'InvalidDelegate', message: 'a delegate cannot delegate further; hand the seat back to lead' });
+    expect(onwards.body).toMatchObject({ error: 'invalid_delegate', message: 'a delegate cannot delegate further; hand the seat back to lead' });
 
     const decided = await submitActionForm(approverEmail.links[0], { choice: 'reject', comment: 'not ready' });
     expect(decided.status).toBe(200);
@@ -195,17 +195,17 @@ describe('changing who decides an open task', () => {
     expect((await reassign('owner')).status).toBe(403);
     expect((await reassign('approver')).status).toBe(403);
     expect((await reassign('lead', 'lead')).body).toMatchObject({
-      error: 'SegregationOfDuties',
+      error: 'segregation_of_duties',
       message: 'a seat cannot be reassigned to the person reassigning it',
     });
-    expect((await reassign('lead', 'executive')).body.error).toBe('InvalidDelegate');
-    expect((await reassign('lead', 'auditor')).body.error).toBe('SegregationOfDuties');
+    expect((await reassign('lead', 'executive')).body.error).toBe('invalid_delegate');
+    expect((await reassign('lead', 'auditor')).body.error).toBe('segregation_of_duties');
     const reassigned = await reassign('lead');
     expect(reassigned.status).toBe(200);
     expect(reassigned.body.assignees).toEqual([{ principalId: 'leadManager', onBehalfOf: null }]);
     await h.mail.waitFor(actionNeeded('Reassigned model', h.people.leadManager.email));
 
-    expect((await h.decide(task.id, 'lead', 'accept')).body.error).toBe('NotAssignee');
+    expect((await h.decide(task.id, 'lead', 'accept')).body.error).toBe('not_assignee');
     expect((await h.decide(task.id, 'leadManager', 'accept')).body).toMatchObject({ onBehalfOf: null, taskStatus: 'decided' });
     await systemInState(systemId, 'assessment');
     expect(eventsOf((await taskDetail(task.id)).history, 'task.reassigned')).toEqual([
@@ -231,7 +231,7 @@ describe('changing who decides an open task', () => {
     ]);
     const late = await h.decide(task.id, 'lead', 'accept');
     expect(late.status).toBe(409);
-    expect(late.body.error).toBe('TaskClosed');
+    expect(late.body.error).toBe('task_closed');
   });
 });
 

@@ -44,14 +44,14 @@ describe('integrity of the human-task engine', () => {
       body: { from: 'lead', to: 'approver', reason: 'my friend will approve it' },
     });
     expect(byOwner.status).toBe(403);
-    expect(byOwner.body.error).toBe('SegregationOfDuties');
+    expect(byOwner.body.error).toBe('segregation_of_duties');
 
     const other = await fileIntake('Voted seat');
     const task = await openTriage(other);
     await h.decide(task.id, 'lead', 'accept');
     const moveVoted = await h.api('POST', `/api/v1/tasks/${task.id}/reassign`, { as: 'lead2', body: { from: 'lead', to: 'approver', reason: 'away' } });
     expect(moveVoted.status).toBe(409);
-    expect(moveVoted.body.error).toBe('AlreadyDecided');
+    expect(moveVoted.body.error).toBe('already_decided');
   });
 
   it('lets current seat holders and deciders see a task and its system; an undecided seat of a closed task shows that task only', async () => {

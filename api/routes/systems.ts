@@ -16,7 +16,7 @@ import { oversightRoles, requireRole } from '../auth';
 import { temporalUiLink, type ApiDeps } from '../deps';
 import { amendTaskSubject, withdrawIntake } from '../decisions';
 import { fileIntake } from '../intake';
-import { AppError, forbidden, notFound } from '../errors';
+import { AppError, forbidden, notFound, refusalError } from '../errors';
 import { idempotencyKey, parseBody, parseId, parseQuery } from '../validate';
 
 export const systemListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
@@ -44,7 +44,7 @@ export function systemRoutes(deps: ApiDeps): Router {
     if (!system) throw notFound('the AI system');
     if (system.ownerId !== req.principal!.id) throw forbidden('only the system owner can amend the intake');
     const [triage] = (await listTasks(deps.pool, { systemId: system.id, status: 'open', limit: 10 })).filter((task) => task.kind === 'intake_triage');
-    if (!triage) throw new AppError(409, decisionRefusals.taskClosed, 'the intake can be amended only while triage is open');
+    if (!triage) throw refusalError(decisionRefusals.taskClosed, 'the intake can be amended only while triage is open');
     const updateId = `api:amend:${req.principal!.id}:${idempotencyKey(req) ?? randomUUID()}`;
     const subject = await amendTaskSubject(deps, triage, { actorId: req.principal!.id, submission: intake }, updateId);
     const amended = await getSystem(deps.pool, system.id);
