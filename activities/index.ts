@@ -77,6 +77,11 @@ function localActivityRun(args: unknown[]): LocalActivityRun | undefined {
  * activities that followed it in the task may have run too: a state move run again after the next
  * move would be refused, a count would come out different. So a local activity's first answer is kept
  * by its place in the run, and a rerun gives that answer back without running again.
+ *
+ * The answer is kept right after the activity's own transaction commits, before the workflow goes on
+ * to the next one: a worker dying between the two loses only the last activity's answer, and that
+ * activity run again finds its own effect done (every record-keeping write is keyed, and a move to the
+ * state a system is in is no move).
  */
 function answeringRerunsFromTheFirstRun<T extends ActivityFunctions>(pool: Pool, activities: T): T {
   const answering = Object.entries(activities).map(([name, activity]) => [
@@ -86,9 +91,7 @@ function answeringRerunsFromTheFirstRun<T extends ActivityFunctions>(pool: Pool,
       if (!run) return activity(...args);
       const remembered = await rememberedResult(pool, run);
       if (remembered) return remembered.value;
-      const value = await activity(...args);
-      await rememberResult(pool, run, value);
-      return value;
+      return rememberResult(pool, run, await activity(...args));
     },
   ]);
   return Object.fromEntries(answering) as T;

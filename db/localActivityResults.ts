@@ -25,12 +25,20 @@ export async function rememberedResult(db: Queryable, run: LocalActivityRun): Pr
   return rows[0] && { value: (JSON.parse(rows[0].result) as { value?: unknown }).value };
 }
 
-export async function rememberResult(db: Queryable, run: LocalActivityRun, value: unknown): Promise<void> {
-  await db.query(
+/**
+ * Keeps `value` as the call's answer, unless another attempt of the same call kept one first (two
+ * attempts at once: a workflow task timed out on a worker still running it); then that first answer,
+ * so that every attempt answers alike.
+ */
+export async function rememberResult(db: Queryable, run: LocalActivityRun, value: unknown): Promise<unknown> {
+  const { rowCount } = await db.query(
     `INSERT INTO local_activity_results (run_id, activity_seq, activity_type, args_hash, result) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (run_id, activity_seq) DO NOTHING`,
     [run.runId, run.activitySeq, run.activityType, run.argsHash, JSON.stringify({ value })],
   );
+  if (rowCount) return value;
+  const kept = await rememberedResult(db, run);
+  return kept ? kept.value : value;
 }
 
 export async function forgetOldLocalActivityResults(db: Queryable): Promise<number> {
