@@ -1,9 +1,9 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import { appendAuditEvent, auditEventRecorded } from '../db/audit';
 import { sha256Hex } from '../db/hashing';
 import { insertIncident, type IncidentResolution, type RegulatoryReport } from '../db/incidents';
 import { inTransaction, type Queryable } from '../db/pool';
 import { getSystem } from '../db/systems';
+import { RecordNotFoundError } from '../domain/failures';
 import type { IncidentContainment, IncidentReport, IncidentTaskStage } from '../domain/incident';
 import { canonicalJson } from '../domain/policy';
 import type { RiskTier } from '../domain/system';
@@ -41,7 +41,7 @@ export function createIncidentActivities({ pool }: ActivityDeps) {
       input: IncidentRef & { workflowId: string; reporterId: string; report: IncidentReport; regulatoryReportDue: string | null },
     ): Promise<{ ownerId: string; tier: RiskTier | null; subject: TaskSubject }> {
       const system = await getSystem(pool, input.systemId);
-      if (!system) throw ApplicationFailure.create({ type: 'SystemNotFound', message: `AI system ${input.systemId} does not exist`, nonRetryable: true });
+      if (!system) throw new RecordNotFoundError(`AI system ${input.systemId}`);
       await inTransaction(pool, async (db) => {
         await insertIncident(db, {
           id: input.incidentId,

@@ -5,7 +5,7 @@ import { rememberedResult, rememberResult, type LocalActivityRun } from '../db/l
 import { sha256Hex } from '../db/hashing';
 import type { Pool } from '../db/pool';
 import type { Ed25519Signer } from '../domain/ed25519';
-import { unstorableDataFailure } from '../domain/fields';
+import { activityFailures, RecordNotFoundError } from '../domain/failures';
 import { canonicalJson, type Policy } from '../domain/policy';
 import { createAssessmentActivities } from './assessment';
 import { createAuditCheckpointActivities } from './auditCheckpoint';
@@ -35,21 +35,24 @@ export interface ActivityDeps {
 }
 
 /**
- * A data exception (SQLSTATE class 22: invalid text, a value out of range) fails the same way on every
- * retry: fail the activity for good, visibly, instead of retrying for ever. The door checks should have
- * refused such data; this is the defence behind them.
+ * What fails the same way on every retry fails the activity for good, visibly, instead of retrying for
+ * ever: a record that is not there, and a data exception (SQLSTATE class 22: invalid text, a value out
+ * of range), which the door checks should have refused; this is the defence behind them.
  */
-function failingForGoodOnDataExceptions<T extends ActivityFunctions>(activities: T): T {
+function failingForGoodWhereNoRetryHelps<T extends ActivityFunctions>(activities: T): T {
   const guarded = Object.entries(activities).map(([name, activity]) => [
     name,
     async (...args: unknown[]) => {
       try {
         return await activity(...args);
       } catch (error) {
+        if (error instanceof RecordNotFoundError) {
+          throw ApplicationFailure.create({ type: activityFailures.notFound, message: error.message, nonRetryable: true });
+        }
         const code = (error as { code?: unknown })?.code;
         if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) {
           throw ApplicationFailure.create({
-            type: unstorableDataFailure,
+            type: activityFailures.unstorableData,
             // Not PostgreSQL's own text: it can quote the refused value, and this message reaches the audit trail.
             message: `PostgreSQL refused the data of ${name} (SQLSTATE ${code})`,
             nonRetryable: true,
@@ -113,7 +116,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditCheckpointActivities(deps),
     ...createMaintenanceActivities(deps),
   };
-  return failingForGoodOnDataExceptions(answeringRerunsFromTheFirstRun(deps.pool, activities));
+  return failingForGoodWhereNoRetryHelps(answeringRerunsFromTheFirstRun(deps.pool, activities));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

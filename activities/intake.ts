@@ -1,8 +1,10 @@
+import type { AuditEventType } from '../domain/auditEvents';
 import { ApplicationFailure } from '@temporalio/activity';
 import { appendAuditEvent } from '../db/audit';
 import { sha256Hex } from '../db/hashing';
 import { inTransaction, type Queryable } from '../db/pool';
 import { insertSystem, lockSystem, setIntake, setSystemState, setTriage, type AiSystem } from '../db/systems';
+import { activityFailures } from '../domain/failures';
 import { IllegalTransitionError, type LifecycleState } from '../domain/lifecycle';
 import { canonicalJson } from '../domain/policy';
 import type { IntakeRequest } from '../domain/system';
@@ -22,7 +24,7 @@ export async function moveState(db: Queryable, system: AiSystem, to: LifecycleSt
     return await setSystemState(db, system, to);
   } catch (error) {
     if (error instanceof IllegalTransitionError) {
-      throw ApplicationFailure.create({ type: 'IllegalTransition', message: error.message, nonRetryable: true });
+      throw ApplicationFailure.create({ type: activityFailures.illegalTransition, message: error.message, nonRetryable: true });
     }
     throw error;
   }
@@ -82,7 +84,7 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
     },
 
     /** An event in a system's life that changes no state, such as an intake whose triage expired. */
-    async recordSystemEvent(input: { systemId: string; key: string; type: string; data: Record<string, unknown> }) {
+    async recordSystemEvent(input: { systemId: string; key: string; type: AuditEventType; data: Record<string, unknown> }) {
       await inTransaction(pool, (db) => appendAuditEvent(db, { key: input.key, type: input.type, systemId: input.systemId, data: input.data }));
     },
 

@@ -3,6 +3,7 @@ import { inTransaction } from '../db/pool';
 import { principalsByIds } from '../db/principals';
 import { getSystem } from '../db/systems';
 import { getTask, type TaskRecord } from '../db/tasks';
+import { RecordNotFoundError } from '../domain/failures';
 import { onOneLine, quotedInEmail } from '../domain/fields';
 import { taskKinds } from '../domain/task';
 import type { ActivityDeps } from '.';
@@ -67,10 +68,10 @@ export function createNotificationActivities({ pool, mailer, mailFrom, publicBas
     async deliverEmail(key: string): Promise<'sent' | 'already_sent' | 'task_closed'> {
       const prepared = await inTransaction(pool, async (db) => {
         const entry = await lockOutboxEntry(db, key);
-        if (!entry) throw new Error(`no outbox entry ${key}`);
+        if (!entry) throw new RecordNotFoundError(`outbox entry ${key}`);
         if (entry.sentAt) return 'already_sent' as const;
         const task = entry.taskId ? await getTask(db, entry.taskId) : undefined;
-        if (!task) throw new Error(`outbox entry ${key} has no task`);
+        if (!task) throw new RecordNotFoundError(`the task of outbox entry ${key}`);
         if (task.status !== 'open') {
           await markSent(db, key, 'moot');
           return 'task_closed' as const;

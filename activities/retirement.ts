@@ -11,6 +11,7 @@ import {
   upsertChecklistItem,
 } from '../db/retirements';
 import { effectiveState, getSystem, lockSystem } from '../db/systems';
+import { RecordNotFoundError } from '../domain/failures';
 import { canTransition } from '../domain/lifecycle';
 import { canonicalJson } from '../domain/policy';
 import type { RetirementRequest } from '../domain/retirement';
@@ -33,7 +34,7 @@ export function createRetirementActivities({ pool }: ActivityDeps) {
     /** The system's owner and tier as its row holds them now: the retirement's tasks are opened with them. */
     async systemToRetire(input: { systemId: string }): Promise<{ ownerId: string; tier: RiskTier | null }> {
       const system = await getSystem(pool, input.systemId);
-      if (!system) throw new Error(`AI system ${input.systemId} does not exist`);
+      if (!system) throw new RecordNotFoundError(`AI system ${input.systemId}`);
       return { ownerId: system.ownerId, tier: system.riskTier };
     },
 

@@ -5,6 +5,7 @@ import { inTransaction, type Queryable } from '../db/pool';
 import { principalsByIds, principalsWithRole } from '../db/principals';
 import { lockSystem } from '../db/systems';
 import { activeAssignees, closeTask, insertDecision, insertTask, seatAssignees, unseatAll, updateTaskProgress } from '../db/tasks';
+import { activityFailures } from '../domain/failures';
 import type { EscalationLevel } from '../domain/policy';
 import type { Role } from '../domain/principal';
 import { holdsSeatRole, mayHoldSeats } from '../domain/seatRules';
@@ -122,7 +123,7 @@ async function openStep(db: Queryable, publicBaseUrl: string, input: StepOpening
       const leads = await governanceLeads(db, input.excludedIds);
       if (leads.length === 0) {
         throw ApplicationFailure.create({
-          type: 'NoAssignee',
+          type: activityFailures.noAssignee,
           message: `nobody but the requester or owner holds '${input.role}', and no governance lead can take the step`,
           nonRetryable: true,
         });

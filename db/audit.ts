@@ -1,3 +1,4 @@
+import type { AuditEventType } from '../domain/auditEvents';
 import { canonicalJson } from '../domain/policy';
 import { sha256Hex } from './hashing';
 import type { Queryable } from './pool';
@@ -5,7 +6,7 @@ import type { Queryable } from './pool';
 export interface AuditEventInput {
   /** Business key: the same effect retried carries the same key and is appended once. */
   key: string;
-  type: string;
+  type: AuditEventType;
   systemId?: string | null;
   taskId?: string | null;
   actorId?: string | null;

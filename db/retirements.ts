@@ -1,3 +1,4 @@
+import { RecordNotFoundError } from '../domain/failures';
 import type { TaskKind } from '../domain/task';
 import type { Queryable } from './pool';
 
@@ -85,7 +86,7 @@ export async function insertRetirement(
 
 export async function lockRetirement(db: Queryable, id: string): Promise<RetirementRecord> {
   const { rows } = await db.query(`SELECT ${retirementColumns} FROM retirements WHERE id = $1 FOR UPDATE`, [id]);
-  if (!rows[0]) throw new Error(`retirement ${id} does not exist`);
+  if (!rows[0]) throw new RecordNotFoundError(`retirement ${id}`);
   return toRetirement(rows[0], []);
 }
 

@@ -1,4 +1,5 @@
 import type { ImpactLevel } from '../domain/assessment';
+import { RecordNotFoundError } from '../domain/failures';
 import { assertTransition, inServiceStates, type LifecycleState } from '../domain/lifecycle';
 import type { IntakeRequest, RiskTier } from '../domain/system';
 import type { Queryable } from './pool';
@@ -70,7 +71,7 @@ export async function listSystems(db: Queryable, filter: { ownerId?: string; lim
 
 export async function lockSystem(db: Queryable, id: string): Promise<AiSystem> {
   const { rows } = await db.query('SELECT * FROM ai_systems WHERE id = $1 FOR UPDATE', [id]);
-  if (!rows[0]) throw new Error(`AI system ${id} does not exist`);
+  if (!rows[0]) throw new RecordNotFoundError(`AI system ${id}`);
   return toSystem(rows[0]);
 }
 

@@ -5,9 +5,6 @@ import { z } from 'zod';
 const unstorableCharacter = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 export const unstorableTextMessage = 'must not contain NUL characters or unpaired UTF-16 surrogates';
 
-/** The failure type of an activity whose data PostgreSQL refuses as such (SQLSTATE class 22). */
-export const unstorableDataFailure = 'UnstorableData';
-
 /** True when PostgreSQL can store the string as it is, in a text column and in JSON. */
 export const isStorableText = (value: string) => !unstorableCharacter.test(value);
 

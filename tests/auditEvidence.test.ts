@@ -1,3 +1,4 @@
+import type { AuditEventType } from '../domain/auditEvents';
 import { triageOnlyPolicy } from './helpers/policies';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,7 +177,7 @@ describe('append-only audit events', () => {
     try {
       await client.query('BEGIN');
       await client.query('SET LOCAL ROLE aims_flow_app');
-      await appendAuditEvent(client, { key: `role-check:${randomUUID()}`, type: 'test.role_check' });
+      await appendAuditEvent(client, { key: `role-check:${randomUUID()}`, type: 'test.role_check' as AuditEventType });
       await client.query('SAVEPOINT refused');
       await expect(client.query('UPDATE audit_events SET data = $1', [{}])).rejects.toThrow('permission denied for table audit_events');
       await client.query('ROLLBACK TO SAVEPOINT refused');
@@ -199,7 +200,9 @@ describe('the login the services connect as', () => {
     try {
       expect((await service.query('SELECT current_user AS who')).rows[0].who).toBe(login);
       await service.query('SELECT count(*) FROM tasks');
-      await inTransaction(service, (client) => appendAuditEvent(client, { key: `service-login:${randomUUID()}`, type: 'test.service_login' }));
+      await inTransaction(service, (client) =>
+        appendAuditEvent(client, { key: `service-login:${randomUUID()}`, type: 'test.service_login' as AuditEventType }),
+      );
       await expect(service.query('UPDATE audit_events SET data = $1', [{}])).rejects.toThrow('permission denied for table audit_events');
       await expect(service.query('CREATE TABLE squatter (id int)')).rejects.toThrow('permission denied for schema public');
       await expect(service.query('DROP TABLE tasks')).rejects.toThrow('must be owner of table tasks');
@@ -222,7 +225,7 @@ describe("the background verifier's login", () => {
       expect(checkpoint).toMatchObject({ publicKey: h.auditSigner.publicKey, previousSeq: null });
       await expect(verifierPool.query('SELECT count(*) FROM tasks')).rejects.toThrow('permission denied for table tasks');
       await expect(
-        inTransaction(verifierPool, (client) => appendAuditEvent(client, { key: `verifier:${randomUUID()}`, type: 'test.verifier' })),
+        inTransaction(verifierPool, (client) => appendAuditEvent(client, { key: `verifier:${randomUUID()}`, type: 'test.verifier' as AuditEventType })),
       ).rejects.toThrow('permission denied for table audit_events');
     } finally {
       await verifierPool.end();
@@ -354,7 +357,7 @@ describe('evidence pack', () => {
 
 describe("the background verifier's checkpoints", () => {
   const checkpointRows = async () => Number((await h.pool.query('SELECT count(*) FROM audit_checkpoints')).rows[0].count);
-  const note = () => appendAuditEvent(h.pool, { key: `note:${randomUUID()}`, type: 'test.note', systemId: reviewed.systemId });
+  const note = () => appendAuditEvent(h.pool, { key: `note:${randomUUID()}`, type: 'test.note' as AuditEventType, systemId: reviewed.systemId });
 
   it('extend the last one with what was appended since, and the pack counts what waits for the next', async () => {
     const before = (await h.checkpointAuditChain())!;
@@ -459,7 +462,7 @@ describe('a tampered audit row', () => {
     // The edit sits inside what a checkpoint already vouched for: the verifier's next walk from genesis finds it.
     expect(await h.checkpointAuditChain({ fromGenesis: true })).toMatchObject({ previousSeq: null, brokenLink: { seq, eventKey, reason: 'hash mismatch' } });
     // Once broken, the checkpoints that extend it stay broken.
-    await appendAuditEvent(h.pool, { key: `after-the-break:${randomUUID()}`, type: 'test.note', systemId: reviewed.systemId });
+    await appendAuditEvent(h.pool, { key: `after-the-break:${randomUUID()}`, type: 'test.note' as AuditEventType, systemId: reviewed.systemId });
     expect(await h.checkpointAuditChain()).toMatchObject({ previousSeq: expect.any(Number), brokenLink: { seq } });
 
     // A careful attacker recomputes the edited row's hash; the next event still links to the old one.
@@ -510,7 +513,7 @@ describe('a tampered audit row', () => {
     await pastTheTrigger('UPDATE audit_events SET data = $2, hash = $3 WHERE seq = $1', [checkpoint.seq, forged, rehashed]);
     const appended = `after-the-rewrite:${randomUUID()}`;
     try {
-      await appendAuditEvent(h.pool, { key: appended, type: 'test.note', systemId: reviewed.systemId });
+      await appendAuditEvent(h.pool, { key: appended, type: 'test.note' as AuditEventType, systemId: reviewed.systemId });
       expect((await verify()).body).toMatchObject({ ok: true });
       expect(await checkpointNow()).toMatchObject({
         previousSeq: null,

@@ -1,7 +1,7 @@
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unstorableDataFailure } from '../domain/fields';
+import { activityFailures } from '../domain/failures';
 import { searchAttributes, workflowIds, workflowTypes } from '../workflows/contracts';
 import { eventually, sampleIntake, startHarness, submitActionForm, type Harness } from './helpers/harness';
 import { triageOnlyPolicy, withTriage } from './helpers/policies';
@@ -18,7 +18,7 @@ beforeAll(async () => {
       async recordDecision(input) {
         if (input.comment === refusedByTheDatabase) {
           throw ApplicationFailure.create({
-            type: unstorableDataFailure,
+            type: activityFailures.unstorableData,
             message: 'PostgreSQL refused the data of recordDecision (SQLSTATE 22021)',
             nonRetryable: true,
           });

@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { raisedByActivity, recordKeepingActivities } from './activityOptions';
-import { unstorableDataFailure } from '../domain/fields';
+import { activityFailures } from '../domain/failures';
 import type { CancellableProcess } from '../domain/lifecycle';
 
 const records = recordKeepingActivities();
@@ -16,7 +16,7 @@ const { recordProcessFailed } = proxyActivities<Activities>({
 export function unstorableData(error: unknown): ApplicationFailure | undefined {
   // Met by this workflow's activity, or by one of a task (child workflow) it waited on.
   for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    const refused = raisedByActivity(current, unstorableDataFailure);
+    const refused = raisedByActivity(current, activityFailures.unstorableData);
     if (refused) return refused;
   }
   return undefined;

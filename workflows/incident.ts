@@ -1,5 +1,6 @@
 import { CancellationScope, isCancellation, ParentClosePolicy, sleep, startChild } from '@temporalio/workflow';
 import type { z } from 'zod';
+import { activityFailures } from '../domain/failures';
 import type { IncidentContainment, IncidentTaskStage, incidentResolutionSchema, regulatoryReportSchema } from '../domain/incident';
 import type { TaskPolicy } from '../domain/policy';
 import type { RiskTier } from '../domain/system';
@@ -37,7 +38,7 @@ type IncidentTaskKind = keyof typeof stageOfKind;
 const forGovernanceLeads = (policy: TaskPolicy): TaskPolicy => ({ ...policy, steps: [{ role: 'governance_lead', rule: { type: 'any' } }], stepsByTier: {} });
 
 /** A transition the lifecycle refuses, e.g. suspending a system still in intake. */
-const refusedTransition = (error: unknown) => raisedByActivity(error, 'IllegalTransition')?.message;
+const refusedTransition = (error: unknown) => raisedByActivity(error, activityFailures.illegalTransition)?.message;
 
 /**
  * Incident escalation: the owner acknowledges, contains and resolves the incident, each stage within

@@ -1,3 +1,4 @@
+import type { AuditEventType } from '../domain/auditEvents';
 import {
   allHandlersFinished,
   ApplicationFailure,
@@ -181,7 +182,7 @@ class IntakeRun {
   }
 
   /** Ends the intake in a state; `stalledEvent` names what happened when the state does not change. */
-  async finish(round: number, state: LifecycleState, reason: string, stalledEvent?: string): Promise<IntakeOutcome> {
+  async finish(round: number, state: LifecycleState, reason: string, stalledEvent?: AuditEventType): Promise<IntakeOutcome> {
     const { systemId } = this.input;
     this.finished = true;
     await condition(allHandlersFinished);
