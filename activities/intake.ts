@@ -1,9 +1,9 @@
-import type { AuditEventType } from '../domain/auditEvents';
 import { ApplicationFailure } from '@temporalio/activity';
 import { appendAuditEvent } from '../db/audit';
 import { sha256Hex } from '../db/hashing';
 import { inTransaction, type Queryable } from '../db/pool';
 import { insertSystem, lockSystem, setIntake, setSystemState, setTriage, type AiSystem } from '../db/systems';
+import type { AuditEventType } from '../domain/auditEvents';
 import { activityFailures } from '../domain/failures';
 import { IllegalTransitionError, type LifecycleState } from '../domain/lifecycle';
 import { canonicalJson } from '../domain/policy';

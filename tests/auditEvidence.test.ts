@@ -1,4 +1,3 @@
-import type { AuditEventType } from '../domain/auditEvents';
 import { triageOnlyPolicy } from './helpers/policies';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { verifyAuditChain } from '../db/auditVerify';
 import { ensureServiceLogin } from '../db/migrate';
 import { createPool, inTransaction } from '../db/pool';
 import { checkpointSigningText } from '../domain/auditCheckpoint';
+import type { AuditEventType } from '../domain/auditEvents';
 import { annexAControls, controlEvidence } from '../domain/standards';
 import { ensureAuditCheckpointSchedule } from '../worker/schedules';
 import { dropRole } from './helpers/globalSetup';

@@ -1,4 +1,3 @@
-import type { AuditEventType } from '../domain/auditEvents';
 import {
   allHandlersFinished,
   ApplicationFailure,
@@ -10,6 +9,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { AuditEventType } from '../domain/auditEvents';
 import type { LifecycleState } from '../domain/lifecycle';
 import { intakeRequestSchema, type IntakeRequest } from '../domain/system';
 import type { TaskKind } from '../domain/task';
