@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createCommandSigner } from '../../api/commandSigner';
+import { preparePolicy } from '../../api/policy';
+import type { Activities } from '../../activities';
+import type { TaskAssignee } from '../../domain/task';
+import { decideTaskUpdate, taskProgressQuery, workflowIds, workflowTypes, type HumanTaskInput, type HumanTaskResult } from '../../workflows/contracts';
+import { eventually } from '../helpers/harness';
+import { withTriage } from '../helpers/policies';
+import { newEd25519Pem } from '../helpers/keys';
+
+/**
+ * The human-task workflow on the dev server with fake activities: no PostgreSQL, no api, no mail. What
+ * is asserted is what the workflow itself decides: when it reminds, how it climbs the ladder, how a
+ * timeout ends, and that a decision stops the clock.
+ */
+const taskQueue = `workflow-tests-${randomUUID()}`;
+const signer = createCommandSigner(newEd25519Pem());
+let client: Client;
+let worker: Worker;
+let running: Promise<void>;
+
+/** What each activity was asked, and when, in milliseconds since the task started. */
+type Call = { name: string; at: number; input: any };
+const callsByTask = new Map<string, { startedAt: number; calls: Call[] }>();
+
+function recording(taskId: string | undefined, name: string, input: unknown) {
+  const log = taskId ? callsByTask.get(taskId) : undefined;
+  log?.calls.push({ name, at: Date.now() - log.startedAt, input });
+}
+
+const seat = (principalId: string): TaskAssignee => ({ principalId, onBehalfOf: null });
+
+/** Stand-ins for the record-keeping activities, answering as the real ones would for a task seated on `lead`. */
+const fakeActivities = {
+  async openTask(input: { taskId: string }) {
+    recording(input.taskId, 'openTask', input);
+    return { assignees: [seat('lead')], emailKeys: [] };
+  },
+  async openTaskStep(input: { taskId: string }) {
+    recording(input.taskId, 'openTaskStep', input);
+    return { assignees: [seat('lead')], emailKeys: [] };
+  },
+  async remindAssignees(input: { taskId: string }) {
+    recording(input.taskId, 'remindAssignees', input);
+    return { emailKeys: [] };
+  },
+  async escalateTask(input: { taskId: string; action: string; assignees: TaskAssignee[] }) {
+    recording(input.taskId, 'escalateTask', input);
+    const added = input.action === 'add' ? [seat('lead2')] : [];
+    return { assignees: [...input.assignees, ...added], targetIds: added.map((assignee) => assignee.principalId), emailKeys: [] };
+  },
+  async recordDecision(input: { taskId: string }) {
+    recording(input.taskId, 'recordDecision', input);
+  },
+  async closeTask(input: { taskId: string }) {
+    recording(input.taskId, 'closeTask', input);
+  },
+  async deliverEmail() {
+    return 'sent' as const;
+  },
+} satisfies Partial<Activities>;
+
+beforeAll(async () => {
+  const address = inject('temporalAddress');
+  const namespace = inject('temporalNamespace');
+  client = new Client({ connection: await Connection.connect({ address }), namespace });
+  worker = await Worker.create({
+    connection: await NativeConnection.connect({ address }),
+    namespace,
+    taskQueue,
+    activities: fakeActivities,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  running = worker.run();
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+});
+
+/** Starts a triage task under `policy`'s triage settings, as a parent process would. */
+async function startTask(triage: Parameters<typeof withTriage>[0], tier: HumanTaskInput['tier'] = 'low') {
+  const policy = preparePolicy(withTriage(triage));
+  const taskId = randomUUID();
+  callsByTask.set(taskId, { startedAt: Date.now(), calls: [] });
+  const input: HumanTaskInput = {
+    taskId,
+    systemId: randomUUID(),
+    systemOwnerId: 'owner',
+    kind: 'intake_triage',
+    tier,
+    requesterId: 'owner',
+    policy: policy.tasks.intake_triage,
+    policyVersion: policy.version,
+    commandKey: signer.publicKey,
+    subject: { hash: 'a'.repeat(64), version: 1 },
+  };
+  const handle = await client.workflow.start(workflowTypes.humanTask, { taskQueue, workflowId: workflowIds.task(taskId), args: [input] });
+  return { taskId, handle, calls: () => callsByTask.get(taskId)!.calls };
+}
+
+const ladder = {
+  steps: [{ role: 'governance_lead' as const }],
+  slaByTier: { low: '2s', medium: '2s', high: '2s', prohibited: '2s' },
+  reminderPoints: [0.5],
+  escalationLadder: [
+    { action: 'notify' as const, target: 'manager' as const, window: '1s' },
+    { action: 'add' as const, target: 'governance_lead' as const, window: '1s' },
+  ],
+  timeoutOutcomeByTier: { low: 'expire', medium: 'expire', high: 'reject', prohibited: 'reject' } as const,
+};
+
+describe('the human-task workflow, with fake activities', () => {
+  it('reminds at the policy’s point, climbs each level of the ladder at its deadline, and expires at its end', async () => {
+    const { handle, calls } = await startTask(ladder);
+    const result: HumanTaskResult = await handle.result();
+
+    expect(result.status).toBe('expired');
+    expect(calls().map((call) => call.name)).toEqual(['openTask', 'remindAssignees', 'escalateTask', 'escalateTask', 'closeTask']);
+    const [, reminder, notified, added, closed] = calls();
+    // Never early: the reminder at half the 2 s SLA, the levels at 2 s and 3 s, the end at 4 s.
+    expect(reminder.at).toBeGreaterThanOrEqual(1_000);
+    expect(notified).toMatchObject({ input: { level: 1, action: 'notify', target: 'manager' } });
+    expect(notified.at).toBeGreaterThanOrEqual(2_000);
+    expect(added).toMatchObject({ input: { level: 2, action: 'add', target: 'governance_lead' } });
+    expect(added.at - notified.at).toBeGreaterThanOrEqual(1_000);
+    expect(closed).toMatchObject({ input: { status: 'expired', outcome: null } });
+    expect(closed.at - added.at).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('rejects on timeout where the policy says so for the tier', async () => {
+    const { handle, calls } = await startTask(ladder, 'high');
+    expect((await handle.result()).status).toBe('rejected_on_timeout');
+    expect(calls().at(-1)).toMatchObject({ name: 'closeTask', input: { status: 'rejected_on_timeout' } });
+  });
+
+  it('stops the clock on a signed decision: no reminder or escalation after it, and the task closes decided', async () => {
+    const { taskId, handle, calls } = await startTask({ ...ladder, slaByTier: { low: '1m', medium: '1m', high: '1m', prohibited: '1m' } });
+    // Seated as the task's own state says, as the api waits for the seats before it sends a decision.
+    await eventually(async () => ((await handle.query(taskProgressQuery)).assignees.length ? true : undefined));
+    const updateId = randomUUID();
+    const decision = { actorId: 'lead', choice: 'accept', snapshotHash: 'a'.repeat(64) };
+    const signed = { ...decision, signed: signer.sign({ name: 'decideTask', workflowId: workflowIds.task(taskId), updateId, args: decision }) };
+    expect(await handle.executeUpdate(decideTaskUpdate, { args: [signed], updateId })).toMatchObject({ choice: 'accept', taskStatus: 'decided' });
+
+    expect(await handle.result()).toMatchObject({
+      status: 'decided',
+      choice: 'accept',
+      votes: [expect.objectContaining({ actorId: 'lead', choice: 'accept' })],
+    });
+    expect(calls().map((call) => call.name)).toEqual(['openTask', 'recordDecision', 'closeTask']);
+  });
+});
