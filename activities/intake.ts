@@ -1,8 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { insertAiActClassification } from '../db/aiActClassifications';
 import { appendAuditEvent } from '../db/audit';
 import { sha256Hex } from '../db/hashing';
 import { inTransaction, type Queryable } from '../db/pool';
 import { insertSystem, lockSystem, setIntake, setSystemState, setTriage, type AiSystem } from '../db/systems';
+import { aiActSummary } from '../domain/aiActClassification';
 import type { AuditEventType } from '../domain/auditEvents';
 import { activityFailures } from '../domain/failures';
 import { IllegalTransitionError, type LifecycleState } from '../domain/lifecycle';
@@ -56,13 +58,22 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
     },
 
     async recordTriage(input: { systemId: string; version: number; triage: TriageResult }) {
+      const { aiAct, ...triage } = input.triage;
       await inTransaction(pool, async (db) => {
-        await setTriage(db, input.systemId, input.triage);
+        await setTriage(db, input.systemId, triage);
         await appendAuditEvent(db, {
           key: `${input.systemId}:triage:${input.version}`,
           type: 'system.triaged',
           systemId: input.systemId,
-          data: { intakeVersion: input.version, ...input.triage },
+          data: { intakeVersion: input.version, ...triage },
+        });
+        if (!aiAct) return;
+        await insertAiActClassification(db, input.systemId, input.version, aiAct);
+        await appendAuditEvent(db, {
+          key: `${input.systemId}:ai-act-classification:${input.version}`,
+          type: 'system.ai_act_classified',
+          systemId: input.systemId,
+          data: { intakeVersion: input.version, ...aiActSummary(aiAct) },
         });
       });
     },

@@ -71,7 +71,7 @@ export const operations: Operation[] = [
     method: 'get',
     path: '/api/v1/systems/:id',
     tag: 'systems',
-    summary: 'One AI system: state, tier, tasks, audit history',
+    summary: 'One AI system: state, tier, its EU AI Act classification, tasks, audit history',
     who: 'owner, task assignees, oversight roles',
     responses: { 200: 'the system', ...refused },
   },

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { syncReviewSchedule } from '../activities/lifecycle';
 import { inTransaction } from '../db/pool';
 import { insertSystem } from '../db/systems';
+import { intakeRequestSchema } from '../domain/system';
 import { eventually, sampleIntake, startHarness, type Harness } from '../tests/helpers/harness';
 import { triageOnlyPolicy } from '../tests/helpers/policies';
 import { scheduleIds } from '../workflows/contracts';
@@ -65,7 +66,12 @@ const withMax = (latencies: number[]) => ({ ...percentiles(latencies), max: Math
 async function systemInService(index: number): Promise<string> {
   const id = randomUUID();
   await inTransaction(h.pool, async (db) => {
-    await insertSystem(db, { id, ownerId: h.people.owner.id, intake: sampleIntake({ name: `Fan-out ${index}` }), policyVersion: h.deps.policy.version });
+    await insertSystem(db, {
+      id,
+      ownerId: h.people.owner.id,
+      intake: intakeRequestSchema.parse(sampleIntake({ name: `Fan-out ${index}` })),
+      policyVersion: h.deps.policy.version,
+    });
     await db.query(`UPDATE ai_systems SET state = 'active', risk_tier = 'low', next_review_due = now() + interval '1 hour' WHERE id = $1`, [id]);
   });
   await syncReviewSchedule({ pool: h.pool, temporal: h.temporal, taskQueue: h.taskQueue }, id, h.deps.policy);

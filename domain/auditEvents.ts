@@ -6,6 +6,7 @@ export const auditEventTypes = [
   'system.registered',
   'system.intake_revised',
   'system.triaged',
+  'system.ai_act_classified',
   'system.retiered',
   'system.tier_downgrade_proposed',
   'system.state_changed',

@@ -83,6 +83,17 @@ export const policySchema = z.strictObject({
     defaultTier: z.enum(riskTiers),
   }),
   intake: z.strictObject({ maxRevisionRounds: z.number().int().min(0).max(10) }),
+  /** When each part of the EU AI Act applies (Art. 113); the Regulation's own dates unless an amendment moves them. */
+  aiAct: z
+    .strictObject({
+      applicationDates: z.strictObject({
+        prohibitions: z.iso.date(),
+        generalPurposeModels: z.iso.date(),
+        general: z.iso.date(),
+        annexIProducts: z.iso.date(),
+      }),
+    })
+    .optional(),
   /** The longest out-of-office delegation one may set: a seat is not handed away indefinitely. */
   outOfOffice: z.strictObject({ maxLength: durationSchema }).default({ maxLength: 90 * 86_400_000 }),
   /** Impact assessment (ISO/IEC 42005): which tiers need one, and which specialists review it, in parallel. */
@@ -132,16 +143,14 @@ export type Policy = z.output<typeof policySchema> & {
   commandKey?: string;
 };
 
+/**
+ * The organisation's own risk appetite: how much process a system gets. What the law makes of a system
+ * is its EU AI Act classification (domain/aiActClassification.ts), which sets floors under this tier.
+ */
 export const defaultTriageRules: PolicyInput['triage']['rules'] = [
   {
-    id: 'public-biometric-surveillance',
-    description: 'Unsupervised vision monitoring of the public (EU AI Act prohibited practice)',
-    tier: 'prohibited',
-    when: { useCategoryIn: ['vision_monitoring'], impactAreasAny: ['public_service'], humanOversightIn: ['none'] },
-  },
-  {
-    id: 'annex-iii-area',
-    description: 'Used in employment, lending, healthcare, public services or safety (EU AI Act Annex III)',
+    id: 'sensitive-area',
+    description: 'Used in employment, lending, healthcare, public services or safety',
     tier: 'high',
     when: { impactAreasAny: ['employment', 'lending', 'healthcare', 'public_service', 'safety'] },
   },
@@ -159,7 +168,7 @@ export const defaultTriageRules: PolicyInput['triage']['rules'] = [
   },
   {
     id: 'interacts-with-people',
-    description: 'Interacts with customers or generates content for them (transparency obligations)',
+    description: 'Interacts with customers or generates content for them',
     tier: 'medium',
     when: { useCategoryIn: ['generative_assistant', 'customer_service'] },
   },

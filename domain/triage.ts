@@ -1,11 +1,16 @@
+import { aiActApplicationDates, classifyUnderAiAct, tierFloor, type AiActClassification } from './aiActClassification';
 import type { Policy, TriageRule } from './policy';
-import type { IntakeRequest, RiskTier } from './system';
+import { riskTiers, type IntakeRequest, type RiskTier } from './system';
 
 export interface TriageResult {
   tier: RiskTier;
-  /** The id of the rule that fired, or "default" when none did. */
+  /** The id of the rule that fired, "default" when none did, or `eu-ai-act:<flag>` when the classification's floor set the tier. */
   ruleId: string;
   reason: string;
+  /** The tier the organisation's rules gave, when the classification's floor raised it. */
+  organisationalTier?: RiskTier;
+  /** The EU AI Act classification, when the intake answers its questions. */
+  aiAct?: AiActClassification;
 }
 
 const overlaps = <T>(wanted: readonly T[] | undefined, actual: readonly T[]) => wanted === undefined || wanted.some((item) => actual.includes(item));
@@ -26,4 +31,18 @@ export function triageIntake(intake: IntakeRequest, triage: Policy['triage']): T
   const rule = triage.rules.find((candidate) => ruleMatches(candidate, intake));
   if (!rule) return { tier: triage.defaultTier, ruleId: 'default', reason: 'no triage rule matched' };
   return { tier: rule.tier, ruleId: rule.id, reason: rule.description };
+}
+
+/**
+ * The tier of an intake under the organisation's rules and the law: the rules' tier, raised to the
+ * floor the EU AI Act classification sets (prohibited cannot proceed, high-risk is at least high).
+ */
+export function triageUnderPolicyAndLaw(intake: IntakeRequest, policy: Pick<Policy, 'triage' | 'aiAct'>): TriageResult {
+  const organisational = triageIntake(intake, policy.triage);
+  if (!intake.euAiAct) return organisational;
+  const aiAct = classifyUnderAiAct(intake.euAiAct, intake, policy.aiAct?.applicationDates ?? aiActApplicationDates);
+  const floor = tierFloor(aiAct);
+  if (!floor || riskTiers.indexOf(floor) <= riskTiers.indexOf(organisational.tier)) return { ...organisational, aiAct };
+  const setBy = aiAct.flags.find((flag) => flag.kind === (floor === 'prohibited' ? 'prohibited' : 'high_risk'))!;
+  return { tier: floor, ruleId: `eu-ai-act:${setBy.code}`, reason: `${setBy.title} (${setBy.citation})`, organisationalTier: organisational.tier, aiAct };
 }

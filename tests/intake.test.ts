@@ -41,7 +41,7 @@ describe('intake to triage decision', () => {
     const assessmentTask = await openTaskOf(systemId, 'impact_assessment');
     expect(assessmentTask.assignees.map((a: { principalId: string }) => a.principalId)).toEqual(['owner']);
     const { body: detail } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'owner' });
-    expect(detail.system).toMatchObject({ state: 'assessment', riskTier: 'high', triageRule: 'annex-iii-area', ownerId: 'owner' });
+    expect(detail.system).toMatchObject({ state: 'assessment', riskTier: 'high', triageRule: 'sensitive-area', ownerId: 'owner' });
     expect(detail.openTasks.map((open: { kind: string }) => open.kind)).toEqual(['impact_assessment']);
     expect(detail.history.map((event: { type: string }) => event.type).slice(0, 7)).toEqual([
       'system.registered',
@@ -86,7 +86,7 @@ describe('intake to triage decision', () => {
       return task.id !== triage.id ? task : undefined;
     });
     const { body } = await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'owner' });
-    expect(body.system).toMatchObject({ riskTier: 'high', triageRule: 'annex-iii-area', intake: revised });
+    expect(body.system).toMatchObject({ riskTier: 'high', triageRule: 'sensitive-area', intake: revised });
     await h.decide(secondTriage.id, 'lead', 'accept');
     const detail = await systemState(systemId, 'assessment');
     expect(detail.history.filter((e: { type: string }) => e.type === 'system.triaged')).toHaveLength(2);

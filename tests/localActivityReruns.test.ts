@@ -3,6 +3,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rememberResult } from '../db/localActivityResults';
 import { activityFailures } from '../domain/failures';
+import { intakeRequestSchema } from '../domain/system';
 import { startHarness, type Harness } from './helpers/harness';
 import { triageOnlyPolicy } from './helpers/policies';
 import { sampleAssessment, sampleIntake } from './helpers/samples';
@@ -47,7 +48,7 @@ describe('a local activity run again after its workflow task was lost', () => {
   it('succeeds and changes nothing when the moves after it already ran', async () => {
     const systemId = randomUUID();
     const run = localRun();
-    await run.call('registerSystem', { systemId, ownerId: h.people.owner.id, intake: sampleIntake(), policyVersion: 'test' });
+    await run.call('registerSystem', { systemId, ownerId: h.people.owner.id, intake: intakeRequestSchema.parse(sampleIntake()), policyVersion: 'test' });
     await run.call('transitionSystem', { systemId, to: 'assessment', reason: 'triage accepted', eventKey: `${systemId}:assessment` });
     await run.call('transitionSystem', { systemId, to: 'risk_treatment', reason: 'assessed', eventKey: `${systemId}:risk_treatment` });
     await run.call('activateSystem', {

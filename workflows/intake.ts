@@ -5,6 +5,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -13,7 +14,7 @@ import type { AuditEventType } from '../domain/auditEvents';
 import type { LifecycleState } from '../domain/lifecycle';
 import { intakeRequestSchema, type IntakeRequest } from '../domain/system';
 import type { TaskKind } from '../domain/task';
-import { triageIntake, type TriageResult } from '../domain/triage';
+import { triageIntake, triageUnderPolicyAndLaw, type TriageResult } from '../domain/triage';
 import { recordKeepingActivities } from './activityOptions';
 import {
   decisionRefusals,
@@ -37,6 +38,9 @@ import { forwardedCommand, isSignedForward, refuseUnsignedCommand } from './sign
 import { startHumanTask } from './startHumanTask';
 
 const records = recordKeepingActivities();
+
+/** Intakes triaged before the EU AI Act classification took only the organisation's rules. */
+const classifiedUnderTheAiAct = 'eu-ai-act-classification';
 
 /**
  * Intake: registers the AI system, triages it into a risk tier and waits for a governance lead to
@@ -109,7 +113,8 @@ class IntakeRun {
   }
 
   async triageVersion(version: number): Promise<TriageResult> {
-    const result = triageIntake(this.intake, this.input.policy.triage);
+    const { policy } = this.input;
+    const result = patched(classifiedUnderTheAiAct) ? triageUnderPolicyAndLaw(this.intake, policy) : triageIntake(this.intake, policy.triage);
     await records().recordTriage({ systemId: this.input.systemId, version, triage: result });
     upsertSearchAttributes([{ key: searchAttributes.tier, value: result.tier }]);
     return result;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
+import { latestAiActClassification } from '../../db/aiActClassifications';
 import { impactAssessmentsOf } from '../../db/assessments';
 import { auditTrail } from '../../db/audit';
 import { processesOf } from '../../db/processes';
@@ -88,14 +89,16 @@ export function systemRoutes(deps: ApiDeps): Router {
   router.get('/:id', async (req, res) => {
     const system = await visibleSystem(deps.pool, req);
     // Open tasks are asked for on their own: a long-lived system's 200 latest tasks may all be closed ones.
-    const [openTasks, tasks, history, processes] = await Promise.all([
+    const [openTasks, tasks, history, processes, aiActClassification] = await Promise.all([
       listTasks(deps.pool, { systemId: system.id, status: 'open', limit: 200 }),
       listTasks(deps.pool, { systemId: system.id, limit: 200 }),
       auditTrail(deps.pool, { systemId: system.id }),
       processesOf(deps.pool, system),
+      latestAiActClassification(deps.pool, system.id),
     ]);
     res.json({
       system,
+      aiActClassification: aiActClassification ?? null,
       openTasks,
       tasks,
       history,

@@ -1,6 +1,6 @@
 import type { ImpactAssessment } from '../../domain/assessment';
 import type { RiskRegister } from '../../domain/risk';
-import type { IntakeRequest } from '../../domain/system';
+import type { IntakeRequestInput } from '../../domain/system';
 
 /** A complete impact assessment of a customer-service chatbot, with one medium harm. */
 export const sampleAssessment = (overrides: Partial<ImpactAssessment> = {}): ImpactAssessment => ({
@@ -55,7 +55,8 @@ export const sampleRiskRegister = (residual: 'low' | 'medium' | 'high' = 'low'):
 });
 
 /** A low-tier intake of a vendor's invoice summariser. */
-export const sampleIntake = (overrides: Partial<IntakeRequest> = {}): IntakeRequest => ({
+/** An intake as a client sends it: answers left out take their defaults at the door. */
+export const sampleIntake = (overrides: Partial<IntakeRequestInput> = {}): IntakeRequestInput => ({
   name: 'Invoice summariser',
   purpose: 'Summarises supplier invoices for the accounts payable team',
   businessUnit: 'Finance',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePolicy } from '../../api/policy';
+import type { AiActAnswersInput } from '../../domain/aiAct';
 import { ensureAuditCheckpointSchedule, ensureDigestSchedule } from '../../worker/schedules';
 import { scheduleIds } from '../../workflows/contracts';
 import { eventually, sampleIntake, startHarness, startStandaloneTriageTask, submitActionForm, type Harness } from '../helpers/harness';
@@ -249,5 +250,26 @@ describe('recording workflow histories', () => {
     expect(retiered.status).toBe(200);
     await h.temporal.schedule.getHandle(scheduleIds.review(systemId)).delete();
     await record('retiering', systemId, `WorkflowType = 'reviewScheduleSyncWorkflow' AND TaskQueue = '${h.taskQueue}'`);
+  });
+
+  it('records an intake classified under the EU AI Act, its tier raised to the high-risk floor, then amended to a prohibited practice', async () => {
+    h.usePolicy(triageOnlyPolicy);
+    const euAiAct = { roles: ['deployer'], euNexus: ['deployer_in_eu'], annexIII: ['4a'] } satisfies AiActAnswersInput;
+    const systemId = await file('Recorded classification', { useCategory: 'analytics', impactAreas: [], dataCategories: [], euAiAct });
+    const triage = await openTask(systemId, 'intake_triage');
+    const amended = await h.api('PUT', `/api/v1/systems/${systemId}/intake`, {
+      body: sampleIntake({
+        name: 'Recorded classification',
+        useCategory: 'analytics',
+        impactAreas: [],
+        dataCategories: [],
+        euAiAct: { ...euAiAct, biometrics: { emotionRecognition: 'workplace' } },
+      }),
+    });
+    expect(amended.body).toMatchObject({ intakeVersion: 2, tier: 'prohibited' });
+    await eventually(async () => ((await h.api('GET', `/api/v1/tasks/${triage.id}`, { as: 'lead' })).body.task.subjectVersion === 2 ? true : undefined));
+    await h.decide(triage.id, 'lead', 'accept');
+    await stateIs(systemId, 'rejected');
+    await record('ai-act-classified', systemId);
   });
 });
