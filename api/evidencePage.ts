@@ -1,4 +1,5 @@
 import type { EvidencePack } from '../db/evidencePack';
+import type { ControlEvidence, EvidenceItem } from '../domain/standards';
 import type { IntakeRequest } from '../domain/system';
 import { html, layout, type SafeHtml } from './html';
 
@@ -74,6 +75,25 @@ function chainNotice({ status, checkpoint, systemBrokenLink, coveredEvents, pend
   if (!checkpoint)
     return html`<p class="notice"><strong>Audit chain not yet verified</strong>: the background verifier has not checkpointed the chain yet.${pending}</p>`;
   return html`<p class="notice"><strong>Audit chain intact</strong> through event #${checkpoint.seq}: ${checkpoint.events} events linked from genesis (last walked from genesis ${when(checkpoint.walkedFromGenesisAt)}); head hash <span class="hash">${checkpoint.headHash}</span>; ${signed}. It covers ${coveredEvents} of this system's events, each linked to its neighbours.${pending}</p>`;
+}
+
+const evidenceItems = (items: EvidenceItem[]) =>
+  items.map((item) => html`<p>${item.record.replace(/_/g, ' ')}: ${item.shows} (${seqList(item.auditEventSeqs)})</p>`);
+
+/** Controls or clauses with their evidence, and findings never shown as evidence. */
+function standardsTable(caption: string, heading: string, rows: ControlEvidence[]) {
+  return html`<table>
+<caption>${caption}</caption>
+<thead><tr><th scope="col">${heading}</th><th scope="col">Title</th><th scope="col">Evidence</th><th scope="col">Findings</th></tr></thead>
+<tbody>
+${rows.map(
+  (row) =>
+    html`<tr><td>${row.id}</td><td>${row.title}</td><td>${row.evidence.length ? evidenceItems(row.evidence) : html`<span class="none">no record in aims-flow</span>`}</td><td>${
+      row.findings.length ? evidenceItems(row.findings) : html`<span class="none">none</span>`
+    }</td></tr>\n`,
+)}
+</tbody>
+</table>`;
 }
 
 /** The evidence pack as a page that reads and prints on its own; every value is escaped. */
@@ -190,20 +210,10 @@ ${retirement.checklist.length === 0 ? '' : html`<ul>${retirement.checklist.map((
 }
 
 <h2>ISO/IEC 42001 Annex A controls</h2>
-<table>
-<caption>Annex A controls and the records of this system that evidence them</caption>
-<thead><tr><th scope="col">Control</th><th scope="col">Title</th><th scope="col">Evidence</th></tr></thead>
-<tbody>
-${pack.controls.map(
-  (control) =>
-    html`<tr><td>${control.id}</td><td>${control.title}</td><td>${
-      control.evidence.length
-        ? control.evidence.map((item) => html`<p>${item.record.replace(/_/g, ' ')}: ${item.shows} (${seqList(item.auditEventSeqs)})</p>`)
-        : html`<span class="none">no record in aims-flow</span>`
-    }</td></tr>\n`,
-)}
-</tbody>
-</table>
+${standardsTable('Annex A controls and the records of this system that evidence them, with the findings against them', 'Control', pack.controls)}
+
+<h2>ISO/IEC 42001 management-system clauses</h2>
+${standardsTable('Clauses and the records of this system that evidence them, with the findings against them', 'Clause', pack.clauses)}
 
 <h2>Audit trail</h2>
 <table>

@@ -1,4 +1,4 @@
-import { controlEvidence, type ControlEvidence } from '../domain/standards';
+import { clauseEvidence, controlEvidence, type ControlEvidence } from '../domain/standards';
 import { chainProof, type ChainProof } from '../domain/auditCheckpoint';
 import { trustedAuditCheckpoint } from './auditCheckpoint';
 import { chainedAuditTrail, type ChainedAuditEvent } from './auditVerify';
@@ -28,6 +28,8 @@ export interface EvidencePack {
   retirements: RetirementRecord[];
   auditTrail: ChainedAuditEvent[];
   controls: ControlEvidence[];
+  /** The management-system clauses (ISO/IEC 42001 6.1.2-8.4) the same records evidence. */
+  clauses: ControlEvidence[];
   /** Names of everyone the pack mentions, by principal id. */
   people: Record<string, { name: string; email: string }>;
   /**
@@ -39,6 +41,11 @@ export interface EvidencePack {
 }
 
 const tasksOfSystemLimit = 10_000;
+
+function evidenceOfStandards(system: AiSystem, events: ChainedAuditEvent[], assessments: ImpactAssessmentRecord[], registers: RiskRegisterRecord[]) {
+  const evidenced = { provenance: system.intake.provenance, events, documents: { assessments, registers } };
+  return { controls: controlEvidence(evidenced), clauses: clauseEvidence(evidenced) };
+}
 
 /** `trustedCheckpointKeys`: the verifier's public keys, under which a checkpoint vouches for the chain. */
 export async function loadEvidencePack(pool: Pool, system: AiSystem, trustedCheckpointKeys: readonly string[]): Promise<EvidencePack> {
@@ -85,7 +92,7 @@ export async function loadEvidencePack(pool: Pool, system: AiSystem, trustedChec
     reviews,
     retirements,
     auditTrail,
-    controls: controlEvidence({ provenance: system.intake.provenance, events: auditTrail }),
+    ...evidenceOfStandards(system, auditTrail, assessments, riskRegister),
     people,
     chain: chainProof(trusted, { eventSeqs: auditTrail.map((event) => event.seq), ...(trail.firstBrokenLink && { firstBrokenLink: trail.firstBrokenLink }) }),
   };

@@ -1,3 +1,5 @@
+import type { ImpactAssessment } from './assessment';
+import type { RiskRegister } from './risk';
 import type { provenances } from './system';
 
 /** ISO/IEC 42001:2023 Annex A controls, identifiers and short titles (../shared/STANDARDS.md). */
@@ -43,6 +45,18 @@ export const annexAControls = [
 ] as const;
 export type AnnexAControlId = (typeof annexAControls)[number]['id'];
 
+/** ISO/IEC 42001:2023 clauses of the management system the platform's records evidence, beside Annex A. */
+export const managementSystemClauses = [
+  { id: '6.1.2', title: 'AI risk assessment' },
+  { id: '6.1.3', title: 'AI risk treatment' },
+  { id: '6.1.4', title: 'AI system impact assessment' },
+  { id: '7.5', title: 'Documented information' },
+  { id: '8.2', title: 'AI risk assessment (operation)' },
+  { id: '8.3', title: 'AI risk treatment (operation)' },
+  { id: '8.4', title: 'AI system impact assessment (operation)' },
+] as const;
+export type ClauseId = (typeof managementSystemClauses)[number]['id'];
+
 /** A record aims-flow keeps about a system, named as the evidence pack names it. */
 export type EvidenceRecord =
   | 'intake'
@@ -57,20 +71,44 @@ export type EvidenceRecord =
   | 'incident'
   | 'retirement';
 
+/** One audit event of the system, as the evidence rules read it. */
+export interface EvidenceEvent {
+  seq: number;
+  type: string;
+  data?: Record<string, unknown>;
+}
+
+/** The documents of the system the rules look into: what an approved assessment assessed, which controls a register names. */
+export interface EvidenceDocuments {
+  assessments: readonly { version: number; outcome: string | null; content: Pick<ImpactAssessment, 'impacts'> }[];
+  registers: readonly {
+    version: number;
+    outcome: string | null;
+    content: { risks: readonly Pick<RiskRegister['risks'][number], 'id' | 'title' | 'controls'>[] };
+  }[];
+}
+
 export interface ControlEvidenceRule {
   record: EvidenceRecord;
   /** Audit event types that carry the record; `*` is every event of the system. */
   eventTypes: readonly string[];
-  controls: readonly AnnexAControlId[];
+  controls?: readonly AnnexAControlId[];
+  clauses?: readonly ClauseId[];
   /** What the record shows for these controls, in an auditor's words; no more than it holds. */
   shows: string;
   /** Only for systems of these provenances: a supplier exists only for a bought or embedded system. */
   provenanceIn?: readonly (typeof provenances)[number][];
+  /** Only the events of those types this holds for. */
+  where?: (event: EvidenceEvent, documents: EvidenceDocuments) => boolean;
 }
 
+const movedTo = (state: string) => (event: EvidenceEvent) => event.data?.to === state;
+const approvedAssessmentAssessed = (on: 'individuals' | 'groups' | 'society') => (event: EvidenceEvent, documents: EvidenceDocuments) =>
+  documents.assessments.some((assessment) => assessment.version === event.data?.version && assessment.content.impacts.some((impact) => impact.on === on));
+
 /**
- * Which Annex A controls the platform's records evidence. A control no rule names has no record in
- * aims-flow, and the evidence pack says so with an empty list.
+ * Which Annex A controls and management-system clauses the platform's records evidence. A control no
+ * rule names has no record in aims-flow, and the evidence pack says so with an empty list.
  */
 export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
   {
@@ -109,18 +147,27 @@ export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
     record: 'impact_assessment',
     eventTypes: ['assessment.submitted', 'assessment.approved', 'assessment.rejected', 'assessment.changes_requested'],
     controls: ['A.5.2', 'A.5.3'],
+    clauses: ['6.1.4', '8.4'],
     shows: 'each version of the impact assessment stored with its content hash, and the specialist reviews that approved, rejected or sent it back',
   },
   {
     record: 'impact_assessment',
     eventTypes: ['assessment.approved'],
-    controls: ['A.5.4', 'A.5.5'],
-    shows: 'an approved assessment naming the benefits and harms to individuals, groups and society, with the impact level of the worst harm',
+    controls: ['A.5.4'],
+    shows: 'an approved assessment naming the benefits and harms to individuals or groups, with the impact level of the worst harm',
+    where: (event, documents) => approvedAssessmentAssessed('individuals')(event, documents) || approvedAssessmentAssessed('groups')(event, documents),
+  },
+  {
+    record: 'impact_assessment',
+    eventTypes: ['assessment.approved'],
+    controls: ['A.5.5'],
+    shows: 'an approved assessment naming the benefits and harms of the system to society',
+    where: approvedAssessmentAssessed('society'),
   },
   {
     record: 'risk_treatment',
     eventTypes: ['risk_treatment.submitted', 'risk_treatment.approved', 'risk_treatment.rejected', 'risk_treatment.changes_requested'],
-    controls: ['A.6.1.2', 'A.6.1.3'],
+    clauses: ['6.1.2', '6.1.3', '8.3'],
     shows:
       'a risk register per version (sources, likelihood, impact, treatment, Annex A controls applied, residual rating, owner, acceptance expiry) and the sign-off chain that decided it by residual risk',
   },
@@ -143,63 +190,144 @@ export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
     shows: 'the system moved on in its life cycle only after a recorded governance decision or the policy’s timeout outcome',
   },
   {
+    record: 'lifecycle_gate',
+    eventTypes: ['system.state_changed'],
+    controls: ['A.6.2.5'],
+    shows: 'put into service only through the activation gate: triage, and the impact assessment and risk sign-off its tier requires, decided first',
+    where: movedTo('active'),
+  },
+  {
     record: 'periodic_review',
-    eventTypes: ['review.opened', 'review.completed', 'review.expired', 'risk.reaccepted', 'risk.acceptance_lapsed'],
+    eventTypes: ['review.opened', 'review.completed', 'risk.reaccepted'],
     controls: ['A.6.2.6'],
-    shows:
-      'periodic reviews on the tier’s schedule with the owner’s attestation, re-assessments they started, and accepted risks re-accepted or lapsed at their expiry',
+    shows: 'periodic reviews on the tier’s schedule with the owner’s attestation, re-assessments they started, and accepted risks re-accepted at their expiry',
   },
   {
     record: 'incident',
     eventTypes: ['incident.reported', 'incident.acknowledged', 'incident.contained', 'incident.resolved', 'incident.closed'],
-    controls: ['A.3.3', 'A.8.4'],
+    controls: ['A.3.3'],
     shows:
       'incidents reported by anyone, with acknowledgement, containment (and any suspension), resolution and the governance lead’s closure, each against its severity’s deadline',
   },
   {
     record: 'incident',
     eventTypes: ['incident.reported_to_authority'],
-    controls: ['A.8.3'],
+    controls: ['A.8.4', 'A.8.5'],
     shows: 'a serious incident reported to the authority, with the date of the report against its regulatory deadline',
   },
   {
     record: 'retirement',
     eventTypes: ['retirement.approved', 'retirement.checklist_item_done', 'retirement.retired'],
-    controls: ['A.6.2.5', 'A.8.5'],
+    controls: ['A.8.5'],
     shows:
       'the approved retirement with its checklist evidence (data retention and disposal, access revoked, users and affected parties told, documentation archived) and the final sign-off',
   },
   {
     record: 'audit_trail',
     eventTypes: ['*'],
-    controls: ['A.6.2.8'],
+    clauses: ['7.5'],
     shows:
-      'a hash-chained, append-only log of every governance event of the system, verified end to end; the logs the AI system itself writes are kept by that system, not here',
+      'a hash-chained, append-only record of every governance event of the system, verified end to end; the event logs the AI system itself writes (A.6.2.8) are kept by that system, not here',
   },
 ];
 
-export interface ControlEvidence {
-  id: AnnexAControlId;
-  title: string;
-  /** Empty when aims-flow holds no record for the control. */
-  evidence: { record: EvidenceRecord; shows: string; auditEventSeqs: number[] }[];
+/** What went wrong against a control or clause: shown as a finding, never counted as evidence for it. */
+export const controlFindingRules: readonly ControlEvidenceRule[] = [
+  {
+    record: 'periodic_review',
+    eventTypes: ['review.expired'],
+    controls: ['A.6.2.6'],
+    shows: 'a periodic review that expired without the owner’s attestation',
+  },
+  {
+    record: 'periodic_review',
+    eventTypes: ['risk.acceptance_lapsed'],
+    clauses: ['8.3'],
+    shows: 'an accepted risk whose acceptance lapsed without being accepted again',
+  },
+  {
+    record: 'incident',
+    eventTypes: ['incident.reported_to_authority'],
+    controls: ['A.8.5'],
+    shows: 'a serious incident reported to the authority after its regulatory deadline',
+    where: (event) => event.data?.onTime === false,
+  },
+];
+
+export interface EvidenceItem {
+  record: EvidenceRecord;
+  shows: string;
+  auditEventSeqs: number[];
 }
 
-/** For every Annex A control, the records of one system that evidence it: a rule counts only when its events exist. */
-export function controlEvidence(
-  system: { provenance: (typeof provenances)[number]; events: readonly { seq: number; type: string }[] },
-  rules: readonly ControlEvidenceRule[] = controlEvidenceRules,
-): ControlEvidence[] {
+export interface ControlEvidence {
+  id: AnnexAControlId | ClauseId;
+  title: string;
+  /** Empty when aims-flow holds no record for the control. */
+  evidence: EvidenceItem[];
+  /** Exceptions against it: an expired review, a late report. */
+  findings: EvidenceItem[];
+}
+
+interface EvidencedSystem {
+  provenance: (typeof provenances)[number];
+  events: readonly EvidenceEvent[];
+  documents?: EvidenceDocuments;
+}
+
+const noDocuments: EvidenceDocuments = { assessments: [], registers: [] };
+
+function itemsFor(
+  system: EvidencedSystem,
+  rules: readonly ControlEvidenceRule[],
+  names: (rule: ControlEvidenceRule) => readonly string[] | undefined,
+  id: string,
+) {
+  const documents = system.documents ?? noDocuments;
+  return rules
+    .filter((rule) => names(rule)?.includes(id) && (!rule.provenanceIn || rule.provenanceIn.includes(system.provenance)))
+    .map((rule) => ({
+      record: rule.record,
+      shows: rule.shows,
+      auditEventSeqs: system.events
+        .filter((event) => (rule.eventTypes.includes('*') || rule.eventTypes.includes(event.type)) && (!rule.where || rule.where(event, documents)))
+        .map((event) => event.seq),
+    }))
+    .filter((item) => item.auditEventSeqs.length > 0);
+}
+
+/** The Annex A controls each risk of a signed-off register names, as evidence of those controls. */
+function controlsNamedByRisks(system: EvidencedSystem, id: string): EvidenceItem[] {
+  const approvals = system.events.filter((event) => event.type === 'risk_treatment.approved');
+  return (system.documents ?? noDocuments).registers.flatMap((register) => {
+    const approval = approvals.find((event) => event.data?.version === register.version);
+    if (register.outcome !== 'approved' || !approval) return [];
+    return register.content.risks
+      .filter((risk) => risk.controls.includes(id))
+      .map((risk) => ({
+        record: 'risk_treatment' as const,
+        shows: `applied to risk ${risk.id} (${risk.title}) in the signed-off register, version ${register.version}`,
+        auditEventSeqs: [approval.seq],
+      }));
+  });
+}
+
+/** For every Annex A control, the records of one system that evidence it, and the findings against it: a rule counts only when its events exist. */
+export function controlEvidence(system: EvidencedSystem): ControlEvidence[] {
   return annexAControls.map((control) => ({
     id: control.id,
     title: control.title,
-    evidence: rules
-      .filter((rule) => rule.controls.includes(control.id) && (!rule.provenanceIn || rule.provenanceIn.includes(system.provenance)))
-      .map((rule) => ({
-        record: rule.record,
-        shows: rule.shows,
-        auditEventSeqs: system.events.filter((event) => rule.eventTypes.includes('*') || rule.eventTypes.includes(event.type)).map((event) => event.seq),
-      }))
-      .filter((item) => item.auditEventSeqs.length > 0),
+    evidence: [...itemsFor(system, controlEvidenceRules, (rule) => rule.controls, control.id), ...controlsNamedByRisks(system, control.id)],
+    findings: itemsFor(system, controlFindingRules, (rule) => rule.controls, control.id),
+  }));
+}
+
+/** For the management-system clauses, the same. */
+export function clauseEvidence(system: EvidencedSystem): ControlEvidence[] {
+  return managementSystemClauses.map((clause) => ({
+    id: clause.id,
+    title: clause.title,
+    evidence: itemsFor(system, controlEvidenceRules, (rule) => rule.clauses, clause.id),
+    findings: itemsFor(system, controlFindingRules, (rule) => rule.clauses, clause.id),
   }));
 }

@@ -289,16 +289,24 @@ describe('evidence pack', () => {
   });
 
   it('lists every Annex A control, with evidence only where aims-flow holds records for it', async () => {
-    const { controls, auditTrail } = (await evidence(reviewed.systemId)).body;
+    const { controls, clauses, auditTrail } = (await evidence(reviewed.systemId)).body;
     expect(controls.map((control: { id: string }) => control.id)).toEqual(annexAControls.map((control) => control.id));
     expect(controls).toHaveLength(38);
     const evidenced = controls.filter((control: { evidence: unknown[] }) => control.evidence.length > 0);
-    expect(evidenced.map((control: { id: string }) => control.id)).toEqual(['A.3.2', 'A.4.3', 'A.5.2', 'A.6.2.8', 'A.9.2', 'A.9.4', 'A.10.2', 'A.10.3']);
+    expect(evidenced.map((control: { id: string }) => control.id)).toEqual(['A.3.2', 'A.4.3', 'A.5.2', 'A.6.2.5', 'A.9.2', 'A.9.4', 'A.10.2', 'A.10.3']);
 
     const seqsOf = (type: string) => auditTrail.filter((event: { type: string }) => event.type === type).map((event: { seq: number }) => event.seq);
     const byId = (id: string) => controls.find((control: { id: string }) => control.id === id);
-    expect(byId('A.6.2.8').evidence).toEqual([
+    // The governance record is documented information (clause 7.5), not the AI system's own event logs (A.6.2.8).
+    expect(byId('A.6.2.8').evidence).toEqual([]);
+    expect(clauses.find((clause: { id: string }) => clause.id === '7.5').evidence).toEqual([
       expect.objectContaining({ record: 'audit_trail', auditEventSeqs: auditTrail.map((event: { seq: number }) => event.seq) }),
+    ]);
+    expect(byId('A.6.2.5').evidence).toEqual([
+      expect.objectContaining({
+        record: 'lifecycle_gate',
+        auditEventSeqs: [auditTrail.find((event: { data: { to?: string } }) => event.data.to === 'active').seq],
+      }),
     ]);
     expect(byId('A.9.4').evidence).toEqual([expect.objectContaining({ record: 'intake', auditEventSeqs: seqsOf('system.registered') })]);
     expect(byId('A.5.2').evidence).toEqual([expect.objectContaining({ record: 'triage', auditEventSeqs: seqsOf('system.triaged') })]);
@@ -332,7 +340,8 @@ describe('evidence pack', () => {
     expect(page).not.toContain('<script>');
     expect(page).toContain('Reads invoices &lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt; for accounts payable');
     expect(page).toContain('Audit chain intact');
-    expect(page).toContain('<caption>Annex A controls and the records of this system that evidence them</caption>');
+    expect(page).toContain('<caption>Annex A controls and the records of this system that evidence them, with the findings against them</caption>');
+    expect(page).toContain('<caption>Clauses and the records of this system that evidence them, with the findings against them</caption>');
     expect(page).toContain('@media print');
     expect(page.match(/<tr><td>A\.\d+(\.\d+)*<\/td>/g)).toHaveLength(38);
 

@@ -146,8 +146,21 @@ describe('an AI system’s whole life, through the HTTP API and emailed links on
     const evidenced = (id: string) =>
       pack.controls.find((control: { id: string }) => control.id === id).evidence.map((item: { record: string }) => item.record);
     expect(evidenced('A.6.2.6')).toEqual(['periodic_review']);
-    expect(evidenced('A.8.4')).toEqual(['incident']);
-    expect(evidenced('A.6.2.5')).toEqual(['retirement']);
+    expect(evidenced('A.3.3')).toEqual(['incident']);
+    // Not serious, so never reported to the authority: nothing for A.8.4.
+    expect(evidenced('A.8.4')).toEqual([]);
+    expect(evidenced('A.6.2.5')).toEqual(['lifecycle_gate']);
+    expect(evidenced('A.8.5')).toEqual(['retirement']);
+    // The assessment named harms to individuals only, so nothing for A.5.5; the register's risk R1 names A.6.2.4.
+    expect(evidenced('A.5.4')).toEqual(['impact_assessment']);
+    expect(evidenced('A.5.5')).toEqual([]);
+    expect(pack.controls.find((control: { id: string }) => control.id === 'A.6.2.4').evidence).toEqual([
+      expect.objectContaining({ record: 'risk_treatment', shows: expect.stringContaining('risk R1 (Wrong order information given to customers)') }),
+    ]);
+    const clause = (id: string) => pack.clauses.find((entry: { id: string }) => entry.id === id);
+    expect(clause('6.1.3').evidence.map((item: { record: string }) => item.record)).toEqual(['risk_treatment']);
+    expect(clause('7.5').evidence.map((item: { record: string }) => item.record)).toEqual(['audit_trail']);
+    expect(pack.controls.flatMap((control: { findings: unknown[] }) => control.findings)).toEqual([]);
     const page = await h.api('GET', `/api/v1/systems/${systemId}/evidence?format=html`, { as: 'auditor' });
     expect(page.body).toContain('The chatbot promised refunds it cannot give');
     expect(page.body).toContain('transcripts deleted, ticket DP-12');

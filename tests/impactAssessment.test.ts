@@ -83,8 +83,10 @@ describe('impact assessment (ISO/IEC 42005)', () => {
     expect((await h.api('GET', `/api/v1/systems/${systemId}/assessments`, { as: 'approver' })).status).toBe(403);
     const { body: pack } = await h.api('GET', `/api/v1/systems/${systemId}/evidence`, { as: 'auditor' });
     expect(pack.assessments).toHaveLength(1);
-    const societal = pack.controls.find((control: { id: string }) => control.id === 'A.5.5');
-    expect(societal.evidence).toEqual([expect.objectContaining({ record: 'impact_assessment' })]);
+    const evidenceOf = (id: string) => pack.controls.find((control: { id: string }) => control.id === id).evidence;
+    expect(evidenceOf('A.5.4')).toEqual([expect.objectContaining({ record: 'impact_assessment' })]);
+    // The assessment named impacts on individuals only: it is no evidence of a societal assessment.
+    expect(evidenceOf('A.5.5')).toEqual([]);
   });
 
   it('sends the owner back on changes requested, and reviews the new version bound to its own hash', async () => {
