@@ -269,8 +269,8 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
     },
 
     /**
-     * Cancels every other process still running for the system (the retirement's own tasks aside) and
-     * waits until each has closed: their open tasks close as cancelled, with audit.
+     * Cancels every other process still running for the system (the retirement's own tasks aside) but
+     * its incidents, and waits until each has closed: their open tasks close as cancelled, with audit.
      */
     async cancelOtherProcesses(input: { systemId: string; exceptWorkflowId: string }): Promise<{ cancelled: string[] }> {
       if (!/^[0-9a-f-]{36}$/.test(input.systemId)) throw new Error(`not a system id: ${input.systemId}`);
@@ -278,8 +278,10 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
       const cancelled: string[] = [];
       for await (const execution of temporal.workflow.list({ query })) {
         heartbeat(execution.workflowId);
-        // Tasks close with the process they belong to; the retirement keeps its own.
-        if (execution.workflowId === input.exceptWorkflowId || execution.type === workflowTypes.humanTask) continue;
+        // Tasks close with the process they belong to; the retirement keeps its own. An incident carries on
+        // through the retirement: its handling, and a serious one's report to the authority (Art. 73), are never cut short.
+        const carriesOn = [workflowTypes.humanTask, workflowTypes.incident] as string[];
+        if (execution.workflowId === input.exceptWorkflowId || carriesOn.includes(execution.type)) continue;
         await temporal.workflow
           .getHandle(execution.workflowId, execution.runId)
           .cancel()

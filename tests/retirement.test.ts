@@ -127,6 +127,14 @@ describe('retirement', () => {
     const again = await h.api('POST', `/api/v1/systems/${systemId}/retirement`, { body: request() });
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ error: 'not_retirable', message: "an AI system in state 'retired' cannot be retired" });
+
+    // Harm can come to light after retirement: the incident is taken and runs its stages.
+    const reported = await h.api('POST', `/api/v1/systems/${systemId}/incidents`, {
+      as: 'owner',
+      body: { severity: 'high', description: 'Old answers still quoted to customers', occurredAt: new Date().toISOString() },
+    });
+    expect(reported.status).toBe(202);
+    expect(await h.openTask(systemId, 'incident_acknowledgement')).toMatchObject({ status: 'open' });
   });
 
   it('cancels an onboarding system’s intake and open impact assessment when its retirement is approved', async () => {

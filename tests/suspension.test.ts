@@ -122,7 +122,7 @@ describe('when processes meet on one system', () => {
     expect(await stateOf(systemId)).toBe('active');
   });
 
-  it('retires a suspended system: its hold ends, its incident is cancelled with its open task', async () => {
+  it('retires a suspended system: its hold ends, and its incident carries on to its closure', async () => {
     h.usePolicy(triageOnlyPolicy);
     const systemId = await h.fileAcceptedSystem('Retired while suspended');
     const incident = await suspendingIncident(systemId, 'unfixable');
@@ -134,10 +134,16 @@ describe('when processes meet on one system', () => {
     ).toBe(202);
     await h.decide((await h.openTask(systemId, 'retirement_approval')).id, 'lead', 'approve');
     await stateIs(systemId, 'retiring');
-    await expect(h.temporal.workflow.getHandle(incident).result()).rejects.toThrow();
-    expect((await h.api('GET', `/api/v1/tasks/${resolution.id}`, { as: 'lead' })).body.task.status).toBe('cancelled');
     const holds = await h.pool.query('SELECT released_at FROM suspension_holds WHERE system_id = $1', [systemId]);
     expect(holds.rows.every((row) => row.released_at !== null)).toBe(true);
+    // The retirement swept its other processes, and left the incident and its open stage alone.
+    await h.openTask(systemId, 'retirement_data_disposal');
+    expect((await h.api('GET', `/api/v1/tasks/${resolution.id}`, { as: 'lead' })).body.task.status).toBe('open');
+
+    await closeIncident(systemId, incident);
+    expect(await h.temporal.workflow.getHandle(incident).result()).toMatchObject({ outcome: 'closed', suspended: true });
+    // Closing lets go of a hold the retirement already ended: the system stays on its way out.
+    expect(await stateOf(systemId)).toBe('retiring');
   });
 
   it('releases the hold of an incident whose workflow ended without letting go, and resumes the system', async () => {

@@ -124,7 +124,7 @@ class RetirementRun {
 
 /**
  * Retirement: the request is approved (never by its requester); the system then moves to 'retiring',
- * every other process of it is cancelled and its review schedule deleted. The checklist (data
+ * every other process of it but its incidents is cancelled and its review schedule deleted. The checklist (data
  * disposal, access revocation, user notice, archive) runs as parallel tasks, each recording its
  * evidence; no item is ever dropped. From the requested date on, a governance lead signs the
  * evidence off (or asks for changes: a new round of the checklist), and the system is retired with
@@ -181,8 +181,8 @@ async function workThroughChecklist(run: RetirementRun, workflowId: string): Pro
     if (signoff.choice === 'approve') {
       await records().completeRetirement({ retirementId, systemId, signedOffBy: decidersOf(signoff, 'approve').at(-1)!, rounds: round });
       upsertSearchAttributes([{ key: searchAttributes.state, value: 'retired' }]);
-      // Again: an activation that raced the approval may have created a schedule, and an incident reported
-      // while the system was retiring may still run.
+      // Again: an activation that raced the approval may have created a schedule, and a review an incident
+      // asked for may have started meanwhile. The incidents themselves carry on.
       await records().deleteReviewSchedule({ systemId });
       await cancelOtherProcesses({ systemId, exceptWorkflowId: workflowId });
       return { systemId, outcome: 'retired' };

@@ -11,8 +11,11 @@ import type { ApiDeps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { startProcessOnce } from '../processes';
 import type { RateLimits } from '../rateLimits';
-/** States of a system that is out of service for good, or never entered it: nothing left to handle. */
-const noIncidentsIn: readonly LifecycleState[] = ['rejected', 'withdrawn', 'retired'];
+/**
+ * States of a system that never entered service: nothing to report. A retired system's harm can still
+ * come to light, and a serious incident must still be reported to the authority (Art. 73).
+ */
+const noIncidentsIn: readonly LifecycleState[] = ['rejected', 'withdrawn'];
 
 /**
  * The system an incident is reported against, as the reporter may know of it. Anyone may report on a
@@ -48,7 +51,7 @@ export async function reportIncident(
   // A suspended system counts as the state it resumes to: one whose onboarding was rejected meanwhile is out.
   const state = effectiveState(system);
   if (noIncidentsIn.includes(state)) {
-    throw new AppError(409, 'illegal_state', `an AI system in state '${state}' is not in service: no incident can be reported against it`);
+    throw new AppError(409, 'illegal_state', `an AI system in state '${state}' never entered service: no incident can be reported against it`);
   }
   const incidentId = incidentIdFor(reporter.id, system.id, key);
   const workflowId = workflowIds.incident(incidentId);
