@@ -83,8 +83,10 @@ function localActivityRun(args: unknown[]): LocalActivityRun | undefined {
  *
  * The answer is kept right after the activity's own transaction commits, before the workflow goes on
  * to the next one: a worker dying between the two loses only the last activity's answer, and that
- * activity run again finds its own effect done (every record-keeping write is keyed, and a move to the
- * state a system is in is no move).
+ * activity run again must find its own effect done. The record-keeping writes see to it: each is keyed
+ * by its audit event or guarded by the state it changes (a move to the state a system is in is no move).
+ * Two attempts at once (a workflow task timed out on a worker still running it) each run, under the
+ * same guards, and answer alike.
  */
 function answeringRerunsFromTheFirstRun<T extends ActivityFunctions>(pool: Pool, activities: T): T {
   const answering = Object.entries(activities).map(([name, activity]) => [

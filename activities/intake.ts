@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { insertAiActClassification } from '../db/aiActClassifications';
-import { appendAuditEvent } from '../db/audit';
+import { appendAuditEvent, auditEventRecorded } from '../db/audit';
 import { sha256Hex } from '../db/hashing';
 import { inTransaction, type Queryable } from '../db/pool';
 import { insertSystem, lockSystem, setIntake, setSystemState, setTriage, type AiSystem } from '../db/systems';
@@ -59,10 +59,14 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
 
     async recordTriage(input: { systemId: string; version: number; triage: TriageResult }) {
       const { aiAct, ...triage } = input.triage;
+      const key = `${input.systemId}:triage:${input.version}`;
       await inTransaction(pool, async (db) => {
+        // Run again after it committed (a lost workflow task): done, and the system's version not bumped twice.
+        await lockSystem(db, input.systemId);
+        if (await auditEventRecorded(db, key)) return;
         await setTriage(db, input.systemId, triage);
         await appendAuditEvent(db, {
-          key: `${input.systemId}:triage:${input.version}`,
+          key,
           type: 'system.triaged',
           systemId: input.systemId,
           data: { intakeVersion: input.version, ...triage },
@@ -81,10 +85,13 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
     /** A new version of the intake: a revision the owner was asked for, or an amendment while triage is open. */
     async reviseIntake(input: { systemId: string; version: number; intake: IntakeRequest; actorId: string; reason: 'revision' | 'amendment' }) {
       const subject = intakeSubject(input.intake, input.version);
+      const key = `${input.systemId}:intake:${input.version}`;
       await inTransaction(pool, async (db) => {
+        await lockSystem(db, input.systemId);
+        if (await auditEventRecorded(db, key)) return;
         await setIntake(db, input.systemId, input.intake);
         await appendAuditEvent(db, {
-          key: `${input.systemId}:intake:${input.version}`,
+          key,
           type: 'system.intake_revised',
           systemId: input.systemId,
           actorId: input.actorId,

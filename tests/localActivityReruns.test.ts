@@ -38,6 +38,7 @@ function localRun() {
       return inPlace(seq, name, call);
     },
     again: (seq: number) => calls[seq - 1](),
+    runId,
   };
 }
 
@@ -79,12 +80,35 @@ describe('a local activity run again after its workflow task was lost', () => {
     expect(await localRun().call('nextAssessmentVersions', { systemId })).toEqual({ ...first, assessment: first.assessment + 1 });
   });
 
+  it('keeps a rerun of a triage or an intake revision from bumping the system’s version again, even without its answer kept', async () => {
+    const systemId = randomUUID();
+    const run = localRun();
+    await run.call('registerSystem', { systemId, ownerId: h.people.owner.id, intake: intakeRequestSchema.parse(sampleIntake()), policyVersion: 'test' });
+    await run.call('recordTriage', { systemId, version: 1, triage: { tier: 'low', ruleId: 'default', reason: 'no triage rule matched' } });
+    await run.call('reviseIntake', {
+      systemId,
+      version: 2,
+      intake: intakeRequestSchema.parse(sampleIntake({ name: 'Revised' })),
+      actorId: 'owner',
+      reason: 'amendment',
+    });
+    const versionOf = async () => (await h.pool.query('SELECT version FROM ai_systems WHERE id = $1', [systemId])).rows[0].version;
+    const version = await versionOf();
+
+    // As when the worker died between an activity's commit and the keeping of its answer.
+    await h.pool.query('DELETE FROM local_activity_results WHERE run_id = $1', [run.runId]);
+    await run.again(2);
+    await run.again(3);
+
+    expect(await versionOf()).toBe(version);
+  });
+
   it('answers alike in two attempts at once: the one finishing second gives the first answer kept', async () => {
     const place = { runId: randomUUID(), activitySeq: '1', activityType: 'nextAssessmentVersions', argsHash: 'same call' };
 
     expect(await rememberResult(h.pool, place, { assessment: 1, plan: 1 })).toEqual({ assessment: 1, plan: 1 });
     expect(await rememberResult(h.pool, place, { assessment: 2, plan: 1 })).toEqual({ assessment: 1, plan: 1 });
-    // Another call in that place (a handler run first on a retried task) keeps its own answer.
+    // Another call in that place (a handler run first on a retried task) is answered with its own.
     expect(await rememberResult(h.pool, { ...place, argsHash: 'other call' }, { assessment: 3, plan: 1 })).toEqual({ assessment: 3, plan: 1 });
   });
 });
