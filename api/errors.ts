@@ -67,7 +67,7 @@ export const isRefusal = (error: unknown, refusal: DecisionRefusal) => error ins
 /** A decision the task workflow refused in its validator, as the HTTP error the client sees. */
 export function refusedDecision(error: WorkflowUpdateFailedError): AppError | undefined {
   const cause = error.cause;
-  if (!(cause instanceof ApplicationFailure) || !cause.type || !(cause.type in refusalAnswers)) return undefined;
+  if (!(cause instanceof ApplicationFailure) || !cause.type || !Object.hasOwn(refusalAnswers, cause.type)) return undefined;
   return refusalError(cause.type as DecisionRefusal, cause.message);
 }
 

@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { ActivityFailureType } from '../domain/failures';
 
 /**
  * The options of the activities that keep the records: each is safe to repeat, and a process must
@@ -29,7 +30,7 @@ export function recordKeepingActivities(options: Pick<ActivityOptions, 'cancella
 }
 
 /** The failure of `type` an activity raised: wrapped in an ActivityFailure when it was scheduled on the server, bare when it ran locally. */
-export function raisedByActivity(error: unknown, type: string): ApplicationFailure | undefined {
+export function raisedByActivity(error: unknown, type: ActivityFailureType): ApplicationFailure | undefined {
   const raised = error instanceof ActivityFailure ? error.cause : error;
   return raised instanceof ApplicationFailure && raised.type === type ? raised : undefined;
 }

@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { raisedByActivity, recordKeepingActivities } from './activityOptions';
-import { activityFailures } from '../domain/failures';
+import { activityFailures, type ActivityFailureType } from '../domain/failures';
 import type { CancellableProcess } from '../domain/lifecycle';
 
 const records = recordKeepingActivities();
@@ -12,15 +12,19 @@ const { recordProcessFailed } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
-/** Data PostgreSQL refuses as such (the activities' UnstorableData failure): no retry can carry the process on. */
-export function unstorableData(error: unknown): ApplicationFailure | undefined {
-  // Met by this workflow's activity, or by one of a task (child workflow) it waited on.
+/** The activity failure of one of `types` under `error`: met by this workflow's activity, or by one of a task (child workflow) it waited on. */
+function failureUnder(error: unknown, types: readonly ActivityFailureType[]): ApplicationFailure | undefined {
   for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    const refused = raisedByActivity(current, activityFailures.unstorableData);
-    if (refused) return refused;
+    for (const type of types) {
+      const raised = raisedByActivity(current, type);
+      if (raised) return raised;
+    }
   }
   return undefined;
 }
+
+/** Data PostgreSQL refuses as such (the activities' UnstorableData failure): no retry can carry the process on. */
+export const unstorableData = (error: unknown) => failureUnder(error, [activityFailures.unstorableData]);
 
 /** Processes started before cancelled records closed only wrote the timeline event. */
 const cancelledRecordsClose = 'cancelled-process-record-closes';
@@ -28,8 +32,8 @@ const cancelledRecordsClose = 'cancelled-process-record-closes';
 /**
  * Runs a process and records how it ended when it did not end by its own rules. Cancelled (its system
  * is retiring): its record closes as cancelled and the timeline says so; its open tasks record their
- * own cancellation. Failed on data PostgreSQL cannot store: the timeline says the process could not
- * proceed, and the workflow fails visibly instead of retrying for ever.
+ * own cancellation. Failed on data PostgreSQL cannot store, or on a record that is not there: the
+ * timeline says the process could not proceed, and the workflow fails visibly instead of retrying for ever.
  */
 export async function recordingEnd<T>(systemId: string, process: CancellableProcess, run: () => Promise<T>): Promise<T> {
   try {
@@ -43,7 +47,8 @@ export async function recordingEnd<T>(systemId: string, process: CancellableProc
           : records().recordSystemEvent({ systemId, key: `${workflowId}:cancelled`, type: 'process.cancelled', data: { process, workflowId } }),
       );
     }
-    const refused = unstorableData(error);
+    // Refused data, or a record that is not there: either way no retry carries the process on.
+    const refused = failureUnder(error, [activityFailures.unstorableData, activityFailures.notFound]);
     if (refused) {
       const { workflowId } = workflowInfo();
       await recordProcessFailed({ systemId, process, workflowId, reason: refused.message }).catch(() => undefined);
