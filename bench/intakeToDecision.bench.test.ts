@@ -115,13 +115,19 @@ function openTaskOf(systemId: string) {
 const emailsAwaited: { systemId: Promise<string>; arrived: Promise<boolean> }[] = [];
 let emailsUnsent = 0;
 
-/** Whether any email of the system's triage task left; undefined while one is still to be sent or found moot. */
+/**
+ * Whether any email of the system's triage task left; undefined while its task is open with one still
+ * to send. An email of a closed task that never left is unsent for good: moot, or its delivery dropped
+ * with the task's workflow.
+ */
 async function anyTriageEmailSent(systemId: string): Promise<boolean | undefined> {
-  const { rows } = await h.pool.query<{ pending: boolean; sent: boolean }>(
-    `SELECT coalesce(bool_or(o.delivery IS NULL), true) AS pending, coalesce(bool_or(o.delivery = 'sent'), false) AS sent
-       FROM outbox o JOIN tasks t ON t.id = o.task_id WHERE t.system_id = $1`,
+  const { rows } = await h.pool.query<{ emails: number; pending: boolean; sent: boolean }>(
+    `SELECT count(*)::int AS emails, coalesce(bool_or(o.delivery IS NULL AND t.status = 'open'), false) AS pending,
+            coalesce(bool_or(o.delivery = 'sent'), false) AS sent
+       FROM outbox o JOIN tasks t ON t.id = o.task_id WHERE t.system_id = $1 AND t.kind = 'intake_triage'`,
     [systemId],
   );
+  if (rows[0].emails === 0) throw new Error(`the triage of ${systemId} has no email at all`);
   return rows[0].pending ? undefined : rows[0].sent;
 }
 

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Activities } from '../../activities';
 import { createCommandSigner } from '../../api/commandSigner';
 import { preparePolicy } from '../../api/policy';
-import type { Activities } from '../../activities';
 import type { TaskAssignee } from '../../domain/task';
-import { decideTaskUpdate, taskProgressQuery, workflowIds, workflowTypes, type HumanTaskInput, type HumanTaskResult } from '../../workflows/contracts';
+import { decideTaskUpdate, workflowIds, workflowTypes, type HumanTaskInput, type HumanTaskResult } from '../../workflows/contracts';
 import { eventually } from '../helpers/harness';
-import { withTriage } from '../helpers/policies';
 import { newEd25519Pem } from '../helpers/keys';
+import { withTriage } from '../helpers/policies';
 
 /**
  * The human-task workflow on the dev server with fake activities: no PostgreSQL, no api, no mail. What
@@ -22,13 +22,12 @@ let client: Client;
 let worker: Worker;
 let running: Promise<void>;
 
-/** What each activity was asked, and when, in milliseconds since the task started. */
+/** What each activity was asked, and when (epoch milliseconds). */
 type Call = { name: string; at: number; input: any };
-const callsByTask = new Map<string, { startedAt: number; calls: Call[] }>();
+const callsByTask = new Map<string, Call[]>();
 
-function recording(taskId: string | undefined, name: string, input: unknown) {
-  const log = taskId ? callsByTask.get(taskId) : undefined;
-  log?.calls.push({ name, at: Date.now() - log.startedAt, input });
+function recording(taskId: string, name: string, input: unknown) {
+  callsByTask.get(taskId)?.push({ name, at: Date.now(), input });
 }
 
 const seat = (principalId: string): TaskAssignee => ({ principalId, onBehalfOf: null });
@@ -58,9 +57,6 @@ const fakeActivities = {
   async closeTask(input: { taskId: string }) {
     recording(input.taskId, 'closeTask', input);
   },
-  async deliverEmail() {
-    return 'sent' as const;
-  },
 } satisfies Partial<Activities>;
 
 beforeAll(async () => {
@@ -85,7 +81,8 @@ afterAll(async () => {
 async function startTask(triage: Parameters<typeof withTriage>[0], tier: HumanTaskInput['tier'] = 'low') {
   const policy = preparePolicy(withTriage(triage));
   const taskId = randomUUID();
-  callsByTask.set(taskId, { startedAt: Date.now(), calls: [] });
+  const startedAt = Date.now();
+  callsByTask.set(taskId, []);
   const input: HumanTaskInput = {
     taskId,
     systemId: randomUUID(),
@@ -99,7 +96,7 @@ async function startTask(triage: Parameters<typeof withTriage>[0], tier: HumanTa
     subject: { hash: 'a'.repeat(64), version: 1 },
   };
   const handle = await client.workflow.start(workflowTypes.humanTask, { taskQueue, workflowId: workflowIds.task(taskId), args: [input] });
-  return { taskId, handle, calls: () => callsByTask.get(taskId)!.calls };
+  return { taskId, handle, startedAt, calls: () => callsByTask.get(taskId)! };
 }
 
 const ladder = {
@@ -115,20 +112,22 @@ const ladder = {
 
 describe('the human-task workflow, with fake activities', () => {
   it('reminds at the policy’s point, climbs each level of the ladder at its deadline, and expires at its end', async () => {
-    const { handle, calls } = await startTask(ladder);
+    const { handle, startedAt, calls } = await startTask(ladder);
     const result: HumanTaskResult = await handle.result();
 
     expect(result.status).toBe('expired');
     expect(calls().map((call) => call.name)).toEqual(['openTask', 'remindAssignees', 'escalateTask', 'escalateTask', 'closeTask']);
     const [, reminder, notified, added, closed] = calls();
-    // Never early: the reminder at half the 2 s SLA, the levels at 2 s and 3 s, the end at 4 s.
-    expect(reminder.at).toBeGreaterThanOrEqual(1_000);
+    const deadlineOf = (call: Call) => Date.parse(call.input.dueAt);
+    // Never early: the reminder at half the 2 s SLA, the first level at the SLA, each next step at the deadline the one before set.
+    expect(reminder.at - startedAt).toBeGreaterThanOrEqual(1_000);
     expect(notified).toMatchObject({ input: { level: 1, action: 'notify', target: 'manager' } });
-    expect(notified.at).toBeGreaterThanOrEqual(2_000);
+    expect(notified.at - startedAt).toBeGreaterThanOrEqual(2_000);
     expect(added).toMatchObject({ input: { level: 2, action: 'add', target: 'governance_lead' } });
-    expect(added.at - notified.at).toBeGreaterThanOrEqual(1_000);
+    expect(deadlineOf(added) - deadlineOf(notified)).toBeGreaterThanOrEqual(1_000);
+    expect(added.at).toBeGreaterThanOrEqual(deadlineOf(notified));
     expect(closed).toMatchObject({ input: { status: 'expired', outcome: null } });
-    expect(closed.at - added.at).toBeGreaterThanOrEqual(1_000);
+    expect(closed.at).toBeGreaterThanOrEqual(deadlineOf(added));
   });
 
   it('rejects on timeout where the policy says so for the tier', async () => {
@@ -137,10 +136,14 @@ describe('the human-task workflow, with fake activities', () => {
     expect(calls().at(-1)).toMatchObject({ name: 'closeTask', input: { status: 'rejected_on_timeout' } });
   });
 
-  it('stops the clock on a signed decision: no reminder or escalation after it, and the task closes decided', async () => {
-    const { taskId, handle, calls } = await startTask({ ...ladder, slaByTier: { low: '1m', medium: '1m', high: '1m', prohibited: '1m' } });
-    // Seated as the task's own state says, as the api waits for the seats before it sends a decision.
-    await eventually(async () => ((await handle.query(taskProgressQuery)).assignees.length ? true : undefined));
+  it('stops the clock on a signed decision after a reminder: no escalation, and the task closes decided', async () => {
+    const { taskId, handle, calls } = await startTask({
+      ...ladder,
+      slaByTier: { low: '4s', medium: '4s', high: '4s', prohibited: '4s' },
+      reminderPoints: [0.25],
+    });
+    // Decided once the reminder went out, three seconds before the first level of the ladder would act.
+    await eventually(async () => (calls().some((call) => call.name === 'remindAssignees') ? true : undefined));
     const updateId = randomUUID();
     const decision = { actorId: 'lead', choice: 'accept', snapshotHash: 'a'.repeat(64) };
     const signed = { ...decision, signed: signer.sign({ name: 'decideTask', workflowId: workflowIds.task(taskId), updateId, args: decision }) };
@@ -151,6 +154,6 @@ describe('the human-task workflow, with fake activities', () => {
       choice: 'accept',
       votes: [expect.objectContaining({ actorId: 'lead', choice: 'accept' })],
     });
-    expect(calls().map((call) => call.name)).toEqual(['openTask', 'recordDecision', 'closeTask']);
+    expect(calls().map((call) => call.name)).toEqual(['openTask', 'remindAssignees', 'recordDecision', 'closeTask']);
   });
 });
