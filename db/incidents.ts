@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { IncidentContainment, IncidentReport, IncidentSeverity, incidentResolutionSchema, regulatoryReportSchema } from '../domain/incident';
+import type { IncidentContainment, IncidentReport, IncidentSeverity, incidentResolutionSchema, regulatoryReportSchema, Seriousness } from '../domain/incident';
 import type { Queryable } from './pool';
 
 export type IncidentResolution = z.output<typeof incidentResolutionSchema>;
@@ -14,8 +14,12 @@ export interface IncidentRecord {
   reporterId: string;
   severity: IncidentSeverity;
   serious: boolean;
+  /** Why it is serious (Art. 3(49)) and what sets its clock (Art. 73(2)-(4)). */
+  seriousness: Seriousness | null;
   description: string;
   occurredAt: string;
+  /** When the organisation became aware of it, from which the Art. 73 clock runs; the report's own time when not given. */
+  becameAwareAt: string;
   reportedAt: string;
   stage: IncidentStage;
   acknowledgedAt: string | null;
@@ -41,8 +45,10 @@ const toIncident = (row: Record<string, any>): IncidentRecord => ({
   reporterId: row.reporter_id,
   severity: row.severity,
   serious: row.serious,
+  seriousness: row.seriousness,
   description: row.description,
   occurredAt: row.occurred_at.toISOString(),
+  becameAwareAt: (row.became_aware_at ?? row.reported_at).toISOString(),
   reportedAt: row.reported_at.toISOString(),
   stage: row.stage,
   acknowledgedAt: toIso(row.acknowledged_at),
@@ -66,8 +72,9 @@ export async function insertIncident(
 ): Promise<void> {
   const { report } = incident;
   await db.query(
-    `INSERT INTO incidents (id, system_id, workflow_id, reporter_id, severity, serious, description, occurred_at, regulatory_report_due)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+    `INSERT INTO incidents (id, system_id, workflow_id, reporter_id, severity, serious, description, occurred_at, regulatory_report_due,
+                            became_aware_at, seriousness)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
     [
       incident.id,
       incident.systemId,
@@ -78,6 +85,8 @@ export async function insertIncident(
       report.description,
       report.occurredAt,
       incident.regulatoryReportDue,
+      report.becameAwareAt ?? null,
+      report.seriousness ?? null,
     ],
   );
 }

@@ -76,6 +76,10 @@ export function approvalChainFor(policy: TaskPolicy, tier: RiskTier): ApprovalSt
 /** The roles the ladder brings into a task: a governance lead may also reassign a seat to one of them. */
 export const escalationRoles = (policy: TaskPolicy): Role[] => policy.escalationLadder.flatMap((level) => (level.target === 'manager' ? [] : [level.target]));
 
+const day = 86_400_000;
+/** Regulation (EU) 2024/1689, Art. 73(2)-(4). */
+const art73Deadlines = { general: 15 * day, death: 10 * day, widespreadOrCriticalInfrastructure: 2 * day };
+
 export const policySchema = z.strictObject({
   name: z.string().min(1),
   triage: z.strictObject({
@@ -125,8 +129,16 @@ export const policySchema = z.strictObject({
   incident: z.strictObject({
     slaBySeverity: severityMap(z.strictObject({ acknowledge: durationSchema, contain: durationSchema, resolve: durationSchema })),
     ladderBySeverity: severityMap(z.array(escalationLevelSchema).max(6)),
-    /** The regulatory reporting clock of a serious incident, from when it became known. */
+    /** The regulatory reporting clock of a serious incident, from when it became known (processes started before `seriousReportDeadlines`). */
     seriousReportWithin: durationSchema,
+    /** EU AI Act Art. 73(2)-(4): 15 days in general, 10 after a death, 2 for a widespread infringement or critical infrastructure. */
+    seriousReportDeadlines: z
+      .strictObject({ general: durationSchema, death: durationSchema, widespreadOrCriticalInfrastructure: durationSchema })
+      .default(art73Deadlines)
+      .refine(
+        (deadlines) => Object.entries(art73Deadlines).every(([clock, most]) => deadlines[clock as keyof typeof art73Deadlines] <= most),
+        'a policy may shorten the Art. 73 deadlines (15, 10 and 2 days), never lengthen them',
+      ),
   }),
   tasks: z
     .record(z.enum(taskKindNames), taskPolicySchema)
@@ -280,6 +292,7 @@ export const defaultPolicy: PolicyInput = {
     },
     // EU AI Act Art. 73(2): no later than 15 days after becoming aware of a serious incident.
     seriousReportWithin: '15d',
+    seriousReportDeadlines: { general: '15d', death: '10d', widespreadOrCriticalInfrastructure: '2d' },
   },
   tasks: {
     intake_triage: {

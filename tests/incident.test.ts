@@ -29,6 +29,7 @@ const sampleReport = (overrides: Record<string, unknown> = {}) => ({
 });
 
 const activeSystem = (name: string) => h.fileAcceptedSystem(name);
+const seriousness = { limbs: ['fundamental_rights_infringement'], rationale: 'Order notes of one customer were shown to another' };
 
 async function reportIncident(systemId: string, as: CastMember, report: Record<string, unknown>) {
   const reported = await h.api('POST', `/api/v1/systems/${systemId}/incidents`, { as, body: report });
@@ -141,11 +142,41 @@ describe('incident escalation', () => {
     }
   });
 
+  it('runs the Art. 73 clock from becoming aware of the incident, by what it is: 15 days, 10 after a death, 2 when widespread', async () => {
+    h.usePolicy(withIncidentPolicy({ seriousReportDeadlines: { general: '1h', death: '40m', widespreadOrCriticalInfrastructure: '10m' } }));
+    const systemId = await activeSystem('Triage assistant');
+    const awareAt = new Date(Date.now() - 5 * 60_000).toISOString();
+    const dueAfterAwareness = async (overrides: Record<string, unknown>) => {
+      const report = sampleReport({ occurredAt: new Date(Date.now() - 3_600_000).toISOString(), becameAwareAt: awareAt, serious: true, ...overrides });
+      const { incidentId } = await reportIncident(systemId, 'approver', report);
+      const incident = await eventually(() => incidentOf(systemId, incidentId));
+      expect(incident.becameAwareAt).toBe(awareAt);
+      return (Date.parse(incident.regulatoryReportDue) - Date.parse(awareAt)) / 60_000;
+    };
+
+    expect(await dueAfterAwareness({ seriousness })).toBe(60);
+    expect(await dueAfterAwareness({ seriousness: { ...seriousness, limbs: ['death_or_serious_harm_to_health'], death: true } })).toBe(40);
+    expect(await dueAfterAwareness({ seriousness: { ...seriousness, widespreadInfringement: true } })).toBe(10);
+    expect(await dueAfterAwareness({ seriousness: { ...seriousness, death: true, limbs: ['critical_infrastructure_disruption'] } })).toBe(10);
+
+    const unexplained = await h.api('POST', `/api/v1/systems/${systemId}/incidents`, { as: 'approver', body: sampleReport({ serious: true }) });
+    expect(unexplained.status).toBe(400);
+    expect(Object.keys(unexplained.body.fields)).toEqual(['seriousness']);
+    const awareEarly = await h.api('POST', `/api/v1/systems/${systemId}/incidents`, {
+      as: 'approver',
+      body: sampleReport({ becameAwareAt: new Date(Date.now() - 7_200_000).toISOString() }),
+    });
+    expect(awareEarly.body.fields).toEqual({ becameAwareAt: ['one becomes aware of an incident after it occurred'] });
+    expect(() =>
+      h.preparePolicy(withIncidentPolicy({ seriousReportDeadlines: { general: '16d', death: '10d', widespreadOrCriticalInfrastructure: '2d' } })),
+    ).toThrow(/never lengthen them/);
+  });
+
   it('runs the regulatory clock of a serious incident with reminders, records the report date, and opens closure only once reported', async () => {
-    h.usePolicy(withIncidentPolicy({ seriousReportWithin: '4s' }));
+    h.usePolicy(withIncidentPolicy({ seriousReportDeadlines: { general: '4s', death: '4s', widespreadOrCriticalInfrastructure: '4s' } }));
     try {
       const systemId = await activeSystem('Credit limit model');
-      const { incidentId, workflowId } = await reportIncident(systemId, 'approver', sampleReport({ severity: 'medium', serious: true }));
+      const { incidentId, workflowId } = await reportIncident(systemId, 'approver', sampleReport({ severity: 'medium', serious: true, seriousness }));
       // Nobody holds legal_counsel here: the governance leads hold the report, and are reminded of it.
       const report = await h.openTask(systemId, 'incident_regulatory_report');
       expect(assigneeIds(report)).toEqual(['lead']);
@@ -279,15 +310,40 @@ describe('incident escalation', () => {
     expect(page).toContain('id="severity-error"');
     expect(page).toContain('an incident cannot occur in the future');
 
-    const reported = await post({ severity: 'medium', description: 'The camera counted people, not shelves', occurredAt: '2025-01-01T08:30', serious: 'true' });
+    const unexplained = await post({
+      severity: 'medium',
+      description: 'The camera counted people, not shelves',
+      occurredAt: '2025-01-01T08:30',
+      serious: 'true',
+    });
+    expect(unexplained.status).toBe(400);
+    expect(await unexplained.text()).toContain(
+      '<p class="field-error" id="seriousness-error">name the limb of Art. 3(49) the incident meets; must not be empty</p>',
+    );
+
+    const seriousReport = {
+      severity: 'medium',
+      description: 'The camera counted people, not shelves',
+      occurredAt: '2025-01-01T08:30',
+      becameAwareAt: '2025-01-02T09:00',
+      serious: 'true',
+      seriousLimbs: 'fundamental_rights_infringement',
+      seriousRationale: 'shoppers were profiled',
+    };
+    const reported = await post(seriousReport);
     expect(reported.status).toBe(200);
     expect(await reported.text()).toContain('Incident reported');
     const incident = await eventually(async () => (await h.api('GET', `/api/v1/systems/${systemId}/incidents`, { as: 'lead' })).body.incidents[0]);
-    expect(incident).toMatchObject({ reporterId: 'approver', severity: 'medium', serious: true, occurredAt: '2025-01-01T08:30:00.000Z' });
+    expect(incident).toMatchObject({
+      reporterId: 'approver',
+      severity: 'medium',
+      serious: true,
+      occurredAt: '2025-01-01T08:30:00.000Z',
+      becameAwareAt: '2025-01-02T09:00:00.000Z',
+      seriousness: { limbs: ['fundamental_rights_infringement'], death: false, widespreadInfringement: false, rationale: 'shoppers were profiled' },
+    });
     // Sent twice, the same form reports one incident.
-    expect(
-      (await post({ severity: 'medium', description: 'The camera counted people, not shelves', occurredAt: '2025-01-01T08:30', serious: 'true' })).status,
-    ).toBe(200);
+    expect((await post(seriousReport)).status).toBe(200);
     expect((await h.api('GET', `/api/v1/systems/${systemId}/incidents`, { as: 'lead' })).body.incidents).toHaveLength(1);
   });
 

@@ -1,7 +1,13 @@
-import { CancellationScope, isCancellation, ParentClosePolicy, sleep, startChild } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, ParentClosePolicy, patched, sleep, startChild } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { activityFailures } from '../domain/failures';
-import type { IncidentContainment, IncidentTaskStage, incidentResolutionSchema, regulatoryReportSchema } from '../domain/incident';
+import {
+  regulatoryReportDue as regulatoryReportDueOf,
+  type IncidentContainment,
+  type IncidentTaskStage,
+  type incidentResolutionSchema,
+  type regulatoryReportSchema,
+} from '../domain/incident';
 import type { TaskPolicy } from '../domain/policy';
 import type { RiskTier } from '../domain/system';
 import type { TaskKind } from '../domain/task';
@@ -22,6 +28,9 @@ import {
 import { startHumanTask } from './startHumanTask';
 
 const records = recordKeepingActivities();
+
+/** Incidents reported before the Art. 73 clocks ran one deadline from the report, whatever the incident was. */
+const art73Clocks = 'art-73-clocks';
 
 type Decided = Extract<HumanTaskResult, { status: 'decided' }>;
 
@@ -108,7 +117,8 @@ class IncidentRun {
 
   async reportToAuthority(): Promise<void> {
     const { incidentId, systemId, policy } = this.input;
-    const within = policy.incident.seriousReportWithin;
+    // The task is due when the report is: from awareness, which may have come days before the report here.
+    const within = patched(art73Clocks) ? Math.max(Date.parse(this.regulatoryReportDue!) - Date.now(), 1_000) : policy.incident.seriousReportWithin;
     const decided = await this.untilDecided({
       kind: 'incident_regulatory_report',
       requesterId: platformPrincipalId,
@@ -133,7 +143,11 @@ class IncidentRun {
 async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
   const { incidentId, systemId, reporterId, report, policy } = input;
   const slas = policy.incident.slaBySeverity[report.severity];
-  const regulatoryReportDue = report.serious ? new Date(Date.now() + policy.incident.seriousReportWithin).toISOString() : null;
+  const regulatoryReportDue = patched(art73Clocks)
+    ? regulatoryReportDueOf(report, policy.incident.seriousReportDeadlines, Date.now())
+    : report.serious
+      ? new Date(Date.now() + policy.incident.seriousReportWithin).toISOString()
+      : null;
   const reported = await records().recordIncidentReported({
     incidentId,
     systemId,

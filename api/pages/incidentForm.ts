@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import type { AiSystem } from '../../db/systems';
-import { incidentReportSchema, incidentSeverities } from '../../domain/incident';
+import { incidentReportSchema, incidentSeverities, seriousIncidentLimbs } from '../../domain/incident';
 import type { ApiDeps } from '../deps';
 import type { RateLimits } from '../rateLimits';
 import { AppError } from '../errors';
@@ -12,7 +12,16 @@ import { csrfField, requireSignIn, sendPage, verifyCsrf } from './session';
 
 type FieldErrors = Record<string, string[]>;
 type ReportedSystem = { system: AiSystem; viewer: boolean };
-type Draft = Record<string, string | undefined>;
+type Draft = Record<string, string | string[] | undefined>;
+
+const limbLabels: Record<(typeof seriousIncidentLimbs)[number], string> = {
+  death_or_serious_harm_to_health: 'a person died or their health was seriously harmed',
+  critical_infrastructure_disruption: 'serious and irreversible disruption of critical infrastructure',
+  fundamental_rights_infringement: 'an infringement of obligations protecting fundamental rights',
+  property_or_environment_harm: 'serious harm to property or the environment',
+};
+const checked = (draft: Draft, name: string, value: string) => ([draft[name]].flat().includes(value) ? html` checked` : html``);
+const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 function fieldError(errors: FieldErrors, name: string): SafeHtml {
   const messages = errors[name];
@@ -32,15 +41,23 @@ function incidentForm(req: Request, reported: ReportedSystem, draft: Draft, erro
   const { system } = reported;
   return html`<p>Reporting an incident of ${systemLabel(reported)}. Its owner is asked to acknowledge, contain and resolve it within the deadlines of its severity.</p>
 <form method="post" action="/systems/${system.id}/incidents/new" novalidate>
-${csrfField(req)}<input type="hidden" name="nonce" value="${draft.nonce ?? randomUUID()}">
+${csrfField(req)}<input type="hidden" name="nonce" value="${one(draft.nonce) ?? randomUUID()}">
 <fieldset${describedBy(errors, 'severity')}><legend>Severity</legend>
-${incidentSeverities.map((severity) => html`<label><input type="radio" name="severity" value="${severity}"${draft.severity === severity ? html` checked` : ''}> ${severity}</label><br>`)}
+${incidentSeverities.map((severity) => html`<label><input type="radio" name="severity" value="${severity}"${one(draft.severity) === severity ? html` checked` : ''}> ${severity}</label><br>`)}
 ${fieldError(errors, 'severity')}</fieldset>
-<p><label for="description">What happened</label><br><textarea id="description" name="description" rows="5"${describedBy(errors, 'description')}>${draft.description ?? ''}</textarea>${fieldError(errors, 'description')}</p>
+<p><label for="description">What happened</label><br><textarea id="description" name="description" rows="5"${describedBy(errors, 'description')}>${one(draft.description) ?? ''}</textarea>${fieldError(errors, 'description')}</p>
 <p><label for="occurredAt">When it happened</label> <small>(UTC)</small><br>
-<input type="datetime-local" id="occurredAt" name="occurredAt" value="${draft.occurredAt ?? minutesNowUtc()}"${describedBy(errors, 'occurredAt')}>${fieldError(errors, 'occurredAt')}</p>
-<p><label><input type="checkbox" name="serious" value="true"${draft.serious === 'true' ? html` checked` : ''}> Serious incident</label>
+<input type="datetime-local" id="occurredAt" name="occurredAt" value="${one(draft.occurredAt) ?? minutesNowUtc()}"${describedBy(errors, 'occurredAt')}>${fieldError(errors, 'occurredAt')}</p>
+<p><label for="becameAwareAt">When you became aware of it</label> <small>(UTC; the reporting clock runs from here, now when left empty)</small><br>
+<input type="datetime-local" id="becameAwareAt" name="becameAwareAt" value="${one(draft.becameAwareAt) ?? ''}"${describedBy(errors, 'becameAwareAt')}>${fieldError(errors, 'becameAwareAt')}</p>
+<p><label><input type="checkbox" name="serious" value="true"${checked(draft, 'serious', 'true')}> Serious incident</label>
 <small>(EU AI Act Art. 73: it is reported to the market surveillance authority)</small></p>
+<fieldset${describedBy(errors, 'seriousness')}><legend>If serious: what makes it so (Art. 3(49))</legend>
+${seriousIncidentLimbs.map((limb) => html`<label><input type="checkbox" name="seriousLimbs" value="${limb}"${checked(draft, 'seriousLimbs', limb)}> ${limbLabels[limb]}</label><br>`)}
+<label><input type="checkbox" name="death" value="true"${checked(draft, 'death', 'true')}> a person died (report within 10 days)</label><br>
+<label><input type="checkbox" name="widespreadInfringement" value="true"${checked(draft, 'widespreadInfringement', 'true')}> the infringement is widespread (report within 2 days, as for critical infrastructure)</label>
+<p><label for="seriousRationale">Why it is serious</label><br><textarea id="seriousRationale" name="seriousRationale" rows="3">${one(draft.seriousRationale) ?? ''}</textarea></p>
+${fieldError(errors, 'seriousness')}</fieldset>
 <p><button type="submit">Report the incident</button></p>
 </form>`;
 }
@@ -67,11 +84,22 @@ export function incidentPages(deps: ApiDeps, limits: RateLimits): Router {
     const system = await systemFor(req);
     if (!system) return sendPage(req, res, 404, title, notice('This AI system does not exist.', true));
     const draft = (req.body ?? {}) as Draft;
+    const serious = one(draft.serious) === 'true';
+    const becameAwareAt = one(draft.becameAwareAt);
     const parsed = incidentReportSchema.safeParse({
-      severity: draft.severity,
-      description: draft.description?.trim() ?? '',
-      occurredAt: asUtc(draft.occurredAt ?? ''),
-      serious: draft.serious === 'true',
+      severity: one(draft.severity),
+      description: one(draft.description)?.trim() ?? '',
+      occurredAt: asUtc(one(draft.occurredAt) ?? ''),
+      ...(becameAwareAt && { becameAwareAt: asUtc(becameAwareAt) }),
+      serious,
+      ...(serious && {
+        seriousness: {
+          limbs: [draft.seriousLimbs ?? []].flat(),
+          death: one(draft.death) === 'true',
+          widespreadInfringement: one(draft.widespreadInfringement) === 'true',
+          rationale: one(draft.seriousRationale)?.trim() ?? '',
+        },
+      }),
     });
     if (!parsed.success) {
       const errors: FieldErrors = {};
@@ -92,7 +120,7 @@ export function incidentPages(deps: ApiDeps, limits: RateLimits): Router {
         req.webSession!.principal,
         system.system,
         parsed.data,
-        `web-form:${draft.nonce ?? randomUUID()}`,
+        `web-form:${one(draft.nonce) ?? randomUUID()}`,
       );
       const back = system.viewer ? html`<p><a href="/systems/${system.system.id}">Back to ${system.system.name}</a></p>` : html``;
       sendPage(req, res, 200, title, html`${notice(`Incident reported. Its reference is ${incidentId}.`)}${back}`);

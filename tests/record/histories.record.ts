@@ -178,7 +178,13 @@ describe('recording workflow histories', () => {
     await h.decide((await openTask(systemId, 'review_attestation')).id, 'owner', 'submit', { submission: { status: 'unchanged' } });
     await stateIs(systemId, 'active');
 
-    const incident = { severity: 'medium', description: 'Answers leaked another customer’s order', occurredAt: new Date().toISOString(), serious: true };
+    const incident = {
+      severity: 'medium',
+      description: 'Answers leaked another customer’s order',
+      occurredAt: new Date().toISOString(),
+      serious: true,
+      seriousness: { limbs: ['fundamental_rights_infringement'], rationale: 'another customer’s order was shown' },
+    };
     expect((await h.api('POST', `/api/v1/systems/${systemId}/incidents`, { as: 'approver', body: incident })).status).toBe(202);
     await h.decide((await openTask(systemId, 'incident_acknowledgement')).id, 'owner', 'acknowledge');
     await h.decide((await openTask(systemId, 'incident_regulatory_report')).id, 'lead', 'report', {
@@ -271,5 +277,40 @@ describe('recording workflow histories', () => {
     await h.decide(triage.id, 'lead', 'accept');
     await stateIs(systemId, 'rejected');
     await record('ai-act-classified', systemId);
+  });
+
+  it('records a serious incident on the Art. 73 clock from becoming aware of it, reported and closed', async () => {
+    h.usePolicy({
+      ...triageOnlyPolicy,
+      incident: { ...triageOnlyPolicy.incident, seriousReportDeadlines: { general: '1h', death: '40m', widespreadOrCriticalInfrastructure: '10m' } },
+    });
+    const systemId = await h.fileAcceptedSystem('Recorded serious incident');
+    const reported = await h.api('POST', `/api/v1/systems/${systemId}/incidents`, {
+      as: 'approver',
+      body: {
+        severity: 'high',
+        description: 'Dosage advice was wrong for a patient',
+        occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+        becameAwareAt: new Date(Date.now() - 600_000).toISOString(),
+        serious: true,
+        seriousness: { limbs: ['death_or_serious_harm_to_health'], death: true, rationale: 'a patient died' },
+      },
+    });
+    expect(reported.status).toBe(202);
+    await h.decide((await openTask(systemId, 'incident_acknowledgement')).id, 'owner', 'acknowledge');
+    await h.decide((await openTask(systemId, 'incident_containment')).id, 'owner', 'contain', {
+      submission: { actions: 'advice switched off', suspendSystem: false },
+    });
+    await h.decide((await openTask(systemId, 'incident_resolution')).id, 'owner', 'resolve', { submission: { rootCause: 'a unit mix-up', actions: 'fixed' } });
+    await h.decide((await openTask(systemId, 'incident_regulatory_report')).id, 'lead', 'report', {
+      submission: { authority: 'Market surveillance authority', reference: 'MSA-1', reportedAt: new Date().toISOString() },
+    });
+    await h.decide((await openTask(systemId, 'incident_closure')).id, 'lead', 'close');
+    await h.temporal.workflow.getHandle(reported.body.workflowId).result();
+    await record(
+      'art-73-clock',
+      systemId,
+      `WorkflowId = '${reported.body.workflowId}' OR (WorkflowType = 'humanTaskWorkflow' AND AimsSystemId = "${systemId}" AND StartTime > '${new Date(Date.now() - 120_000).toISOString()}')`,
+    );
   });
 });
