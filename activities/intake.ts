@@ -8,10 +8,10 @@ import { aiActSummary } from '../domain/aiActClassification';
 import type { AuditEventType } from '../domain/auditEvents';
 import { activityFailures } from '../domain/failures';
 import { IllegalTransitionError, type LifecycleState } from '../domain/lifecycle';
-import { canonicalJson } from '../domain/policy';
+import { canonicalJson, type Policy } from '../domain/policy';
 import type { IntakeRequest } from '../domain/system';
 import type { TaskSubject } from '../domain/task';
-import type { TriageResult } from '../domain/triage';
+import { triageUnderPolicyAndLaw, type TriageResult } from '../domain/triage';
 import type { ActivityDeps } from '.';
 
 /** What a triage decides on: the intake's content, hashed so a decision can prove which version it saw. */
@@ -41,6 +41,32 @@ export const stateChange = (move: { from: LifecycleState; held: boolean }, to: L
 });
 
 export function createIntakeActivities({ pool }: ActivityDeps) {
+  /** Records an intake version's triage, and its EU AI Act classification when it has one. */
+  async function recordTriage(input: { systemId: string; version: number; triage: TriageResult }) {
+    const { aiAct, ...triage } = input.triage;
+    const key = `${input.systemId}:triage:${input.version}`;
+    await inTransaction(pool, async (db) => {
+      // Run again after it committed (a lost workflow task): done, and the system's version not bumped twice.
+      await lockSystem(db, input.systemId);
+      if (await auditEventRecorded(db, key)) return;
+      await setTriage(db, input.systemId, triage);
+      await appendAuditEvent(db, {
+        key,
+        type: 'system.triaged',
+        systemId: input.systemId,
+        data: { intakeVersion: input.version, ...triage },
+      });
+      if (!aiAct) return;
+      await insertAiActClassification(db, input.systemId, input.version, aiAct);
+      await appendAuditEvent(db, {
+        key: `${input.systemId}:ai-act-classification:${input.version}`,
+        type: 'system.ai_act_classified',
+        systemId: input.systemId,
+        data: { intakeVersion: input.version, ...aiActSummary(aiAct) },
+      });
+    });
+  }
+
   return {
     async registerSystem(input: { systemId: string; ownerId: string; intake: IntakeRequest; policyVersion: string }): Promise<TaskSubject> {
       const subject = intakeSubject(input.intake, 1);
@@ -57,30 +83,19 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
       return subject;
     },
 
-    async recordTriage(input: { systemId: string; version: number; triage: TriageResult }) {
-      const { aiAct, ...triage } = input.triage;
-      const key = `${input.systemId}:triage:${input.version}`;
-      await inTransaction(pool, async (db) => {
-        // Run again after it committed (a lost workflow task): done, and the system's version not bumped twice.
-        await lockSystem(db, input.systemId);
-        if (await auditEventRecorded(db, key)) return;
-        await setTriage(db, input.systemId, triage);
-        await appendAuditEvent(db, {
-          key,
-          type: 'system.triaged',
-          systemId: input.systemId,
-          data: { intakeVersion: input.version, ...triage },
-        });
-        if (!aiAct) return;
-        await insertAiActClassification(db, input.systemId, input.version, aiAct);
-        await appendAuditEvent(db, {
-          key: `${input.systemId}:ai-act-classification:${input.version}`,
-          type: 'system.ai_act_classified',
-          systemId: input.systemId,
-          data: { intakeVersion: input.version, ...aiActSummary(aiAct) },
-        });
-      });
+    /** Triages an intake version under the organisation's rules and the law, records it, and answers with it. */
+    async triageAndRecord(input: {
+      systemId: string;
+      version: number;
+      intake: IntakeRequest;
+      policy: Pick<Policy, 'triage' | 'aiAct'>;
+    }): Promise<TriageResult> {
+      const triage = triageUnderPolicyAndLaw(input.intake, input.policy);
+      await recordTriage({ systemId: input.systemId, version: input.version, triage });
+      return triage;
     },
+
+    recordTriage,
 
     /** A new version of the intake: a revision the owner was asked for, or an amendment while triage is open. */
     async reviseIntake(input: { systemId: string; version: number; intake: IntakeRequest; actorId: string; reason: 'revision' | 'amendment' }) {

@@ -18,13 +18,15 @@ export const providerTriggers = ['own_name_or_trademark', 'substantial_modificat
 /** Art. 2(1): what ties the system to the Union. None of them: the Act does not apply. */
 export const euNexus = ['placed_on_eu_market', 'put_into_service_in_eu', 'deployer_in_eu', 'output_used_in_eu'] as const;
 
-/** Art. 2(3), (4), (6), (8), (10), (12): uses the Act does not apply to. */
+/**
+ * Art. 2(3), (4), (6), (8), (12): uses the Act does not apply to. (Art. 2(10), a natural person's
+ * personal use, is never an organisation's.)
+ */
 export const scopeExclusions = [
   'military_defence_national_security',
   'third_country_authority_cooperation',
   'scientific_research_only',
   'research_before_market',
-  'personal_non_professional',
   'free_open_source',
 ] as const;
 export type ScopeExclusion = (typeof scopeExclusions)[number];
@@ -46,15 +48,20 @@ export const practiceExceptions = ['supports_human_assessment_on_facts'] as cons
 export const realTimeIdentificationExceptions = ['targeted_victim_search', 'imminent_threat_to_life_or_terror', 'suspect_of_serious_crime'] as const;
 
 export const biometricsSchema = z.strictObject({
-  /** Annex III 1(a) and its carve-out (1:1 verification); Art. 5(1)(h) for real time in public spaces by the police. */
+  /** Annex III 1(a) and its carve-out (1:1 verification); Art. 5(1)(h) for real time in public spaces by the police; Art. 26(10) for post identification by it. */
   identification: oneOf(['none', 'verification_only', 'real_time_remote', 'post_remote'] as const).default('none'),
-  publicSpacesForLawEnforcement: z.boolean().default(false),
+  forLawEnforcement: z.boolean().default(false),
+  inPubliclyAccessibleSpaces: z.boolean().default(false),
   lawEnforcementException: oneOf(['none', ...realTimeIdentificationExceptions] as const).default('none'),
-  /** Art. 5(2)-(3): a judicial or independent administrative authority authorised each use in advance. */
-  priorAuthorisation: z.boolean().default(false),
+  /**
+   * Art. 5(3): each use authorised in advance by a judicial or independent administrative authority,
+   * or, in duly justified urgency, its authorisation requested within 24 hours.
+   */
+  authorisation: oneOf(['none', 'prior', 'urgent_requested_within_24h'] as const).default('none'),
   /** Art. 5(1)(g) for race, political opinions, union membership, beliefs, sex life or orientation; Annex III 1(b) for other protected attributes. */
   categorisation: oneOf(['none', 'sensitive_beliefs_or_orientation', 'other_protected_attributes'] as const).default('none'),
-  categorisationException: oneOf(['none', 'labelling_lawful_datasets', 'law_enforcement'] as const).default('none'),
+  /** Art. 5(1)(g), last sentence: labelling or filtering lawfully acquired biometric datasets, also in law enforcement. */
+  categorisationException: oneOf(['none', 'labelling_lawful_datasets'] as const).default('none'),
   /** Art. 5(1)(f) at work or school; Annex III 1(c) elsewhere. */
   emotionRecognition: oneOf(['none', 'workplace', 'education', 'elsewhere'] as const).default('none'),
   emotionForMedicalOrSafetyReasons: z.boolean().default(false),
@@ -99,8 +106,8 @@ export const art6_3Conditions = [
 ] as const;
 
 export const affectedGroups = ['children', 'vulnerable_groups', 'workers', 'general_public'] as const;
-/** Art. 27(1): deployers that owe a fundamental-rights impact assessment; banks and insurers through Annex III 5(b)-(c). */
-export const deployerKinds = ['public_authority', 'public_service_provider', 'credit_institution', 'insurer'] as const;
+/** Art. 27(1): deployers that owe a fundamental-rights impact assessment (banks and insurers owe one through Annex III 5(b)-(c)). */
+export const deployerKinds = ['public_authority', 'public_service_provider'] as const;
 /** Art. 50(1)-(4). */
 export const transparencyCases = ['interacts_directly', 'generates_synthetic_content', 'deepfake', 'public_interest_text'] as const;
 /** Art. 3(63), Art. 51-55: the system builds on a general-purpose AI model, or the organisation provides one. */
@@ -151,7 +158,11 @@ export const aiActAnswersSchema = z.strictObject({
   annexIThirdPartyAssessment: z.boolean().default(false),
   annexIII: codes(annexIIIPoints),
   annexIIICarveOuts: codes(annexIIICarveOuts),
-  art6_3Claim: z.strictObject({ condition: oneOf(art6_3Conditions), rationale: text(4000) }).optional(),
+  /** Art. 6(3): a claim per Annex III point that the system is not high-risk there, with the condition it meets. */
+  art6_3Claims: z
+    .array(z.strictObject({ point: oneOf(['1a', '1b', '1c', ...annexIIIPoints] as const), condition: oneOf(art6_3Conditions), rationale: text(4000) }))
+    .max(annexIIIPoints.length + 3)
+    .default([]),
   profilesPeople: z.boolean().default(false),
   affectedGroups: codes(affectedGroups),
   legalOrSimilarlySignificantEffects: z.boolean().default(false),
@@ -164,3 +175,37 @@ export const aiActAnswersSchema = z.strictObject({
 });
 export type AiActAnswers = z.output<typeof aiActAnswersSchema>;
 export type AiActAnswersInput = z.input<typeof aiActAnswersSchema>;
+
+type Given = Record<string, unknown>;
+const given = (value: unknown): Given => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Given) : {});
+const listOf = (value: unknown) => (Array.isArray(value) ? value : []);
+
+/**
+ * Answers given to the first version of the questions (rules `eu-ai-act-2024-1689/1`, in intakes of
+ * 2026-12-03) in today's terms, so that those intakes classify, and replay, under today's rules: the
+ * police-in-public-spaces answer split in two, the yes/no authorisation, one Art. 6(3) claim for every
+ * point, and the options since removed. Today's answers pass through unchanged.
+ */
+function firstVersionInTodaysTerms(raw: unknown): unknown {
+  const answers = given(raw);
+  const { publicSpacesForLawEnforcement, priorAuthorisation, ...biometrics } = given(answers.biometrics);
+  const { art6_3Claim, ...rest } = answers;
+  if (art6_3Claim === undefined && publicSpacesForLawEnforcement === undefined && priorAuthorisation === undefined) return raw;
+  const claimedPoints = [...listOf(answers.annexIII), '1a', '1b', '1c'];
+  return {
+    ...rest,
+    exclusions: listOf(answers.exclusions).filter((exclusion) => exclusion !== 'personal_non_professional'),
+    deployerKinds: listOf(answers.deployerKinds).filter((kind) => kind !== 'credit_institution' && kind !== 'insurer'),
+    biometrics: {
+      ...biometrics,
+      categorisationException: biometrics.categorisationException === 'law_enforcement' ? 'none' : biometrics.categorisationException,
+      forLawEnforcement: biometrics.forLawEnforcement ?? publicSpacesForLawEnforcement ?? false,
+      inPubliclyAccessibleSpaces: biometrics.inPubliclyAccessibleSpaces ?? publicSpacesForLawEnforcement ?? false,
+      authorisation: biometrics.authorisation ?? (priorAuthorisation === true ? 'prior' : 'none'),
+    },
+    art6_3Claims: art6_3Claim ? claimedPoints.map((point) => ({ point, ...given(art6_3Claim) })) : (answers.art6_3Claims ?? []),
+  };
+}
+
+/** The answers as the intake takes them, the first version's too. */
+export const aiActAnswersInTodaysTerms = z.preprocess(firstVersionInTodaysTerms, aiActAnswersSchema);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { aiActAnswersSchema } from './aiAct';
+import { aiActAnswersInTodaysTerms } from './aiAct';
 import { line, oneOf, text } from './fields';
 
 export const provenances = ['in_house', 'vendor', 'embedded_third_party'] as const;
@@ -33,7 +33,7 @@ export const intakeRequestSchema = z.strictObject({
   humanOversight: oneOf(humanOversightModes),
   affectedParties: z.array(line(200)).min(1, 'name at least one affected party').max(50),
   /** The answers the EU AI Act classification rests on (domain/aiActClassification.ts); without them the system is not classified. */
-  euAiAct: aiActAnswersSchema.optional(),
+  euAiAct: aiActAnswersInTodaysTerms.optional(),
 });
 export type IntakeRequest = z.output<typeof intakeRequestSchema>;
 export type IntakeRequestInput = z.input<typeof intakeRequestSchema>;

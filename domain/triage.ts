@@ -1,3 +1,4 @@
+import { aiActAnswersInTodaysTerms } from './aiAct';
 import { aiActApplicationDates, classifyUnderAiAct, tierFloor, type AiActClassification } from './aiActClassification';
 import type { Policy, TriageRule } from './policy';
 import { riskTiers, type IntakeRequest, type RiskTier } from './system';
@@ -40,7 +41,7 @@ export function triageIntake(intake: IntakeRequest, triage: Policy['triage']): T
 export function triageUnderPolicyAndLaw(intake: IntakeRequest, policy: Pick<Policy, 'triage' | 'aiAct'>): TriageResult {
   const organisational = triageIntake(intake, policy.triage);
   if (!intake.euAiAct) return organisational;
-  const aiAct = classifyUnderAiAct(intake.euAiAct, intake, policy.aiAct?.applicationDates ?? aiActApplicationDates);
+  const aiAct = classifyUnderAiAct(aiActAnswersInTodaysTerms.parse(intake.euAiAct), intake, policy.aiAct?.applicationDates ?? aiActApplicationDates);
   const floor = tierFloor(aiAct);
   if (!floor || riskTiers.indexOf(floor) <= riskTiers.indexOf(organisational.tier)) return { ...organisational, aiAct };
   const setBy = aiAct.flags.find((flag) => flag.kind === (floor === 'prohibited' ? 'prohibited' : 'high_risk'))!;

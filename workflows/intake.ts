@@ -41,6 +41,12 @@ const records = recordKeepingActivities();
 
 /** Intakes triaged before the EU AI Act classification took only the organisation's rules. */
 const classifiedUnderTheAiAct = 'eu-ai-act-classification';
+/**
+ * Triage, the classification with it, runs in the activity that records it: its answer is then in the
+ * history, and a later version of the rules never re-tiers a running intake on replay. (Intakes of the
+ * day the classification first ran in the workflow keep doing so.)
+ */
+const triagedInTheRecord = 'triage-in-the-record';
 
 /**
  * Intake: registers the AI system, triages it into a risk tier and waits for a governance lead to
@@ -113,9 +119,14 @@ class IntakeRun {
   }
 
   async triageVersion(version: number): Promise<TriageResult> {
-    const { policy } = this.input;
-    const result = patched(classifiedUnderTheAiAct) ? triageUnderPolicyAndLaw(this.intake, policy) : triageIntake(this.intake, policy.triage);
-    await records().recordTriage({ systemId: this.input.systemId, version, triage: result });
+    const { systemId, policy } = this.input;
+    let result: TriageResult;
+    if (patched(triagedInTheRecord)) {
+      result = await records().triageAndRecord({ systemId, version, intake: this.intake, policy: { triage: policy.triage, aiAct: policy.aiAct } });
+    } else {
+      result = patched(classifiedUnderTheAiAct) ? triageUnderPolicyAndLaw(this.intake, policy) : triageIntake(this.intake, policy.triage);
+      await records().recordTriage({ systemId, version, triage: result });
+    }
     upsertSearchAttributes([{ key: searchAttributes.tier, value: result.tier }]);
     return result;
   }

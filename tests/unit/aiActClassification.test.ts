@@ -61,19 +61,50 @@ describe('Art. 5: each prohibited practice, and its exception', () => {
     expect(codesOf(labelling, 'high_risk')).toEqual(['annex_iii_1b']);
   });
 
-  it('real-time facial recognition for the police in public spaces is prohibited with an officer in the loop, and without an authorised exception (Art. 5(1)(h))', () => {
-    const police = { identification: 'real_time_remote', publicSpacesForLawEnforcement: true } as const;
+  it('real-time facial recognition for the police in public spaces is prohibited to its deployer with an officer in the loop, and without an authorised exception (Art. 5(1)(h))', () => {
+    const police = { identification: 'real_time_remote', forLawEnforcement: true, inPubliclyAccessibleSpaces: true } as const;
     expect(classify({ biometrics: police }, { decisionRole: 'decision_support' }).prohibited).toBe(true);
     expect(codesOf({ biometrics: { ...police, lawEnforcementException: 'targeted_victim_search' } }, 'prohibited')).toEqual(['art5_1_h']);
-    const authorised = { biometrics: { ...police, lawEnforcementException: 'targeted_victim_search', priorAuthorisation: true } } as const;
+    const authorised = { biometrics: { ...police, lawEnforcementException: 'targeted_victim_search', authorisation: 'prior' } } as const;
     expect(codesOf(authorised, 'prohibited')).toEqual([]);
     expect(codesOf(authorised, 'high_risk')).toEqual(['annex_iii_1a']);
+    expect(classify(authorised).flags.find((flag) => flag.code === 'art5_2')).toMatchObject({ kind: 'deployer_duty', appliesFrom: '2025-02-02' });
+    const urgent = {
+      biometrics: { ...police, lawEnforcementException: 'imminent_threat_to_life_or_terror', authorisation: 'urgent_requested_within_24h' },
+    } as const;
+    expect(classify(urgent).flags.find((flag) => flag.code === 'art5_2')?.title).toContain(
+      'refused, the use stops and its data and results are deleted at once',
+    );
+    // Point (h) forbids the use: the vendor that only provides such a system places a high-risk one on the market.
+    const vendor = classify({ roles: ['provider'], biometrics: police });
+    expect(vendor.prohibited).toBe(false);
+    expect(vendor.flags.map((flag) => flag.code)).toContain('annex_iii_1a');
+    // Not in public spaces: not point (h), still remote identification.
+    expect(codesOf({ biometrics: { ...police, inPubliclyAccessibleSpaces: false } }, 'high_risk')).toEqual(['annex_iii_1a']);
+  });
+
+  it('an authorised real-time identification keeps its Art. 5(2)-(7) duties whatever an Art. 6(3) claim says', () => {
+    const authorised = {
+      biometrics: {
+        identification: 'real_time_remote',
+        forLawEnforcement: true,
+        inPubliclyAccessibleSpaces: true,
+        lawEnforcementException: 'suspect_of_serious_crime',
+        authorisation: 'prior',
+      },
+      art6_3Claims: [{ point: '1a', condition: 'preparatory_task', rationale: 'prepares a list for officers' }],
+    } as const;
     expect(codesOf(authorised, 'deployer_duty')).toContain('art5_2');
+  });
+
+  it('post remote identification by the police owes its authorisation within 48 hours, public space or not (Art. 26(10))', () => {
+    expect(codesOf({ biometrics: { identification: 'post_remote', forLawEnforcement: true } }, 'deployer_duty')).toContain('art26_10');
   });
 
   it('post remote identification is high-risk, and 1:1 verification is not (Annex III 1(a) and its carve-out)', () => {
     expect(codesOf({ biometrics: { identification: 'post_remote' } }, 'high_risk')).toEqual(['annex_iii_1a']);
     expect(classify({ biometrics: { identification: 'verification_only' } }).highRisk).toBe(false);
+    expect(codesOf({ biometrics: { identification: 'verification_only' } }, 'not_high_risk')).toEqual(['annex_iii_1a_verification']);
   });
 });
 
@@ -99,21 +130,30 @@ describe('Art. 6: high-risk', () => {
     expect(codesOf({ annexIII: ['5c'] }, 'deployer_duty')).toContain('art27');
   });
 
-  it('an Art. 6(3) claim takes an Annex III system out of high-risk, with the documentation and registration it owes', () => {
-    const claim = { condition: 'preparatory_task', rationale: 'drafts a summary a recruiter reads in full' } as const;
-    const classification = classify({ roles: ['provider'], annexIII: ['4a'], art6_3Claim: claim });
+  it('an Art. 6(3) claim takes its own Annex III point out of high-risk, with the documentation and registration it owes', () => {
+    const claim = { point: '4a', condition: 'preparatory_task', rationale: 'drafts a summary a recruiter reads in full' } as const;
+    const classification = classify({ roles: ['provider'], annexIII: ['4a'], art6_3Claims: [claim] });
     expect(classification.highRisk).toBe(false);
-    expect(codesOf({ roles: ['provider'], annexIII: ['4a'], art6_3Claim: claim }, 'provider_duty')).toEqual(['art6_4_document', 'art49_2_register']);
+    expect(classification.flags.find((flag) => flag.code === 'annex_iii_4a_art6_3')).toMatchObject({
+      title: 'Recruitment or selection of people, not high-risk under Art. 6(3)(d)',
+      citation: 'Regulation (EU) 2024/1689, Art. 6(3)(d), Annex III point 4(a)',
+    });
+    expect(codesOf({ roles: ['provider'], annexIII: ['4a'], art6_3Claims: [claim] }, 'provider_duty')).toEqual(['art6_4_document', 'art49_2_register']);
+    // One claim covers its point only.
+    expect(codesOf({ roles: ['provider'], annexIII: ['4a', '5b'], art6_3Claims: [claim] }, 'high_risk')).toEqual(['annex_iii_5b']);
   });
 
-  it('an Art. 6(3) claim does not hold for a system that profiles people', () => {
+  it('an Art. 6(3) claim does not hold for a system that profiles people, nor for Annex III 6(e)', () => {
     const classification = classify({
       annexIII: ['4a'],
-      art6_3Claim: { condition: 'narrow_procedural_task', rationale: 'sorts applications' },
+      art6_3Claims: [{ point: '4a', condition: 'narrow_procedural_task', rationale: 'sorts applications' }],
       profilesPeople: true,
     });
     expect(classification.highRisk).toBe(true);
-    expect(classification.flags).toContainEqual(expect.objectContaining({ kind: 'question', code: 'art6_3_refused_profiling' }));
+    expect(classification.flags).toContainEqual(expect.objectContaining({ kind: 'question', code: 'art6_3_refused_4a' }));
+    expect(codesOf({ annexIII: ['6e'], art6_3Claims: [{ point: '6e', condition: 'preparatory_task', rationale: 'x' }] }, 'high_risk')).toEqual([
+      'annex_iii_6e',
+    ]);
   });
 
   it('a safety component of an Annex I product is high-risk from 2 August 2027 when it needs a third-party assessment (Art. 6(1))', () => {
@@ -148,30 +188,55 @@ describe('Art. 50 and general-purpose models beside the rest', () => {
 });
 
 describe('Art. 2: scope', () => {
-  it.each([
-    'military_defence_national_security',
-    'third_country_authority_cooperation',
-    'scientific_research_only',
-    'research_before_market',
-    'personal_non_professional',
-  ] as const)('%s takes the system out of the Act, even a prohibited practice', (exclusion) => {
-    const classification = classify({ exclusions: [exclusion], prohibitedPractices: ['social_scoring'] });
-    expect(classification).toMatchObject({ inScope: false, prohibited: false, highRisk: false });
-    expect(classification.flags.map((flag) => flag.kind)).toEqual(['out_of_scope']);
-  });
+  it.each(['military_defence_national_security', 'third_country_authority_cooperation', 'scientific_research_only', 'research_before_market'] as const)(
+    '%s takes the system out of the Act, even a prohibited practice',
+    (exclusion) => {
+      const classification = classify({ exclusions: [exclusion], prohibitedPractices: ['social_scoring'] });
+      expect(classification).toMatchObject({ inScope: false, prohibited: false, highRisk: false });
+      expect(classification.flags.map((flag) => flag.kind)).toEqual(['out_of_scope']);
+    },
+  );
 
   it('no tie to the Union takes it out of the Act (Art. 2(1))', () => {
     expect(classify({ euNexus: [] }).flags.map((flag) => flag.code)).toEqual(['art2_1_no_eu_nexus']);
   });
 
-  it('open source is out only when neither prohibited, high-risk nor under Art. 50 (Art. 2(12))', () => {
+  it('open source is out only when neither prohibited, high-risk, under Art. 50 (whoever owes it) nor a general-purpose model (Art. 2(12))', () => {
     expect(classify({ exclusions: ['free_open_source'] }).inScope).toBe(false);
     expect(classify({ exclusions: ['free_open_source'], annexIII: ['4a'] }).inScope).toBe(true);
     expect(classify({ exclusions: ['free_open_source'], roles: ['provider'], transparency: ['interacts_directly'] }).inScope).toBe(true);
+    expect(classify({ exclusions: ['free_open_source'], roles: ['deployer'], transparency: ['interacts_directly'] }).inScope).toBe(true);
+    expect(classify({ exclusions: ['free_open_source'], roles: ['provider'], generalPurposeModel: 'provides_with_systemic_risk' }).inScope).toBe(true);
   });
 });
 
 describe('roles and the duties they carry', () => {
+  it('a deployer that becomes the provider keeps the provider’s transparency duty (Art. 25 with Art. 50(1))', () => {
+    expect(codesOf({ annexIII: ['4a'], providerTriggers: ['own_name_or_trademark'], transparency: ['interacts_directly'] }, 'transparency')).toEqual([
+      'art50_1',
+    ]);
+  });
+
+  it('a provider of a general-purpose model is its provider, whatever it is for the system (Art. 53)', () => {
+    expect(classify({ roles: ['deployer'], generalPurposeModel: 'provides' }).roles).toEqual(['deployer', 'provider']);
+  });
+
+  it('every provider and deployer owes AI literacy from 2 February 2025 (Art. 4)', () => {
+    expect(classify({}).flags.find((flag) => flag.code === 'art4')).toMatchObject({ kind: 'general_duty', appliesFrom: '2025-02-02', roles: ['deployer'] });
+    expect(classify({ roles: ['importer'] }).flags.map((flag) => flag.code)).not.toContain('art4');
+  });
+
+  it('a system high-risk only through an Annex I product takes its duties from 2 August 2027 (Art. 113(c))', () => {
+    const annexI = classify({ roles: ['provider', 'deployer'], annexISafetyComponent: true, annexIThirdPartyAssessment: true });
+    expect(annexI.flags.filter((flag) => flag.code === 'art16' || flag.code === 'art26').map((flag) => flag.appliesFrom)).toEqual(['2027-08-02', '2027-08-02']);
+  });
+
+  it('keeps the transparency duty of a biometric use when only another practice is prohibited (Art. 50(3))', () => {
+    expect(codesOf({ prohibitedPractices: ['social_scoring'], biometrics: { categorisation: 'other_protected_attributes' } }, 'transparency')).toEqual([
+      'art50_3',
+    ]);
+  });
+
   it('a deployer putting its name on a high-risk system becomes its provider (Art. 25(1)(a))', () => {
     const classification = classify({ annexIII: ['4a'], providerTriggers: ['own_name_or_trademark'] });
     expect(classification.roles).toEqual(['deployer', 'provider']);
@@ -189,7 +254,7 @@ describe('roles and the duties they carry', () => {
   it.each([
     [{ deployerKinds: ['public_authority'], annexIII: ['5a'] }, true],
     [{ deployerKinds: ['public_service_provider'], annexIII: ['3a'] }, true],
-    [{ deployerKinds: ['credit_institution'], annexIII: ['5b'] }, true],
+    [{ annexIII: ['5b'] }, true],
     [{ deployerKinds: ['public_authority'], annexIII: ['2'] }, false],
     [{ annexIII: ['4a'] }, false],
   ] as const)('a fundamental-rights impact assessment (Art. 27) for %j: %s', (answers, owed) => {
