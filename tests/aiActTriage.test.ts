@@ -53,6 +53,13 @@ describe('triage under the EU AI Act', () => {
       restsOn: ['annexIII: 4a'],
       appliesFrom: '2026-08-02',
     });
+    // The lead's emailed page shows what the law makes of it beside the intake.
+    const email = await h.mail.waitFor((m) => m.to.includes(h.people.lead.email) && m.subject.endsWith(': Interview assistant'));
+    const page = await (await fetch(email.links[0])).text();
+    expect(page).toContain('<h2>EU AI Act classification: high-risk</h2>');
+    expect(page).toContain(
+      '<li>high risk: Recruitment or selection of people (Regulation (EU) 2024/1689, Art. 6(2), Annex III point 4(a); applies from 2026-08-02)</li>',
+    );
     const triaged = detail.history.find((event: { type: string }) => event.type === 'system.triaged');
     expect(triaged.data).toMatchObject({ tier: 'high', organisationalTier: 'low', ruleId: 'eu-ai-act:annex_iii_4a' });
     const classified = detail.history.find((event: { type: string }) => event.type === 'system.ai_act_classified');

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { latestAiActClassification } from '../../db/aiActClassifications';
 import { getSystem } from '../../db/systems';
+import type { AiActClassification } from '../../domain/aiActClassification';
 import type { TaskRecord } from '../../db/tasks';
 import { storableText } from '../../domain/fields';
 import type { Principal } from '../../domain/principal';
@@ -70,9 +72,23 @@ const decisionFormFields = z.object({
   submission: z.string().max(64_000).optional(),
 });
 
+/** What a triage decides on beside the intake: the law's reading of it, flag by flag, with the provision each rests on. */
+function aiActSection(classification: AiActClassification): SafeHtml {
+  const verdict = !classification.inScope
+    ? 'out of scope'
+    : classification.prohibited
+      ? 'prohibited practice'
+      : classification.highRisk
+        ? 'high-risk'
+        : 'not high-risk';
+  return html`<h2>EU AI Act classification: ${verdict}</h2>
+<ul>${classification.flags.map((flag) => html`<li>${flag.kind.replaceAll('_', ' ')}: ${flag.title} (${flag.citation}; applies from ${flag.appliesFrom})</li>`)}</ul>`;
+}
+
 /** The task, what it decides on, and a form to decide it: the same on the email action page and in My tasks. */
 export async function decisionForm(deps: ApiDeps, task: TaskRecord, hiddenFields: SafeHtml = html``, draftSubmission?: string): Promise<SafeHtml> {
   const system = await getSystem(deps.pool, task.systemId);
+  const classification = task.kind === 'intake_triage' ? await latestAiActClassification(deps.pool, task.systemId) : undefined;
   const definition = taskKinds[task.kind];
   const intake = system?.intake;
   return html`
@@ -86,6 +102,7 @@ export async function decisionForm(deps: ApiDeps, task: TaskRecord, hiddenFields
   <dt>Data</dt><dd>${intake?.dataCategories.join(', ') || 'no personal data'}</dd>
   <dt>Due</dt><dd>${new Date(task.dueAt).toUTCString()}</dd>
 </dl>
+${classification ? aiActSection(classification) : ''}
 <form method="post">
   ${hiddenFields}
   <input type="hidden" name="snapshotHash" value="${task.subjectHash}">
