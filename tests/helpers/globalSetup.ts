@@ -37,7 +37,9 @@ export default async function setup(project: TestProject) {
   await migrate(pool);
   await pool.end();
 
-  const [temporal, bundle] = await Promise.all([temporalServer(), bundleWorkflowCode({ ...workflowBundleOptions, logger: quietLogger })]);
+  // The server first: the SDK gives a dev server five seconds to answer, which the bundler's CPU beside it can outlast.
+  const temporal = await temporalServer();
+  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: quietLogger });
   const workflowBundlePath = path.join(await mkdtemp(path.join(tmpdir(), 'aims-flow-bundle-')), 'workflows.js');
   await writeFile(workflowBundlePath, bundle.code);
 
@@ -63,15 +65,33 @@ async function temporalServer(): Promise<{ address: string; namespace: string; t
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim();
-  const environment = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCli },
-      ip: '127.0.0.1',
-      searchAttributes: Object.values(searchAttributes),
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
+  const environment = await startingAgainOnTimeout(() =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: temporalCli },
+        ip: '127.0.0.1',
+        searchAttributes: Object.values(searchAttributes),
+        extraArgs: ['--log-level', 'error'],
+      },
+    }),
+  );
   return { address: environment.address, namespace: 'default', teardown: () => environment.teardown() };
+}
+
+/**
+ * The SDK waits a fixed five seconds for a dev server to answer and then kills it: on a loaded 2-core
+ * machine a start can take longer. A start that timed out is tried again, on a new port; any other
+ * failure is not.
+ */
+async function startingAgainOnTimeout<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !/did not start within/.test(String((error as Error)?.message))) throw error;
+      console.warn(`the Temporal dev server did not answer within the SDK's five seconds (attempt ${attempt}); starting it again`);
+    }
+  }
 }
 
 /** Roles belong to the whole PostgreSQL server: one a test made goes with it. */
