@@ -8,7 +8,7 @@ import type { IntakeRequest, RiskTier } from './system';
  * it, and the date from which it applies (Art. 113).
  */
 
-export const aiActRulesVersion = 'eu-ai-act-2024-1689/2';
+export const aiActRulesVersion = 'eu-ai-act-2024-1689/3';
 
 /** Art. 113: when each part of the Regulation applies; a policy may set them (a later amendment moves them). */
 export interface AiActApplicationDates {
@@ -411,6 +411,17 @@ function highRiskDuties(found: Findings, annexIII: AnnexIIIPoint[], intake: Pick
     ['provider'],
     from,
   );
+  const vulnerable = answers.affectedGroups.filter((group) => group === 'children' || group === 'vulnerable_groups');
+  if (vulnerable.length)
+    found.owe(
+      'provider_duty',
+      'art9_9',
+      'The risk management system considers whether the system is likely to harm people under 18 and other vulnerable groups',
+      'Art. 9(9)',
+      vulnerable.map((group) => `affectedGroups: ${group}`),
+      ['provider'],
+      from,
+    );
   found.owe(
     'importer_duty',
     'art23',

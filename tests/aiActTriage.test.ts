@@ -45,7 +45,7 @@ describe('triage under the EU AI Act', () => {
       inScope: true,
       prohibited: false,
       highRisk: true,
-      rulesVersion: 'eu-ai-act-2024-1689/2',
+      rulesVersion: 'eu-ai-act-2024-1689/3',
     });
     expect(flagCodes(detail.aiActClassification)).toEqual(expect.arrayContaining(['annex_iii_4a', 'art16', 'art26', 'art50_1']));
     expect(detail.aiActClassification.flags.find((flag: { code: string }) => flag.code === 'annex_iii_4a')).toMatchObject({

@@ -261,6 +261,12 @@ describe('roles and the duties they carry', () => {
     expect(codesOf(answers, 'deployer_duty').includes('art27')).toBe(owed);
   });
 
+  it('a high-risk provider weighs the harm to children and other vulnerable groups (Art. 9(9)), and only then', () => {
+    expect(codesOf({ roles: ['provider'], annexIII: ['3a'], affectedGroups: ['children'] }, 'provider_duty')).toEqual(['art16', 'art9_9']);
+    expect(codesOf({ roles: ['provider'], annexIII: ['3a'], affectedGroups: ['workers'] }, 'provider_duty')).toEqual(['art16']);
+    expect(codesOf({ roles: ['provider'], affectedGroups: ['children'] }, 'provider_duty')).toEqual([]);
+  });
+
   it('a high-risk deployer informs workers, the people decided about, and explains a decision with legal effects (Art. 26(7), 26(11), 86)', () => {
     const answers = { annexIII: ['4b'], affectedGroups: ['workers'], legalOrSimilarlySignificantEffects: true } as const;
     expect(codesOf(answers, 'deployer_duty')).toEqual(['art26', 'art26_7', 'art26_11', 'art86']);
