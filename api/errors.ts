@@ -36,38 +36,37 @@ export function invalidInput(error: z.ZodError, where: 'body' | 'query' | 'heade
   return new AppError(400, 'invalid_input', `the request ${where} is invalid`, fields);
 }
 
-/**
- * How the api answers each refusal of a task workflow: its HTTP status and its error code, in the
- * api's one casing (the workflow's failure types are Temporal's, PascalCase).
- */
-const refusalAnswers: Record<DecisionRefusal, { status: number; code: string }> = {
-  [decisionRefusals.segregationOfDuties]: { status: 403, code: 'segregation_of_duties' },
-  [decisionRefusals.invalidSubmission]: { status: 400, code: 'invalid_submission' },
-  [decisionRefusals.taskClosed]: { status: 409, code: 'task_closed' },
-  [decisionRefusals.notAssignee]: { status: 409, code: 'not_assignee' },
-  [decisionRefusals.alreadyDecided]: { status: 409, code: 'already_decided' },
-  [decisionRefusals.choiceNotAllowed]: { status: 409, code: 'choice_not_allowed' },
-  [decisionRefusals.snapshotMismatch]: { status: 409, code: 'snapshot_mismatch' },
-  [decisionRefusals.invalidDelegate]: { status: 409, code: 'invalid_delegate' },
-  [decisionRefusals.notRequester]: { status: 403, code: 'not_requester' },
-  [decisionRefusals.taskOpening]: { status: 503, code: 'task_opening' },
-  [decisionRefusals.notAmendable]: { status: 409, code: 'not_amendable' },
+const refusalStatus: Record<DecisionRefusal, number> = {
+  [decisionRefusals.segregationOfDuties]: 403,
+  [decisionRefusals.invalidSubmission]: 400,
+  [decisionRefusals.taskClosed]: 409,
+  [decisionRefusals.notAssignee]: 409,
+  [decisionRefusals.alreadyDecided]: 409,
+  [decisionRefusals.choiceNotAllowed]: 409,
+  [decisionRefusals.snapshotMismatch]: 409,
+  [decisionRefusals.invalidDelegate]: 409,
+  [decisionRefusals.notRequester]: 403,
+  [decisionRefusals.taskOpening]: 503,
+  [decisionRefusals.notAmendable]: 409,
   // The api signs every command: a refused signature means its key is not the one the workflow holds.
-  [decisionRefusals.commandNotSigned]: { status: 500, code: 'command_not_signed' },
+  [decisionRefusals.commandNotSigned]: 500,
   // Signed, then held up past its lifetime (a long retry): sent again, it is signed afresh.
-  [decisionRefusals.commandExpired]: { status: 503, code: 'command_expired' },
+  [decisionRefusals.commandExpired]: 503,
 };
 
+/** A refusal's error code in the api's one casing: `TaskClosed` (Temporal's PascalCase failure type) is `task_closed`. */
+const refusalCode = (refusal: DecisionRefusal) => refusal.replace(/(?<!^)(?=[A-Z])/g, '_').toLowerCase();
+
 /** The api's answer to a request the task workflow would refuse, refused before it is sent. */
-export const refusalError = (refusal: DecisionRefusal, message: string) => new AppError(refusalAnswers[refusal].status, refusalAnswers[refusal].code, message);
+export const refusalError = (refusal: DecisionRefusal, message: string) => new AppError(refusalStatus[refusal], refusalCode(refusal), message);
 
 /** Whether the api's error is the task workflow's `refusal`. */
-export const isRefusal = (error: unknown, refusal: DecisionRefusal) => error instanceof AppError && error.code === refusalAnswers[refusal].code;
+export const isRefusal = (error: unknown, refusal: DecisionRefusal) => error instanceof AppError && error.code === refusalCode(refusal);
 
 /** A decision the task workflow refused in its validator, as the HTTP error the client sees. */
 export function refusedDecision(error: WorkflowUpdateFailedError): AppError | undefined {
   const cause = error.cause;
-  if (!(cause instanceof ApplicationFailure) || !cause.type || !Object.hasOwn(refusalAnswers, cause.type)) return undefined;
+  if (!(cause instanceof ApplicationFailure) || !cause.type || !Object.hasOwn(refusalStatus, cause.type)) return undefined;
   return refusalError(cause.type as DecisionRefusal, cause.message);
 }
 
