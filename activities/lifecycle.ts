@@ -20,6 +20,12 @@ function callingWorkflowId(): string {
   return workflowId;
 }
 
+/**
+ * What a retirement never cancels: tasks close with the process they belong to (the retirement keeps its
+ * own), and an incident's handling, and a serious one's report to the authority (Art. 73), are never cut short.
+ */
+const carryOnThroughRetirement: readonly string[] = [workflowTypes.humanTask, workflowTypes.incident];
+
 /** A schedule that is not there needs no pausing or deleting (the system never became active). */
 const unlessMissing = (error: unknown) => {
   if (!(error instanceof ScheduleNotFoundError)) throw error;
@@ -278,10 +284,7 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
       const cancelled: string[] = [];
       for await (const execution of temporal.workflow.list({ query })) {
         heartbeat(execution.workflowId);
-        // Tasks close with the process they belong to; the retirement keeps its own. An incident carries on
-        // through the retirement: its handling, and a serious one's report to the authority (Art. 73), are never cut short.
-        const carriesOn = [workflowTypes.humanTask, workflowTypes.incident] as string[];
-        if (execution.workflowId === input.exceptWorkflowId || carriesOn.includes(execution.type)) continue;
+        if (execution.workflowId === input.exceptWorkflowId || carryOnThroughRetirement.includes(execution.type)) continue;
         await temporal.workflow
           .getHandle(execution.workflowId, execution.runId)
           .cancel()
