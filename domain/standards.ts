@@ -103,8 +103,12 @@ export interface ControlEvidenceRule {
 }
 
 const movedTo = (state: string) => (event: EvidenceEvent) => event.data?.to === state;
-const approvedAssessmentAssessed = (on: 'individuals' | 'groups' | 'society') => (event: EvidenceEvent, documents: EvidenceDocuments) =>
-  documents.assessments.some((assessment) => assessment.version === event.data?.version && assessment.content.impacts.some((impact) => impact.on === on));
+const approvedAssessmentAssessed =
+  (...on: ImpactAssessment['impacts'][number]['on'][]) =>
+  (event: EvidenceEvent, documents: EvidenceDocuments) =>
+    documents.assessments.some(
+      (assessment) => assessment.version === event.data?.version && assessment.content.impacts.some((impact) => on.includes(impact.on)),
+    );
 
 /**
  * Which Annex A controls and management-system clauses the platform's records evidence. A control no
@@ -155,7 +159,7 @@ export const controlEvidenceRules: readonly ControlEvidenceRule[] = [
     eventTypes: ['assessment.approved'],
     controls: ['A.5.4'],
     shows: 'an approved assessment naming the benefits and harms to individuals or groups, with the impact level of the worst harm',
-    where: (event, documents) => approvedAssessmentAssessed('individuals')(event, documents) || approvedAssessmentAssessed('groups')(event, documents),
+    where: approvedAssessmentAssessed('individuals', 'groups'),
   },
   {
     record: 'impact_assessment',
