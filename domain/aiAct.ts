@@ -92,7 +92,9 @@ export const annexIIIPoints = [
   '8a',
   '8b',
 ] as const;
-export type AnnexIIIPoint = (typeof annexIIIPoints)[number] | '1a' | '1b' | '1c';
+/** Annex III point 1, which the biometric answers reach. */
+const biometricAnnexIIIPoints = ['1a', '1b', '1c'] as const;
+export type AnnexIIIPoint = (typeof annexIIIPoints)[number] | (typeof biometricAnnexIIIPoints)[number];
 
 /** The carve-outs inside Annex III points: fraud detection (5(b)), travel document checks (7(d)), campaign logistics (8(b)). */
 export const annexIIICarveOuts = ['5b_financial_fraud_detection', '7d_travel_document_verification', '8b_campaign_logistics_not_exposed'] as const;
@@ -160,8 +162,10 @@ export const aiActAnswersSchema = z.strictObject({
   annexIIICarveOuts: codes(annexIIICarveOuts),
   /** Art. 6(3): a claim per Annex III point that the system is not high-risk there, with the condition it meets. */
   art6_3Claims: z
-    .array(z.strictObject({ point: oneOf(['1a', '1b', '1c', ...annexIIIPoints] as const), condition: oneOf(art6_3Conditions), rationale: text(4000) }))
-    .max(annexIIIPoints.length + 3)
+    .array(
+      z.strictObject({ point: oneOf([...biometricAnnexIIIPoints, ...annexIIIPoints] as const), condition: oneOf(art6_3Conditions), rationale: text(4000) }),
+    )
+    .max(biometricAnnexIIIPoints.length + annexIIIPoints.length)
     .default([]),
   profilesPeople: z.boolean().default(false),
   affectedGroups: codes(affectedGroups),
@@ -191,7 +195,7 @@ function firstVersionInTodaysTerms(raw: unknown): unknown {
   const { publicSpacesForLawEnforcement, priorAuthorisation, ...biometrics } = given(answers.biometrics);
   const { art6_3Claim, ...rest } = answers;
   if (art6_3Claim === undefined && publicSpacesForLawEnforcement === undefined && priorAuthorisation === undefined) return raw;
-  const claimedPoints = [...listOf(answers.annexIII), '1a', '1b', '1c'];
+  const claimedPoints = [...listOf(answers.annexIII), ...biometricAnnexIIIPoints];
   return {
     ...rest,
     exclusions: listOf(answers.exclusions).filter((exclusion) => exclusion !== 'personal_non_professional'),
