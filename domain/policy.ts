@@ -99,7 +99,7 @@ export const policySchema = z.strictObject({
     })
     .optional(),
   /** The longest out-of-office delegation one may set: a seat is not handed away indefinitely. */
-  outOfOffice: z.strictObject({ maxLength: durationSchema }).default({ maxLength: 90 * 86_400_000 }),
+  outOfOffice: z.strictObject({ maxLength: durationSchema }).default({ maxLength: 90 * day }),
   /** Impact assessment (ISO/IEC 42005): which tiers need one, and which specialists review it, in parallel. */
   assessment: z.strictObject({
     requiredForTiers: z.array(z.enum(riskTiers)).max(riskTiers.length),

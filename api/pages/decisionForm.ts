@@ -87,8 +87,10 @@ function aiActSection(classification: AiActClassification): SafeHtml {
 
 /** The task, what it decides on, and a form to decide it: the same on the email action page and in My tasks. */
 export async function decisionForm(deps: ApiDeps, task: TaskRecord, hiddenFields: SafeHtml = html``, draftSubmission?: string): Promise<SafeHtml> {
-  const system = await getSystem(deps.pool, task.systemId);
-  const classification = task.kind === 'intake_triage' ? await latestAiActClassification(deps.pool, task.systemId) : undefined;
+  const [system, classification] = await Promise.all([
+    getSystem(deps.pool, task.systemId),
+    task.kind === 'intake_triage' ? latestAiActClassification(deps.pool, task.systemId) : undefined,
+  ]);
   const definition = taskKinds[task.kind];
   const intake = system?.intake;
   return html`
