@@ -74,12 +74,16 @@ const grpcUnavailableCodes = new Set([4, 14, 'TEMPORAL_DEADLINE_EXCEEDED']); // 
 const pgUnavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '08006', '08001']);
 
 /**
- * Temporal refuses an Update while the workflow's last task failed and is being retried (a worker died
- * in it): the same Update succeeds once a worker has run the task again.
+ * Temporal refuses an Update, not yet seen by the workflow, while the workflow's last task failed and is
+ * being retried (a worker died in it), or when the task that carried the Update failed to complete (it
+ * lost a race with another write to the workflow, and the server leaves the retry to the caller). The
+ * same Update succeeds once a worker has run the task again.
  */
+const workflowNotReady = /Workflow Task in failed state|unexpected workflow task failure/i;
+
 export function isUpdateRefusedForNow(error: unknown): boolean {
   const cause = error instanceof ServiceError ? error.cause : undefined;
-  return (cause as { code?: unknown } | undefined)?.code === 9 && /Workflow Task in failed state/i.test((cause as Error).message);
+  return (cause as { code?: unknown } | undefined)?.code === 9 && workflowNotReady.test((cause as Error).message);
 }
 
 /** True when the failure is a dependency being down, which the client may retry later. */

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { activityInfo, CompleteAsyncError } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Activities } from '../../activities';
 import { createCommandSigner } from '../../api/commandSigner';
+import { delegateTask } from '../../api/decisions';
+import type { ApiDeps } from '../../api/deps';
 import { preparePolicy } from '../../api/policy';
+import type { TaskRecord } from '../../db/tasks';
 import type { TaskAssignee } from '../../domain/task';
 import { decideTaskUpdate, workflowIds, workflowTypes, type HumanTaskInput, type HumanTaskResult } from '../../workflows/contracts';
 import { eventually } from '../helpers/harness';
@@ -21,6 +26,9 @@ const signer = createCommandSigner(newEd25519Pem());
 let client: Client;
 let worker: Worker;
 let running: Promise<void>;
+
+let releaseSeatChange = () => {};
+const seatChangeHeld = new Promise<void>((resolve) => (releaseSeatChange = resolve));
 
 /** What each activity was asked, and when (epoch milliseconds). */
 type Call = { name: string; at: number; input: any };
@@ -51,6 +59,12 @@ const fakeActivities = {
     const added = input.action === 'add' ? [seat('lead2')] : [];
     return { assignees: [...input.assignees, ...added], targetIds: added.map((assignee) => assignee.principalId), emailKeys: [] };
   },
+  /** Held until the test lets it go, so that an Update's handler is still running when the test needs it to be. */
+  async changeAssignee(input: { taskId: string }) {
+    recording(input.taskId, 'changeAssignee', input);
+    await seatChangeHeld;
+    return { emailKeys: [] };
+  },
   async recordDecision(input: { taskId: string }) {
     recording(input.taskId, 'recordDecision', input);
   },
@@ -60,25 +74,26 @@ const fakeActivities = {
 } satisfies Partial<Activities>;
 
 beforeAll(async () => {
-  const address = inject('temporalAddress');
-  const namespace = inject('temporalNamespace');
-  client = new Client({ connection: await Connection.connect({ address }), namespace });
-  worker = await Worker.create({
-    connection: await NativeConnection.connect({ address }),
-    namespace,
-    taskQueue,
-    activities: fakeActivities,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
+  client = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }), namespace: inject('temporalNamespace') });
+  worker = await Worker.create({ ...(await workerOptions()), taskQueue, activities: fakeActivities });
   running = worker.run();
 });
 afterAll(async () => {
+  releaseSeatChange();
   worker?.shutdown();
   await running;
 });
 
+async function workerOptions() {
+  return {
+    connection: await NativeConnection.connect({ address: inject('temporalAddress') }),
+    namespace: inject('temporalNamespace'),
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  };
+}
+
 /** Starts a triage task under `policy`'s triage settings, as a parent process would. */
-async function startTask(triage: Parameters<typeof withTriage>[0], tier: HumanTaskInput['tier'] = 'low') {
+async function startTask(triage: Parameters<typeof withTriage>[0], tier: HumanTaskInput['tier'] = 'low', queue = taskQueue) {
   const policy = preparePolicy(withTriage(triage));
   const taskId = randomUUID();
   const startedAt = Date.now();
@@ -95,7 +110,7 @@ async function startTask(triage: Parameters<typeof withTriage>[0], tier: HumanTa
     commandKey: signer.publicKey,
     subject: { hash: 'a'.repeat(64), version: 1 },
   };
-  const handle = await client.workflow.start(workflowTypes.humanTask, { taskQueue, workflowId: workflowIds.task(taskId), args: [input] });
+  const handle = await client.workflow.start(workflowTypes.humanTask, { taskQueue: queue, workflowId: workflowIds.task(taskId), args: [input] });
   return { taskId, handle, startedAt, calls: () => callsByTask.get(taskId)! };
 }
 
@@ -156,4 +171,73 @@ describe('the human-task workflow, with fake activities', () => {
     });
     expect(calls().map((call) => call.name)).toEqual(['openTask', 'remindAssignees', 'recordDecision', 'closeTask']);
   });
+
+  it('answers an Update the task ended under, accepted but not yet answered, as a closed task, not a failure', async () => {
+    const { taskId, handle, calls } = await startTask({ ...ladder, slaByTier: { low: '1h', medium: '1h', high: '1h', prohibited: '1h' } });
+    await eventually(async () => (calls().some((call) => call.name === 'openTask') ? true : undefined));
+    const deps = { temporal: client, commandSigner: signer, temporalDeadlineMs: 10_000 } as ApiDeps;
+    const task = { id: taskId, workflowId: workflowIds.task(taskId) } as TaskRecord;
+    const delegation = delegateTask(deps, task, { actorId: 'lead', toId: 'deputy', toRoles: ['governance_lead'] }, randomUUID());
+    // The seat change is being recorded: the Update was accepted and its handler waits on the activity.
+    await eventually(async () => (calls().some((call) => call.name === 'changeAssignee') ? true : undefined));
+    await handle.terminate('ended while a delegation was being recorded');
+
+    await expect(delegation).rejects.toMatchObject({ status: 409, code: 'task_closed' });
+  });
+
+  it('answers an Update delivered in the very task that closes the workflow as a closed task, not a failure', async () => {
+    // A worker of its own whose closeTask completes only when the test says, with no worker polling by then.
+    const closingQueue = `${taskQueue}-closing`;
+    const closeTokens = new Map<string, Uint8Array>();
+    const closingActivities = {
+      ...fakeActivities,
+      async closeTask(input: { taskId: string }) {
+        closeTokens.set(input.taskId, activityInfo().taskToken);
+        throw new CompleteAsyncError();
+      },
+    };
+    const startWorker = async () => {
+      const closing = await Worker.create({ ...(await workerOptions()), taskQueue: closingQueue, activities: closingActivities });
+      return { closing, running: closing.run() };
+    };
+    const first = await startWorker();
+    const { taskId, handle } = await startTask({ ...ladder, slaByTier: { low: '1h', medium: '1h', high: '1h', prohibited: '1h' } }, 'low', closingQueue);
+    const decision = { actorId: 'lead', choice: 'reject', snapshotHash: 'a'.repeat(64) };
+    const updateId = randomUUID();
+    const signed = { ...decision, signed: signer.sign({ name: 'decideTask', workflowId: handle.workflowId, updateId, args: decision }) };
+    expect(await handle.executeUpdate(decideTaskUpdate, { args: [signed], updateId })).toMatchObject({ taskStatus: 'decided' });
+    await eventually(async () => closeTokens.get(taskId));
+    first.closing.shutdown();
+    await first.running;
+
+    // The task's record is closed and a late delegation waits for a worker: the next workflow task carries both.
+    await client.activity.complete(closeTokens.get(taskId)!, undefined);
+    const deps = { temporal: client, commandSigner: signer, temporalDeadlineMs: 20_000 } as ApiDeps;
+    const task = { id: taskId, workflowId: handle.workflowId } as TaskRecord;
+    const lateUpdateId = randomUUID();
+    const late = delegateTask(deps, task, { actorId: 'lead', toId: 'deputy', toRoles: ['governance_lead'] }, lateUpdateId);
+    late.catch(() => {});
+    await eventually(() => updateAdmitted(handle.workflowId, lateUpdateId));
+    const second = await startWorker();
+    try {
+      await expect(late).rejects.toMatchObject({ status: 409, code: 'task_closed' });
+      expect(await handle.result()).toMatchObject({ status: 'decided', choice: 'reject' });
+    } finally {
+      second.closing.shutdown();
+      await second.running;
+    }
+  });
 });
+
+/** Whether the server holds the Update, admitted and waiting for a worker. */
+async function updateAdmitted(workflowId: string, updateId: string): Promise<true | undefined> {
+  const request = {
+    namespace: client.options.namespace,
+    updateRef: { workflowExecution: { workflowId }, updateId },
+    waitPolicy: { lifecycleStage: temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED },
+  };
+  return client.workflowService.pollWorkflowExecutionUpdate(request).then(
+    () => true as const,
+    () => undefined,
+  );
+}
