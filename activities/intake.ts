@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { insertAiActClassification } from '../db/aiActClassifications';
-import { appendAuditEvent, auditEventRecorded } from '../db/audit';
+import { appendAuditEvent, auditEventData, auditEventRecorded, latestIntakeVersion } from '../db/audit';
 import { sha256Hex } from '../db/hashing';
 import { inTransaction, type Queryable } from '../db/pool';
 import { insertSystem, lockSystem, setIntake, setSystemState, setTriage, type AiSystem } from '../db/systems';
@@ -11,7 +11,7 @@ import { IllegalTransitionError, type LifecycleState } from '../domain/lifecycle
 import { canonicalJson, type Policy } from '../domain/policy';
 import type { IntakeRequest } from '../domain/system';
 import type { TaskSubject } from '../domain/task';
-import { triageUnderPolicyAndLaw, type TriageResult } from '../domain/triage';
+import { triageInService, triageUnderPolicyAndLaw, type IntakeRevisedAtReview, type TriageResult } from '../domain/triage';
 import type { ActivityDeps } from '.';
 
 /** What a triage decides on: the intake's content, hashed so a decision can prove which version it saw. */
@@ -40,30 +40,57 @@ export const stateChange = (move: { from: LifecycleState; held: boolean }, to: L
   ...(move.held && { whileSuspended: true }),
 });
 
+/** Records an intake version's triage, and its EU AI Act classification when it has one, in the caller's transaction. */
+async function recordTriageIn(db: Queryable, input: { systemId: string; version: number; triage: TriageResult }) {
+  const { aiAct, ...triage } = input.triage;
+  const key = `${input.systemId}:triage:${input.version}`;
+  // Run again after it committed (a lost workflow task): done, and the system's version not bumped twice.
+  if (await auditEventRecorded(db, key)) return;
+  await setTriage(db, input.systemId, triage);
+  await appendAuditEvent(db, {
+    key,
+    type: 'system.triaged',
+    systemId: input.systemId,
+    data: { intakeVersion: input.version, ...triage },
+  });
+  if (!aiAct) return;
+  await insertAiActClassification(db, input.systemId, input.version, aiAct);
+  await appendAuditEvent(db, {
+    key: `${input.systemId}:ai-act-classification:${input.version}`,
+    type: 'system.ai_act_classified',
+    systemId: input.systemId,
+    data: { intakeVersion: input.version, ...aiActSummary(aiAct) },
+  });
+}
+
+/** Stores a version of the intake with its audit event, in the caller's transaction. */
+async function storeIntakeVersion(
+  db: Queryable,
+  input: {
+    systemId: string;
+    intake: IntakeRequest;
+    version: number;
+    actorId: string;
+    key: string;
+    reason: 'revision' | 'amendment' | 'review';
+    more?: Record<string, unknown>;
+  },
+) {
+  await setIntake(db, input.systemId, input.intake);
+  await appendAuditEvent(db, {
+    key: input.key,
+    type: 'system.intake_revised',
+    systemId: input.systemId,
+    actorId: input.actorId,
+    data: { version: input.version, reason: input.reason, intakeHash: intakeSubject(input.intake, input.version).hash, ...input.more },
+  });
+}
+
 export function createIntakeActivities({ pool }: ActivityDeps) {
-  /** Records an intake version's triage, and its EU AI Act classification when it has one. */
   async function recordTriage(input: { systemId: string; version: number; triage: TriageResult }) {
-    const { aiAct, ...triage } = input.triage;
-    const key = `${input.systemId}:triage:${input.version}`;
     await inTransaction(pool, async (db) => {
-      // Run again after it committed (a lost workflow task): done, and the system's version not bumped twice.
       await lockSystem(db, input.systemId);
-      if (await auditEventRecorded(db, key)) return;
-      await setTriage(db, input.systemId, triage);
-      await appendAuditEvent(db, {
-        key,
-        type: 'system.triaged',
-        systemId: input.systemId,
-        data: { intakeVersion: input.version, ...triage },
-      });
-      if (!aiAct) return;
-      await insertAiActClassification(db, input.systemId, input.version, aiAct);
-      await appendAuditEvent(db, {
-        key: `${input.systemId}:ai-act-classification:${input.version}`,
-        type: 'system.ai_act_classified',
-        systemId: input.systemId,
-        data: { intakeVersion: input.version, ...aiActSummary(aiAct) },
-      });
+      await recordTriageIn(db, input);
     });
   }
 
@@ -104,16 +131,41 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
       await inTransaction(pool, async (db) => {
         await lockSystem(db, input.systemId);
         if (await auditEventRecorded(db, key)) return;
-        await setIntake(db, input.systemId, input.intake);
-        await appendAuditEvent(db, {
-          key,
-          type: 'system.intake_revised',
-          systemId: input.systemId,
-          actorId: input.actorId,
-          data: { version: input.version, reason: input.reason, intakeHash: subject.hash },
-        });
+        await storeIntakeVersion(db, { ...input, key });
       });
       return subject;
+    },
+
+    /**
+     * The intake as its owner revised it at a periodic review: a new version, triaged and classified
+     * again under the policy the review runs under, the tier rising with it (never falling: triageInService).
+     * Run again after it committed, it answers what it recorded.
+     */
+    async reviseIntakeAtReview(input: {
+      reviewId: string;
+      systemId: string;
+      intake: IntakeRequest;
+      actorId: string;
+      policy: Pick<Policy, 'triage' | 'aiAct'>;
+    }): Promise<IntakeRevisedAtReview> {
+      const key = `review:${input.reviewId}:intake-revised`;
+      return inTransaction(pool, async (db) => {
+        const system = await lockSystem(db, input.systemId);
+        const recorded = await auditEventData(db, key);
+        if (recorded) return recorded.revision as IntakeRevisedAtReview;
+        const version = (await latestIntakeVersion(db, input.systemId)) + 1;
+        const triage = triageInService(system.riskTier, triageUnderPolicyAndLaw(input.intake, input.policy));
+        const revision: IntakeRevisedAtReview = {
+          version,
+          tier: triage.tier,
+          ruleId: triage.ruleId,
+          reason: triage.reason,
+          prohibited: triage.tier === 'prohibited',
+        };
+        await storeIntakeVersion(db, { ...input, key, version, reason: 'review', more: { reviewId: input.reviewId, revision } });
+        await recordTriageIn(db, { systemId: input.systemId, version, triage });
+        return revision;
+      });
     },
 
     /** An event in a system's life that changes no state, such as an intake whose triage expired. */

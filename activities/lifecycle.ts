@@ -300,10 +300,11 @@ export function createLifecycleActivities({ pool, temporal, taskQueue, currentPo
           .result()
           .finally(() => (closed = true));
         result.catch(() => undefined);
-        // Heartbeats while a process closes, however long its own clean-up takes.
+        // Heartbeats while a process closes, however long its own clean-up takes; a worker shutting down
+        // cancels the wait (the process may need that very worker to close), and the activity runs again.
         while (!closed) {
           heartbeat(workflowId);
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          await Context.current().sleep(1_000);
         }
       }
       return { cancelled };

@@ -3,15 +3,13 @@ import { inTransaction } from '../db/pool';
 import { reviewability } from '../db/reviews';
 import { effectiveState, getSystem, leaveSuspension, lockSystem } from '../db/systems';
 import type { LifecycleState } from '../domain/lifecycle';
-import type { ReviewAttestation, ReviewReason } from '../domain/review';
+import type { ReviewAttestation, ReviewClosing, ReviewReason } from '../domain/review';
 import type { RiskTier } from '../domain/system';
 import { moveState } from './intake';
 import type { ActivityDeps } from '.';
 
 export type OpenedReview =
   { status: 'opened'; reviewId: string; ownerId: string; tier: RiskTier; fromSuspension: boolean } | { status: 'skipped'; why: string; state: LifecycleState };
-
-export type ReviewClosing = 'unchanged' | 'reassessed' | 'reassessment_failed' | 'expired' | 'deferred';
 
 export function createReviewActivities({ pool }: ActivityDeps) {
   return {

@@ -41,6 +41,21 @@ export async function auditEventRecorded(client: Queryable, key: string): Promis
   return rowCount === 1;
 }
 
+/** The data an audit event recorded, for an effect run again after it committed to answer as it did the first time. */
+export async function auditEventData(client: Queryable, key: string): Promise<Record<string, unknown> | undefined> {
+  const { rows } = await client.query<{ data: Record<string, unknown> }>('SELECT data FROM audit_events WHERE event_key = $1', [key]);
+  return rows[0]?.data;
+}
+
+/** The system's latest intake version: 1 as registered, one more for each revision or amendment. */
+export async function latestIntakeVersion(client: Queryable, systemId: string): Promise<number> {
+  const { rows } = await client.query<{ version: number | null }>(
+    `SELECT max((data->>'version')::int) AS version FROM audit_events WHERE system_id = $1 AND type = 'system.intake_revised'`,
+    [systemId],
+  );
+  return rows[0].version ?? 1;
+}
+
 export async function appendAuditEvent(client: Queryable, input: AuditEventInput): Promise<void> {
   await client.query('SELECT pg_advisory_xact_lock($1)', [chainLock]);
   if (await auditEventRecorded(client, input.key)) return;

@@ -1,4 +1,4 @@
-import type { ReviewAttestation, ReviewReason } from '../domain/review';
+import type { ReviewAttestation, ReviewClosing, ReviewReason } from '../domain/review';
 import type { Queryable } from './pool';
 import { suspendedOnlyByReviews, type AiSystem } from './systems';
 
@@ -8,7 +8,7 @@ export interface ReviewRecord {
   reason: ReviewReason;
   requesterId: string;
   fromState: string;
-  status: 'open' | 'unchanged' | 'reassessed' | 'reassessment_failed' | 'expired' | 'deferred';
+  status: 'open' | 'cancelled' | ReviewClosing;
   attestation: ReviewAttestation | null;
   openedAt: string;
   closedAt: string | null;

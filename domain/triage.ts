@@ -47,3 +47,26 @@ export function triageUnderPolicyAndLaw(intake: IntakeRequest, policy: Pick<Poli
   const setBy = aiAct.flags.find((flag) => flag.kind === (floor === 'prohibited' ? 'prohibited' : 'high_risk'))!;
   return { tier: floor, ruleId: `eu-ai-act:${setBy.code}`, reason: `${setBy.title} (${setBy.citation})`, organisationalTier: organisational.tier, aiAct };
 }
+
+/**
+ * The triage of a system in service, revised by its owner: the tier rises with the new answers but does
+ * not fall by them, since a lower tier weakens every control on the system and takes two governance
+ * leads (PUT /systems/:id/tier). The reason says which tier the revision alone would have given.
+ */
+export function triageInService(current: RiskTier | null, revised: TriageResult): TriageResult {
+  if (current === null || riskTiers.indexOf(revised.tier) >= riskTiers.indexOf(current)) return revised;
+  return {
+    ...revised,
+    tier: current,
+    reason: `${revised.reason}; the revision alone gives '${revised.tier}', and the tier stays '${current}' until two governance leads lower it`,
+  };
+}
+
+/** What a review's revised intake came to: its version, the tier the system now has, and whether it is a prohibited practice. */
+export interface IntakeRevisedAtReview {
+  version: number;
+  tier: RiskTier;
+  ruleId: string;
+  reason: string;
+  prohibited: boolean;
+}

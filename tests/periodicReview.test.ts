@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePolicy } from '../api/policy';
 import { syncReviewSchedulesToNewPolicy } from '../worker/schedules';
-import { scheduleIds, workflowIds } from '../workflows/contracts';
+import { scheduleIds, searchAttributes, workflowIds } from '../workflows/contracts';
 import { sampleRiskRegister } from './helpers/samples';
 import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
 import { noAssessmentPolicy, reviewPolicy } from './helpers/policies';
@@ -104,6 +104,62 @@ describe('periodic review', () => {
     expect((await reviewsOf(systemId)).reviews[0]).toMatchObject({ reason: 'requested', requesterId: 'lead', status: 'reassessed' });
     const states = (await h.pool.query(`SELECT data FROM audit_events WHERE system_id = $1 AND type = 'system.state_changed' ORDER BY seq`, [systemId])).rows;
     expect(states.map((row) => row.data.to).slice(-3)).toEqual(['assessment', 'risk_treatment', 'active']);
+    h.usePolicy(noAssessmentPolicy);
+  });
+
+  it('triages a changed system again from its revised intake, and re-assesses it under the tier that gives', async () => {
+    const systemId = await signedOffSystem('Screening assistant');
+    expect((await systemRow(systemId)).risk_tier).toBe('low');
+    const asked = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} });
+    const intake = sampleIntake({ name: 'Screening assistant', euAiAct: { roles: ['deployer'], euNexus: ['deployer_in_eu'], annexIII: ['4a'] } });
+    const attestation = await h.openTask(systemId, 'review_attestation');
+    const invalid = await h.decide(attestation.id, 'owner', 'submit', {
+      submission: { status: 'changed', changes: 'now ranks applicants', intake: { ...intake, decisionRole: 'sometimes' } },
+    });
+    expect(invalid.status).toBe(400);
+    await h.decide(attestation.id, 'owner', 'submit', { submission: { status: 'changed', changes: 'now ranks applicants', intake } });
+
+    const plan = await h.openTask(systemId, 'risk_treatment_plan');
+    const planWorkflow = await h.temporal.workflow.getHandle(workflowIds.task(plan.id)).describe();
+    expect(planWorkflow.typedSearchAttributes.get(searchAttributes.tier)).toBe('high');
+    const detail = (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body;
+    expect(detail.system).toMatchObject({ riskTier: 'high', triageRule: 'eu-ai-act:annex_iii_4a' });
+    expect(detail.aiActClassification).toMatchObject({ intakeVersion: 2, highRisk: true });
+    const revised = detail.history.find((event: { type: string }) => event.type === 'system.intake_revised');
+    expect(revised).toMatchObject({ actorId: 'owner', data: { version: 2, reason: 'review' } });
+
+    await h.decide(plan.id, 'owner', 'submit', { submission: sampleRiskRegister('medium') });
+    await h.decide((await h.openTask(systemId, 'risk_signoff', (task) => task.subjectVersion === 2)).id, 'risk', 'approve');
+    expect(await h.temporal.workflow.getHandle(asked.body.workflowId).result()).toMatchObject({ outcome: 'reassessed', state: 'active' });
+    h.usePolicy(noAssessmentPolicy);
+  });
+
+  it('suspends a system whose revised intake is a prohibited practice at once, and starts its retirement', async () => {
+    const systemId = await signedOffSystem('Agent mood meter');
+    const schedule = h.temporal.schedule.getHandle(scheduleIds.review(systemId));
+    const asked = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} });
+    const intake = sampleIntake({
+      name: 'Agent mood meter',
+      euAiAct: { roles: ['deployer'], euNexus: ['deployer_in_eu'], biometrics: { emotionRecognition: 'workplace' } },
+    });
+    const changes = 'now reads the agents’ emotions from their voices';
+    await h.decide((await h.openTask(systemId, 'review_attestation')).id, 'owner', 'submit', { submission: { status: 'changed', changes, intake } });
+
+    expect(await h.temporal.workflow.getHandle(asked.body.workflowId).result()).toMatchObject({ outcome: 'prohibited', state: 'suspended' });
+    expect((await schedule.describe()).state.paused).toBe(true);
+    const detail = (await h.api('GET', `/api/v1/systems/${systemId}`, { as: 'lead' })).body;
+    expect(detail.system).toMatchObject({ state: 'suspended', riskTier: 'prohibited', triageRule: 'eu-ai-act:art5_1_f' });
+    expect(detail.aiActClassification).toMatchObject({ intakeVersion: 2, prohibited: true });
+    expect((await reviewsOf(systemId)).reviews[0]).toMatchObject({ status: 'prohibited', attestation: { status: 'changed', changes } });
+    // No re-assessment keeps it in service: the retirement the platform asked for goes up the policy's approval chain.
+    const approval = await h.openTask(systemId, 'retirement_approval');
+    expect(approval.requesterId).toBe('aims-flow');
+    for (let step = 0; step < approval.stepCount; step++) {
+      const atStep = await h.openTask(systemId, 'retirement_approval', (task) => task.currentStep === step);
+      const approver = atStep.assignees.find((seat: { step: number }) => seat.step === step).principalId;
+      expect((await h.decide(atStep.id, approver, 'approve')).status).toBe(200);
+    }
+    await eventually(async () => ((await systemRow(systemId)).state === 'retiring' ? true : undefined));
     h.usePolicy(noAssessmentPolicy);
   });
 

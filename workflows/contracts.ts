@@ -12,7 +12,7 @@ import type { Role } from '../domain/principal';
 import type { RiskLevel } from '../domain/risk';
 import type { IncidentReport } from '../domain/incident';
 import type { RetirementRequest } from '../domain/retirement';
-import type { ReviewReason } from '../domain/review';
+import type { ReviewClosing, ReviewReason } from '../domain/review';
 import type { IntakeRequest, RiskTier } from '../domain/system';
 import type { TaskAssignee, TaskKind, TaskStatus, TaskSubject, Vote } from '../domain/task';
 
@@ -130,7 +130,7 @@ export interface PeriodicReviewInput {
 
 export interface PeriodicReviewOutcome {
   systemId: string;
-  outcome: 'unchanged' | 'reassessed' | 'reassessment_failed' | 'expired' | 'deferred' | 'skipped';
+  outcome: ReviewClosing | 'skipped';
   state: LifecycleState;
   reason: string;
 }

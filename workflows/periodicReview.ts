@@ -1,13 +1,29 @@
-import { upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, startChild, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Policy } from '../domain/policy';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { ReviewAttestation, ReviewReason } from '../domain/review';
+import type { RiskTier } from '../domain/system';
+import type { IntakeRevisedAtReview } from '../domain/triage';
 import { recordKeepingActivities } from './activityOptions';
 import { assessAndTreat } from './assessAndTreat';
 import { recordingEnd } from './cancellation';
-import { platformPrincipalId, searchAttributes, type PeriodicReviewInput, type PeriodicReviewOutcome } from './contracts';
+import {
+  platformPrincipalId,
+  processSearchAttributes,
+  searchAttributes,
+  workflowIds,
+  workflowTypes,
+  type PeriodicReviewInput,
+  type PeriodicReviewOutcome,
+  type RetirementInput,
+} from './contracts';
 import { startHumanTask } from './startHumanTask';
 
 const records = recordKeepingActivities();
+
+/** Reviews before a revised intake came with a changed attestation knew no reclassification at review. */
+const reclassifiedAtReview = 'reclassified-at-review';
 
 /**
  * Periodic review: started by the system's schedule, by a person asking now, or by a process that
@@ -39,6 +55,45 @@ function reassessmentAfterAttestation(
   return undefined;
 }
 
+/** The platform asks, whoever triggered the review, so the owner is never excluded from attesting. */
+async function ownersAttestation(systemId: string, ownerId: string, tier: RiskTier, policy: Policy) {
+  const task = await startHumanTask({
+    systemId,
+    systemOwnerId: ownerId,
+    kind: 'review_attestation',
+    tier,
+    requesterId: platformPrincipalId,
+    policy: policy.tasks.review_attestation,
+    policyVersion: policy.version,
+    commandKey: policy.commandKey,
+    subject: { hash: '0'.repeat(64), version: 0 },
+  });
+  return task.handle.result();
+}
+
+/**
+ * A prohibited practice found in service (EU AI Act Art. 5) does not wait for a re-assessment: the
+ * system is suspended at once (no review runs, no approval is given) and its retirement starts, asked
+ * for by the platform so that any governance lead may approve it. A retirement already running carries on.
+ */
+async function takeOutOfService(reviewId: string, systemId: string, revised: IntakeRevisedAtReview, attestation: ReviewAttestation, policy: Policy) {
+  const why = `the revised intake is a prohibited practice: ${revised.reason}`;
+  await records().suspendSystem({ systemId, reason: why, eventKey: `${workflowInfo().workflowId}:suspended` });
+  const request = { reason: why, retireOn: new Date().toISOString().slice(0, 10) };
+  await startChild(workflowTypes.retirement, {
+    workflowId: workflowIds.retirement(systemId),
+    args: [{ systemId, requesterId: platformPrincipalId, request, policy } satisfies RetirementInput],
+    // The retirement outlives the review that found the practice.
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    typedSearchAttributes: processSearchAttributes(systemId, 'retirement', { tier: revised.tier, state: 'suspended' }),
+  }).catch((error) => {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  });
+  const { state } = await records().closeReview({ reviewId, systemId, closing: 'prohibited', reason: why, attestation });
+  return state;
+}
+
 async function review({ systemId, reason, requesterId, ...input }: PeriodicReviewInput): Promise<PeriodicReviewOutcome> {
   const { workflowId } = workflowInfo();
   const policy = input.policy ?? (await records().currentPolicy());
@@ -46,7 +101,8 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
   const opened = await records().openReview({ reviewId, systemId, workflowId, reason, requesterId });
   if (opened.status === 'skipped') return { systemId, outcome: 'skipped', state: opened.state, reason: opened.why };
   upsertSearchAttributes([{ key: searchAttributes.state, value: 'under_review' }]);
-  const { tier, ownerId } = opened;
+  const { ownerId } = opened;
+  let tier = opened.tier;
   const nextReviewDue = () => new Date(Date.now() + policy.review.intervalByTier[tier]).toISOString();
   const end = (outcome: PeriodicReviewOutcome['outcome'], state: LifecycleState, why: string): PeriodicReviewOutcome => {
     upsertSearchAttributes([{ key: searchAttributes.state, value: state }]);
@@ -56,25 +112,25 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
   let reassessBecause = reassessmentUnasked(reason, opened.fromSuspension);
   let attestation: ReviewAttestation | undefined;
   if (!reassessBecause) {
-    // The platform asks, whoever triggered the review, so the owner is never excluded from attesting.
-    const task = await startHumanTask({
-      systemId,
-      systemOwnerId: ownerId,
-      kind: 'review_attestation',
-      tier,
-      requesterId: platformPrincipalId,
-      policy: policy.tasks.review_attestation,
-      policyVersion: policy.version,
-      commandKey: policy.commandKey,
-      subject: { hash: '0'.repeat(64), version: 0 },
-    });
-    const attested = await task.handle.result();
+    const attested = await ownersAttestation(systemId, ownerId, tier, policy);
     if (attested.status !== 'decided') {
       const why = 'the owner did not attest in time; the review stays overdue';
       const { state } = await records().closeReview({ reviewId, systemId, closing: 'expired', reason: why });
       return end('expired', state, why);
     }
     attestation = attested.submission as ReviewAttestation;
+    if (attestation.status === 'changed' && attestation.intake && patched(reclassifiedAtReview)) {
+      const revised = await records().reviseIntakeAtReview({
+        reviewId,
+        systemId,
+        intake: attestation.intake,
+        actorId: ownerId,
+        policy: { triage: policy.triage, aiAct: policy.aiAct },
+      });
+      if (revised.prohibited) return end('prohibited', await takeOutOfService(reviewId, systemId, revised, attestation, policy), revised.reason);
+      tier = revised.tier;
+      upsertSearchAttributes([{ key: searchAttributes.tier, value: tier }]);
+    }
     const findings = await records().reviewFindings({ systemId });
     reassessBecause = reassessmentAfterAttestation(attestation, findings);
     if (reassessBecause && findings.state === 'suspended') {

@@ -279,6 +279,23 @@ describe('recording workflow histories', () => {
     await record('ai-act-classified', systemId);
   });
 
+  it('records reviews whose changed attestation revised the intake: its tier raised, then a prohibited practice', async () => {
+    h.usePolicy(triageOnlyPolicy);
+    const name = 'Recorded reclassified review';
+    const systemId = await h.fileAcceptedSystem(name);
+    const reviewWith = async (euAiAct: Partial<AiActAnswersInput>, outcome: string) => {
+      const intake = sampleIntake({ name, euAiAct: { roles: ['deployer'], euNexus: ['deployer_in_eu'], ...euAiAct } });
+      const asked = await h.api('POST', `/api/v1/systems/${systemId}/reviews`, { as: 'lead', body: {} });
+      const attestation = await openTask(systemId, 'review_attestation');
+      await h.decide(attestation.id, 'owner', 'submit', { submission: { status: 'changed', changes: 'recorded change', intake } });
+      expect(await h.temporal.workflow.getHandle(asked.body.workflowId).result()).toMatchObject({ outcome });
+    };
+    await reviewWith({ annexIII: ['4a'] }, 'reassessed');
+    await reviewWith({ biometrics: { emotionRecognition: 'workplace' } }, 'prohibited');
+    await h.temporal.schedule.getHandle(scheduleIds.review(systemId)).delete();
+    await record('review-reclassified', systemId, `AimsSystemId = "${systemId}" AND WorkflowType = 'periodicReviewWorkflow'`);
+  });
+
   it('records a serious incident on the Art. 73 clock from becoming aware of it, reported and closed', async () => {
     h.usePolicy({
       ...triageOnlyPolicy,
