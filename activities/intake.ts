@@ -4,12 +4,14 @@ import { appendAuditEvent, auditEventData, auditEventRecorded, latestIntakeVersi
 import { sha256Hex } from '../db/hashing';
 import { inTransaction, type Queryable } from '../db/pool';
 import { insertSystem, lockSystem, setIntake, setSystemState, setTriage, type AiSystem } from '../db/systems';
+import { decisionsOf } from '../db/tasks';
 import { aiActSummary } from '../domain/aiActClassification';
 import type { AuditEventType } from '../domain/auditEvents';
 import { activityFailures } from '../domain/failures';
 import { IllegalTransitionError, type LifecycleState } from '../domain/lifecycle';
 import { canonicalJson, type Policy } from '../domain/policy';
-import type { IntakeRequest } from '../domain/system';
+import type { IntakeRequest, RiskTier } from '../domain/system';
+import { triageDecisionSchema } from '../domain/triageVerdict';
 import type { TaskSubject } from '../domain/task';
 import { triageInService, triageUnderPolicyAndLaw, type IntakeRevisedAtReview, type TriageResult } from '../domain/triage';
 import type { ActivityDeps } from '.';
@@ -165,6 +167,42 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
         await storeIntakeVersion(db, { ...input, key, version, reason: 'review', more: { reviewId: input.reviewId, revision } });
         await recordTriageIn(db, { systemId: input.systemId, version, triage });
         return revision;
+      });
+    },
+
+    /**
+     * Follows the verdict the triage deciders gave with their acceptance of the version accepted (the
+     * last who gave one): an override sets the tier, recorded with who overrode what and why; a
+     * confirmation is recorded as such. Answers the tier the system goes on with.
+     */
+    async applyTriageVerdict(input: { systemId: string; taskId: string; subjectHash: string }): Promise<{ tier: RiskTier }> {
+      const key = `${input.taskId}:triage-verdict`;
+      return inTransaction(pool, async (db) => {
+        const system = await lockSystem(db, input.systemId);
+        if (await auditEventRecorded(db, key)) return { tier: system.riskTier! };
+        const given = (await decisionsOf(db, input.taskId))
+          .filter((decision) => decision.choice === 'accept' && decision.snapshotHash === input.subjectHash)
+          .flatMap((decision) => {
+            const verdict = triageDecisionSchema.safeParse(decision.submission).data?.classification;
+            return verdict ? [{ actorId: decision.actorId, verdict }] : [];
+          })
+          .at(-1);
+        if (!given) return { tier: system.riskTier! };
+        const { actorId, verdict } = given;
+        const triaged = { tier: system.riskTier, ruleId: system.triageRule, taskId: input.taskId };
+        if (verdict.verdict === 'confirmed') {
+          await appendAuditEvent(db, { key, type: 'system.triage_confirmed', systemId: input.systemId, actorId, data: triaged });
+          return { tier: system.riskTier! };
+        }
+        await setTriage(db, input.systemId, { tier: verdict.tier, ruleId: 'override', reason: verdict.reason });
+        await appendAuditEvent(db, {
+          key,
+          type: 'system.triage_overridden',
+          systemId: input.systemId,
+          actorId,
+          data: { ...triaged, overriddenTo: verdict.tier, reason: verdict.reason },
+        });
+        return { tier: verdict.tier };
       });
     },
 

@@ -7,6 +7,8 @@ export const auditEventTypes = [
   'system.intake_revised',
   'system.triaged',
   'system.ai_act_classified',
+  'system.triage_confirmed',
+  'system.triage_overridden',
   'system.retiered',
   'system.tier_downgrade_proposed',
   'system.state_changed',

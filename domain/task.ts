@@ -5,6 +5,7 @@ import { checklistEvidenceSchema } from './retirement';
 import { reviewAttestationSchema } from './review';
 import { riskRegisterSchema } from './risk';
 import { intakeRequestSchema } from './system';
+import { triageDecisionSchema } from './triageVerdict';
 
 /** A task the owner acts on, with the document they submit. */
 const ownerSubmits = (title: string, submissionSchema: z.ZodType) =>
@@ -27,7 +28,7 @@ export const taskKinds = {
     title: 'Triage an AI system intake',
     choices: ['accept', 'reject', 'request_changes'],
     approvingChoice: 'accept',
-    submissionSchema: undefined,
+    submissionSchema: triageDecisionSchema,
     amendmentSchema: intakeRequestSchema,
     decidedByOwner: false,
   },

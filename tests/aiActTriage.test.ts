@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, sampleIntake, startHarness, type Harness } from './helpers/harness';
+import { eventually, sampleIntake, startHarness, submitActionForm, type Harness } from './helpers/harness';
 import { triageOnlyPolicy } from './helpers/policies';
 
 let h: Harness;
@@ -106,5 +106,52 @@ describe('triage under the EU AI Act', () => {
     expect(Object.keys(refused.body.fields)).toEqual(['euAiAct.annexIII.0']);
     const noRole = await h.api('POST', '/api/v1/systems', { body: lowTierIntake('No role', { roles: [] }) });
     expect(noRole.body.fields).toEqual({ 'euAiAct.roles': ['name the organisation’s role for this system'] });
+  });
+
+  it('follows a lead who overrides a prohibited classification at triage with a reason, and records who overrode what and why', async () => {
+    const { systemId, task } = await file(lowTierIntake('Fatigue monitor', { biometrics: { emotionRecognition: 'workplace' } }));
+    const noReason = await h.decide(task.id, 'lead', 'accept', { submission: { classification: { verdict: 'overridden', tier: 'high' } } });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.message).toContain('classification.reason');
+
+    const reason = 'detects drowsiness of drivers for their safety: the Art. 5(1)(f) safety exception applies';
+    const accepted = await h.decide(task.id, 'lead', 'accept', { submission: { classification: { verdict: 'overridden', tier: 'high', reason } } });
+    expect(accepted.status).toBe(200);
+    const detail = await eventually(async () => {
+      const body = await systemDetail(systemId);
+      return body.system.state === 'active' ? body : undefined;
+    });
+    expect(detail.system).toMatchObject({ riskTier: 'high', triageRule: 'override', triageReason: reason });
+    const overridden = detail.history.find((event: { type: string }) => event.type === 'system.triage_overridden');
+    expect(overridden).toMatchObject({
+      actorId: 'lead',
+      data: { tier: 'prohibited', ruleId: 'eu-ai-act:art5_1_f', overriddenTo: 'high', reason, taskId: task.id },
+    });
+    // The classification stays as the law's reading of the answers; the decision on it is the override.
+    expect(detail.aiActClassification).toMatchObject({ prohibited: true });
+  });
+
+  it('records a confirmation given on the emailed triage page, and takes an acceptance without a verdict as it is', async () => {
+    const { systemId } = await file(lowTierIntake('CV ranker', { annexIII: ['4a'] }));
+    const email = await h.mail.waitFor((m) => m.to.includes(h.people.lead.email) && m.subject.endsWith(': CV ranker'));
+    const page = await (await fetch(email.links[0])).text();
+    expect(page).toContain('<legend>If you accept: the tier and classification</legend>');
+    const response = await submitActionForm(email.links[0], { choice: 'accept', verdict: 'confirmed' });
+    expect(response.status).toBe(200);
+    const confirmed = await eventually(async () =>
+      (await systemDetail(systemId)).history.find((event: { type: string }) => event.type === 'system.triage_confirmed'),
+    );
+    expect(confirmed).toMatchObject({ actorId: 'lead', data: { tier: 'high', ruleId: 'eu-ai-act:annex_iii_4a' } });
+
+    const { systemId: unjudged, task } = await file(lowTierIntake('CV sorter', { annexIII: ['4a'] }));
+    await h.decide(task.id, 'lead', 'accept');
+    const detail = await eventually(async () => {
+      const body = await systemDetail(unjudged);
+      return body.system.state === 'active' ? body : undefined;
+    });
+    expect(detail.system.riskTier).toBe('high');
+    expect(detail.history.map((event: { type: string }) => event.type)).not.toEqual(
+      expect.arrayContaining(['system.triage_confirmed', 'system.triage_overridden']),
+    );
   });
 });

@@ -47,6 +47,8 @@ const classifiedUnderTheAiAct = 'eu-ai-act-classification';
  * day the classification first ran in the workflow keep doing so.)
  */
 const triagedInTheRecord = 'triage-in-the-record';
+/** Intakes accepted before a triage decider could confirm or override the classification went on with the tier triage gave. */
+const triageVerdictFollowed = 'triage-verdict-followed';
 
 /**
  * Intake: registers the AI system, triages it into a risk tier and waits for a governance lead to
@@ -81,7 +83,7 @@ async function runIntake(input: IntakeWorkflowInput): Promise<IntakeOutcome> {
     }
     if (decision.choice === 'accept') {
       const acceptedBy = decision.votes.find((vote) => vote.choice === 'accept')!.actorId;
-      return onboard(run, round, acceptedBy);
+      return onboard(run, round, acceptedBy, decision.taskId);
     }
     if (decision.choice === 'reject') return run.finish(round, 'rejected', 'triage rejected');
     if (round > policy.intake.maxRevisionRounds) {
@@ -250,9 +252,13 @@ function handleWithdrawal(run: IntakeRun): void {
  * After triage accepts: the impact assessment and the risk treatment sign-off, each when the policy
  * requires it for the tier, then into service with the first periodic review due.
  */
-async function onboard(run: IntakeRun, round: number, acceptedBy: string): Promise<IntakeOutcome> {
+async function onboard(run: IntakeRun, round: number, acceptedBy: string, triageTaskId: string): Promise<IntakeOutcome> {
   const { systemId, ownerId, policy } = run.input;
-  const tier = run.triage.tier;
+  let tier = run.triage.tier;
+  if (patched(triageVerdictFollowed)) {
+    ({ tier } = await records().applyTriageVerdict({ systemId, taskId: triageTaskId, subjectHash: run.subject.hash }));
+    if (tier !== run.triage.tier) upsertSearchAttributes([{ key: searchAttributes.tier, value: tier }]);
+  }
   const move = (state: LifecycleState, reason: string) => run.move(round, state, reason);
   await move('assessment', 'triage accepted');
   if (tier === 'prohibited') {

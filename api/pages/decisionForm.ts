@@ -5,6 +5,7 @@ import type { AiActClassification } from '../../domain/aiActClassification';
 import type { TaskRecord } from '../../db/tasks';
 import { storableText } from '../../domain/fields';
 import type { Principal } from '../../domain/principal';
+import { riskTiers } from '../../domain/system';
 import { taskKinds, type TaskKind } from '../../domain/task';
 import { decideTask } from '../decisions';
 import type { ApiDeps } from '../deps';
@@ -70,7 +71,27 @@ const decisionFormFields = z.object({
   snapshotHash: z.string().default(''),
   comment: storableText(4000).optional(),
   submission: z.string().max(64_000).optional(),
+  verdict: z.enum(['', 'confirmed', 'overridden']).default(''),
+  overrideTier: z.string().max(20).optional(),
+  overrideReason: storableText(2000).optional(),
 });
+
+/** A triage decider's verdict on the tier and classification, taken with an acceptance (domain/triageVerdict.ts). */
+const triageVerdictFields = html`<fieldset>
+    <legend>If you accept: the tier and classification</legend>
+    <p><label><input type="radio" name="verdict" value="" checked> Take them as they are</label></p>
+    <p><label><input type="radio" name="verdict" value="confirmed"> Confirm them</label></p>
+    <p><label><input type="radio" name="verdict" value="overridden"> Override the tier</label>
+      <label for="overrideTier">to</label> <select id="overrideTier" name="overrideTier">${riskTiers.map((tier) => html`<option value="${tier}">${tier}</option>`)}</select></p>
+    <p><label for="overrideReason">Why you override it (required to override)</label><br><textarea id="overrideReason" name="overrideReason" rows="3" maxlength="2000"></textarea></p>
+  </fieldset>`;
+
+/** The verdict fields as the triage task's submission; none chosen, none sent. */
+function triageVerdictOf(form: z.output<typeof decisionFormFields>): unknown {
+  if (form.verdict === '') return undefined;
+  if (form.verdict === 'confirmed') return { classification: { verdict: 'confirmed' } };
+  return { classification: { verdict: 'overridden', tier: form.overrideTier, reason: form.overrideReason ?? '' } };
+}
 
 /** What a triage decides on beside the intake: the law's reading of it, flag by flag, with the provision each rests on. */
 function aiActSection(classification: AiActClassification): SafeHtml {
@@ -114,8 +135,9 @@ ${classification ? aiActSection(classification) : ''}
       (choice) => html`<p><label><input type="radio" name="choice" value="${choice}" required> ${choiceLabels[choice] ?? choice}</label></p>`,
     )}
   </fieldset>
+  ${task.kind === 'intake_triage' ? triageVerdictFields : ''}
   ${
-    definition.submissionSchema
+    submissionFields[task.kind]
       ? html`<p><label for="submission">${submissionFields[task.kind]?.label ?? 'Submission (JSON)'}</label><br><textarea id="submission" name="submission" rows="16">${draftSubmission ?? JSON.stringify(submissionFields[task.kind]?.draft(intake) ?? {}, null, 2)}</textarea></p>`
       : ''
   }
@@ -154,7 +176,8 @@ export async function decideFromForm(
     return { status: 400, title: task.title, body: html`${notice(message, true)}${again}`, decided: false };
   }
   let submission: unknown;
-  if (taskKinds[task.kind].submissionSchema) {
+  if (task.kind === 'intake_triage') submission = triageVerdictOf(form.data);
+  else if (submissionFields[task.kind]) {
     try {
       submission = JSON.parse(form.data.submission ?? '');
     } catch {

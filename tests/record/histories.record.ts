@@ -279,6 +279,17 @@ describe('recording workflow histories', () => {
     await record('ai-act-classified', systemId);
   });
 
+  it('records a triage whose lead overrode the prohibited classification with a reason', async () => {
+    h.usePolicy(triageOnlyPolicy);
+    const euAiAct = { roles: ['deployer'], euNexus: ['deployer_in_eu'], biometrics: { emotionRecognition: 'workplace' } } satisfies AiActAnswersInput;
+    const systemId = await file('Recorded triage override', { useCategory: 'analytics', impactAreas: [], dataCategories: [], euAiAct });
+    const classification = { verdict: 'overridden', tier: 'high', reason: 'recorded override: the safety exception applies' };
+    await h.decide((await openTask(systemId, 'intake_triage')).id, 'lead', 'accept', { submission: { classification } });
+    await stateIs(systemId, 'active');
+    await h.temporal.schedule.getHandle(scheduleIds.review(systemId)).delete();
+    await record('triage-overridden', systemId);
+  });
+
   it('records reviews whose changed attestation revised the intake: its tier raised, then a prohibited practice', async () => {
     h.usePolicy(triageOnlyPolicy);
     const name = 'Recorded reclassified review';
