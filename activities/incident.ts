@@ -4,7 +4,7 @@ import { insertIncident, type IncidentResolution, type RegulatoryReport } from '
 import { inTransaction, type Queryable } from '../db/pool';
 import { getSystem } from '../db/systems';
 import { RecordNotFoundError } from '../domain/failures';
-import type { IncidentContainment, IncidentReport, IncidentTaskStage } from '../domain/incident';
+import type { IncidentContainment, IncidentReport, IncidentTaskStage, Seriousness } from '../domain/incident';
 import { canonicalJson } from '../domain/policy';
 import type { RiskTier } from '../domain/system';
 import type { TaskSubject } from '../domain/task';
@@ -66,6 +66,26 @@ export function createIncidentActivities({ pool }: ActivityDeps) {
         });
       });
       return { ownerId: system.ownerId, tier: system.riskTier, subject: { hash: sha256Hex(canonicalJson(input.report)), version: 1 } };
+    },
+
+    /** A governance lead decided that the incident is serious, or established a causal link: its clock as it now runs. */
+    async recordIncidentSeriousness(input: IncidentRef & { actorId: string; seriousness: Seriousness; regulatoryReportDue: string; updateId: string }) {
+      const key = incidentKey(input.incidentId, `seriousness:${input.updateId}`);
+      await inTransaction(pool, (db) =>
+        once(db, key, async () => {
+          await setIncident(db, input.incidentId, 'serious = true, seriousness = $2, regulatory_report_due = $3', [
+            input.seriousness,
+            input.regulatoryReportDue,
+          ]);
+          await appendAuditEvent(db, {
+            key,
+            type: 'incident.seriousness_assessed',
+            systemId: input.systemId,
+            actorId: input.actorId,
+            data: { incidentId: input.incidentId, seriousness: input.seriousness, regulatoryReportDue: input.regulatoryReportDue },
+          });
+        }),
+      );
     },
 
     async recordIncidentAcknowledged(input: StageDecision) {

@@ -8,6 +8,7 @@ import type { Principal } from '../domain/principal';
 import { taskKinds, type TaskKind } from '../domain/task';
 import {
   amendSubjectUpdate,
+  assessSeriousnessUpdate,
   decideTaskUpdate,
   decisionRefusals,
   delegateTaskUpdate,
@@ -15,6 +16,7 @@ import {
   withdrawIntakeUpdate,
   withdrawTaskUpdate,
   workflowIds,
+  type AssessSeriousnessInput,
   type DecideTaskResult,
   type DelegateTaskInput,
   type ReassignTaskInput,
@@ -122,6 +124,12 @@ async function replayRecordedDecision(pool: Pool, task: TaskRecord, request: Dec
   const current = await getTask(pool, task.id);
   const result = { taskId: task.id, choice: recorded.choice, onBehalfOf: recorded.onBehalfOf, taskStatus: current?.status ?? task.status };
   return sameChoiceOrConflict(result, request.choice);
+}
+
+/** A governance lead decides that an incident is serious, or that a causal link is established (its workflow judges when it may). */
+export function assessIncidentSeriousness(deps: ApiDeps, incidentId: string, input: Omit<AssessSeriousnessInput, 'signed'>, updateId: string) {
+  refuseUnstorableText({ seriousness: input.seriousness });
+  return updateWorkflow(deps, workflowIds.incident(incidentId), assessSeriousnessUpdate, input, updateId);
 }
 
 export const delegateTask = (deps: ApiDeps, task: TaskRecord, input: Omit<DelegateTaskInput, 'signed'>, updateId: string) =>

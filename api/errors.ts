@@ -52,6 +52,7 @@ const refusalStatus: Record<DecisionRefusal, number> = {
   [decisionRefusals.commandNotSigned]: 500,
   // Signed, then held up past its lifetime (a long retry): sent again, it is signed afresh.
   [decisionRefusals.commandExpired]: 503,
+  [decisionRefusals.alreadySerious]: 409,
 };
 
 /** A refusal's error code in the api's one casing: `TaskClosed` (Temporal's PascalCase failure type) is `task_closed`. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { incidentReportSchema } from '../domain/incident';
+import { incidentReportSchema, seriousnessSchema } from '../domain/incident';
 import { oversightRoles } from '../domain/principal';
 import { retirementRequestSchema } from '../domain/retirement';
 import { intakeRequestSchema } from '../domain/system';
@@ -169,6 +169,22 @@ export const operations: Operation[] = [
     summary: "The system's incidents, latest first, each with its stage, containment, resolution and regulatory report",
     who: 'owner, task assignees, oversight roles',
     responses: { 200: 'the incidents', ...refused },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/systems/:id/incidents/:incidentId/seriousness',
+    tag: 'incidents',
+    summary:
+      'Decide, at any stage before closure, that the incident is serious (EU AI Act Art. 3(49)): the report to the authority starts, due by the clock of its kind from awareness; or that a causal link is established (Art. 73(2)), which makes it due at once',
+    who: 'governance lead',
+    body: seriousnessSchema,
+    idempotencyKey: true,
+    responses: {
+      200: 'the incident and its report deadline as it now runs',
+      ...refused,
+      409: 'the incident is closed or being closed, or serious already and the assessment names no causal link',
+      503: 'Temporal unavailable; retry with the same key',
+    },
   },
   {
     method: 'post',

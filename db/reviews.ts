@@ -44,6 +44,8 @@ export type Reviewability = { reviewable: true; takenUpAgain: boolean } | { revi
 export async function reviewability(db: Queryable, system: AiSystem): Promise<Reviewability> {
   const { rows } = await db.query<{ workflow_id: string }>(`SELECT workflow_id FROM reviews WHERE system_id = $1 AND status = 'open'`, [system.id]);
   if (rows[0]) return { reviewable: false, openReview: rows[0].workflow_id };
+  // A prohibited practice found at a review waits for its retirement: no review puts it back into service.
+  if (system.riskTier === 'prohibited') return { reviewable: false, openReview: null };
   const takenUpAgain = system.state === 'suspended' && (await suspendedOnlyByReviews(db, system.id));
   if (system.state !== 'active' && !takenUpAgain) return { reviewable: false, openReview: null };
   return { reviewable: true, takenUpAgain };

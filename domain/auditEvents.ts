@@ -42,6 +42,7 @@ export const auditEventTypes = [
   'review.expired',
   'incident.reported',
   'incident.acknowledged',
+  'incident.seriousness_assessed',
   'incident.contained',
   'incident.resolved',
   'incident.closure_changes_requested',

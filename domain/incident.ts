@@ -15,6 +15,9 @@ export const seriousIncidentLimbs = [
   'property_or_environment_harm',
 ] as const;
 
+const pastDateTime = (inTheFuture: string) =>
+  z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).refine((at) => Date.parse(at) <= Date.now() + 60_000, inTheFuture);
+
 /** Why an incident is serious, decided against the limbs of Art. 3(49), and what sets its reporting clock (Art. 73(2)-(4)). */
 export const seriousnessSchema = z.strictObject({
   limbs: z.array(oneOf(seriousIncidentLimbs)).min(1, 'name the limb of Art. 3(49) the incident meets').max(seriousIncidentLimbs.length),
@@ -23,11 +26,10 @@ export const seriousnessSchema = z.strictObject({
   /** Art. 73(3), Art. 3(61): an infringement that is widespread. */
   widespreadInfringement: z.boolean().default(false),
   rationale: text(4000),
+  /** Art. 73(2): once a causal link between the system and the incident is established, the report is due immediately. */
+  causalLinkEstablishedAt: pastDateTime('a causal link cannot be established in the future').optional(),
 });
 export type Seriousness = z.output<typeof seriousnessSchema>;
-
-const pastDateTime = (inTheFuture: string) =>
-  z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).refine((at) => Date.parse(at) <= Date.now() + 60_000, inTheFuture);
 
 /** `POST /api/v1/systems/:id/incidents`: what happened, how bad, when; `serious` starts the regulatory clock. */
 export const incidentReportSchema = z
@@ -56,10 +58,15 @@ export interface SeriousIncidentDeadlines {
   general: number;
   death: number;
   widespreadOrCriticalInfrastructure: number;
+  /** What "immediately" gives, from the causal link established, never later than the deadline of the incident's kind. */
+  onceCausalLinkEstablished?: number;
 }
 
 /** Which Art. 73 deadline a serious incident runs under. */
-export function seriousIncidentClock(seriousness: Seriousness | undefined): { clock: keyof SeriousIncidentDeadlines; provision: string } {
+export function seriousIncidentClock(seriousness: Seriousness | undefined): {
+  clock: Exclude<keyof SeriousIncidentDeadlines, 'onceCausalLinkEstablished'>;
+  provision: string;
+} {
   if (seriousness?.widespreadInfringement || seriousness?.limbs.includes('critical_infrastructure_disruption'))
     return { clock: 'widespreadOrCriticalInfrastructure', provision: 'Art. 73(3)' };
   if (seriousness?.death) return { clock: 'death', provision: 'Art. 73(4)' };
@@ -73,7 +80,10 @@ export function seriousIncidentClock(seriousness: Seriousness | undefined): { cl
 export function regulatoryReportDue(report: IncidentReport, deadlines: SeriousIncidentDeadlines, reportedAt: number): string | null {
   if (!report.serious) return null;
   const awareFrom = report.becameAwareAt ? Date.parse(report.becameAwareAt) : reportedAt;
-  return new Date(awareFrom + deadlines[seriousIncidentClock(report.seriousness).clock]).toISOString();
+  const byKind = awareFrom + deadlines[seriousIncidentClock(report.seriousness).clock];
+  const causalLinkAt = report.seriousness?.causalLinkEstablishedAt;
+  if (!causalLinkAt || deadlines.onceCausalLinkEstablished === undefined) return new Date(byKind).toISOString();
+  return new Date(Math.min(byKind, Date.parse(causalLinkAt) + deadlines.onceCausalLinkEstablished)).toISOString();
 }
 
 /** The owner contains the incident; suspending the system takes it out of service until the incident closes. */

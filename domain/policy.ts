@@ -79,6 +79,8 @@ export const escalationRoles = (policy: TaskPolicy): Role[] => policy.escalation
 const day = 86_400_000;
 /** Regulation (EU) 2024/1689, Art. 73(2)-(4). */
 const art73Deadlines = { general: 15 * day, death: 10 * day, widespreadOrCriticalInfrastructure: 2 * day };
+/** Art. 73(2)'s "immediately" once a causal link is established, as a working day to report in. */
+const immediately = day;
 
 export const policySchema = z.strictObject({
   name: z.string().min(1),
@@ -133,8 +135,13 @@ export const policySchema = z.strictObject({
     seriousReportWithin: durationSchema,
     /** EU AI Act Art. 73(2)-(4): 15 days in general, 10 after a death, 2 for a widespread infringement or critical infrastructure. */
     seriousReportDeadlines: z
-      .strictObject({ general: durationSchema, death: durationSchema, widespreadOrCriticalInfrastructure: durationSchema })
-      .default(art73Deadlines)
+      .strictObject({
+        general: durationSchema,
+        death: durationSchema,
+        widespreadOrCriticalInfrastructure: durationSchema,
+        onceCausalLinkEstablished: durationSchema.default(immediately),
+      })
+      .default({ ...art73Deadlines, onceCausalLinkEstablished: immediately })
       .refine(
         (deadlines) => Object.entries(art73Deadlines).every(([clock, most]) => deadlines[clock as keyof typeof art73Deadlines] <= most),
         'a policy may shorten the Art. 73 deadlines (15, 10 and 2 days), never lengthen them',

@@ -213,6 +213,63 @@ describe('incident escalation', () => {
     }
   });
 
+  it('decides at a later stage that an incident is serious, starting its report on the clock of its kind; a causal link makes it due at once', async () => {
+    h.usePolicy(
+      withIncidentPolicy({
+        seriousReportDeadlines: { general: '1h', death: '40m', widespreadOrCriticalInfrastructure: '10m', onceCausalLinkEstablished: '5m' },
+      }),
+    );
+    try {
+      const systemId = await activeSystem('Symptom checker');
+      const awareAt = new Date(Date.now() - 600_000).toISOString();
+      const { incidentId, workflowId } = await reportIncident(systemId, 'approver', sampleReport({ becameAwareAt: awareAt }));
+      await acknowledgeAndContain(systemId, false);
+      const path = `/api/v1/systems/${systemId}/incidents/${incidentId}/seriousness`;
+      const death = { limbs: ['death_or_serious_harm_to_health'], death: true, rationale: 'A patient followed the advice and died' };
+      expect((await h.api('POST', path, { as: 'owner', body: death })).status).toBe(403);
+      expect((await h.api('POST', `/api/v1/systems/${systemId}/incidents/${randomUUID()}/seriousness`, { as: 'lead', body: death })).status).toBe(404);
+      const unexplained = await h.api('POST', path, { as: 'lead', body: { ...death, limbs: [] } });
+      expect(unexplained.status).toBe(400);
+      expect(Object.keys(unexplained.body.fields)).toEqual(['limbs']);
+
+      const assessed = await h.api('POST', path, { as: 'lead', body: death });
+      expect(assessed.status).toBe(200);
+      // Art. 73(4): ten days after a death, here 40 minutes, from becoming aware of it.
+      expect(Date.parse(assessed.body.regulatoryReportDue) - Date.parse(awareAt)).toBe(40 * 60_000);
+      const report = await h.openTask(systemId, 'incident_regulatory_report');
+      expect(Math.abs(Date.parse(report.dueAt) - Date.parse(assessed.body.regulatoryReportDue))).toBeLessThan(5_000);
+      const again = await h.api('POST', path, { as: 'lead', body: death });
+      expect(again).toMatchObject({ status: 409, body: { error: 'already_serious' } });
+
+      const causalLinkEstablishedAt = new Date(Date.now() - 60_000).toISOString();
+      const linked = await h.api('POST', path, { as: 'lead', body: { ...death, causalLinkEstablishedAt } });
+      expect(linked.status).toBe(200);
+      expect(Date.parse(linked.body.regulatoryReportDue)).toBe(Date.parse(causalLinkEstablishedAt) + 5 * 60_000);
+      expect(await incidentOf(systemId, incidentId)).toMatchObject({
+        serious: true,
+        seriousness: { death: true, causalLinkEstablishedAt },
+        regulatoryReportDue: linked.body.regulatoryReportDue,
+      });
+      expect((await historyTypes(systemId)).filter((type) => type === 'incident.seriousness_assessed')).toHaveLength(2);
+
+      // The closure waits for the report, which was not there when the owner resolved the incident.
+      await h.decide((await h.openTask(systemId, 'incident_resolution')).id, 'owner', 'resolve', { submission: resolution });
+      await eventually(async () => ((await incidentOf(systemId, incidentId)).resolvedAt ? true : undefined));
+      const submission = { authority: 'Market surveillance authority', reference: 'MSA-2026-0007', reportedAt: new Date().toISOString() };
+      expect((await h.decide(report.id, 'lead', 'report', { submission })).status).toBe(200);
+      const closure = await h.openTask(systemId, 'incident_closure');
+      const reportTask = (await h.api('GET', `/api/v1/tasks/${report.id}`, { as: 'lead' })).body.task;
+      expect(Date.parse(closure.openedAt)).toBeGreaterThanOrEqual(Date.parse(reportTask.closedAt));
+      const closing = await h.api('POST', path, { as: 'lead', body: { ...death, causalLinkEstablishedAt } });
+      expect(closing).toMatchObject({ status: 409, body: { error: 'task_closed' } });
+      expect((await h.decide(closure.id, 'lead', 'close')).status).toBe(200);
+      expect(await h.temporal.workflow.getHandle(workflowId).result()).toEqual({ incidentId, outcome: 'closed', suspended: false });
+      expect(await incidentOf(systemId, incidentId)).toMatchObject({ stage: 'closed', regulatoryReport: submission });
+    } finally {
+      h.usePolicy(triageOnlyPolicy);
+    }
+  });
+
   it('sends the resolution back on changes requested at closure, and starts a re-assessment on close_and_reassess', async () => {
     const systemId = await activeSystem('Support chatbot');
     const { incidentId, workflowId } = await reportIncident(systemId, 'auditor', sampleReport({ severity: 'low' }));

@@ -10,7 +10,7 @@ import type { ImpactLevel } from '../domain/assessment';
 import type { Policy, TaskPolicy } from '../domain/policy';
 import type { Role } from '../domain/principal';
 import type { RiskLevel } from '../domain/risk';
-import type { IncidentReport } from '../domain/incident';
+import type { IncidentReport, Seriousness } from '../domain/incident';
 import type { RetirementRequest } from '../domain/retirement';
 import type { ReviewClosing, ReviewReason } from '../domain/review';
 import type { IntakeRequest, RiskTier } from '../domain/system';
@@ -311,6 +311,16 @@ export const withdrawTaskUpdate = defineUpdate<TaskChangeResult, [WithdrawTaskIn
 export const requestWithdrawnSignal = defineSignal<[ForwardedWithdrawal]>('requestWithdrawn');
 /** The owner withdraws the intake, whichever of its tasks is open; each closes as withdrawn. */
 export const withdrawIntakeUpdate = defineUpdate<{ systemId: string; state: LifecycleState }, [WithdrawTaskInput], 'withdrawIntake'>('withdrawIntake');
+
+/** A governance lead decides, at any stage before closure, that an incident is serious (Art. 3(49)), or that a causal link is established. */
+export interface AssessSeriousnessInput {
+  actorId: string;
+  seriousness: Seriousness;
+  signed?: CommandProof;
+}
+export const assessSeriousnessUpdate = defineUpdate<{ incidentId: string; regulatoryReportDue: string }, [AssessSeriousnessInput], 'assessSeriousness'>(
+  'assessSeriousness',
+);
 export interface SubjectChange {
   subject: TaskSubject;
   /** The tier of the new version, which sets the task's chain, SLA and timeout outcome from now on. */
@@ -352,5 +362,7 @@ export const decisionRefusals = {
   /** The command carries no valid signature of the api for this workflow and update id. */
   commandNotSigned: 'CommandNotSigned',
   commandExpired: 'CommandExpired',
+  /** The incident is serious already and the assessment adds no causal link. */
+  alreadySerious: 'AlreadySerious',
 } as const;
 export type DecisionRefusal = (typeof decisionRefusals)[keyof typeof decisionRefusals];

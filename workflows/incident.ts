@@ -1,10 +1,21 @@
-import { CancellationScope, isCancellation, ParentClosePolicy, patched, sleep, startChild } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  currentUpdateInfo,
+  isCancellation,
+  ParentClosePolicy,
+  patched,
+  setHandler,
+  sleep,
+  startChild,
+} from '@temporalio/workflow';
 import type { z } from 'zod';
 import { activityFailures } from '../domain/failures';
 import {
   regulatoryReportDue as regulatoryReportDueOf,
   type IncidentContainment,
   type IncidentTaskStage,
+  type Seriousness,
   type incidentResolutionSchema,
   type regulatoryReportSchema,
 } from '../domain/incident';
@@ -15,6 +26,8 @@ import type { Activities } from '../activities';
 import { raisedByActivity, recordKeepingActivities } from './activityOptions';
 import { noResultUnlessCancelled, recordingEnd } from './cancellation';
 import {
+  assessSeriousnessUpdate,
+  decisionRefusals,
   platformPrincipalId,
   processSearchAttributes,
   workflowIds,
@@ -25,6 +38,7 @@ import {
   type IncidentOutcome,
   type PeriodicReviewInput,
 } from './contracts';
+import { refuseUnsignedCommand } from './signedCommands';
 import { startHumanTask } from './startHumanTask';
 
 const records = recordKeepingActivities();
@@ -71,13 +85,34 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentOu
 /** What every stage of one incident shares: the report as recorded, and how a stage runs until decided. */
 class IncidentRun {
   readonly tier: RiskTier;
+  serious: boolean;
+  /** The report to the authority, run alongside the stages once the incident is serious; closure waits for it. */
+  regulatoryReport: Promise<void> = Promise.resolve();
+  /** The closure is open: what it decides on no longer changes. */
+  closing = false;
 
   constructor(
     readonly input: IncidentInput,
     readonly reported: Awaited<ReturnType<Activities['recordIncidentReported']>>,
-    readonly regulatoryReportDue: string | null,
+    public regulatoryReportDue: string | null,
+    /** When the incident was reported here: its clock runs from then where awareness was not given. */
+    readonly reportedAt: number,
   ) {
     this.tier = reported.tier ?? input.policy.triage.defaultTier;
+    this.serious = input.report.serious;
+  }
+
+  startReportToAuthority(): void {
+    this.regulatoryReport = this.reportToAuthority();
+    // Settled later, when closure waits for it; until then a failure must not count as unhandled.
+    this.regulatoryReport.catch(() => undefined);
+  }
+
+  /** The report's deadline under `seriousness`, never later than the one already running. */
+  dueOnceSerious(seriousness: Seriousness): string {
+    const { report, policy } = this.input;
+    const due = regulatoryReportDueOf({ ...report, serious: true, seriousness }, policy.incident.seriousReportDeadlines, this.reportedAt)!;
+    return this.regulatoryReportDue && Date.parse(this.regulatoryReportDue) < Date.parse(due) ? this.regulatoryReportDue : due;
   }
 
   /** A stage of the owner's, with its severity's SLA on every tier and its severity's ladder. */
@@ -143,8 +178,9 @@ class IncidentRun {
 async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
   const { incidentId, systemId, reporterId, report, policy } = input;
   const slas = policy.incident.slaBySeverity[report.severity];
+  const reportedAt = Date.now();
   const regulatoryReportDue = patched(art73Clocks)
-    ? regulatoryReportDueOf(report, policy.incident.seriousReportDeadlines, Date.now())
+    ? regulatoryReportDueOf(report, policy.incident.seriousReportDeadlines, reportedAt)
     : report.serious
       ? new Date(Date.now() + policy.incident.seriousReportWithin).toISOString()
       : null;
@@ -156,11 +192,9 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
     report,
     regulatoryReportDue,
   });
-  const run = new IncidentRun(input, reported, regulatoryReportDue);
-
-  const regulatoryReport = report.serious ? run.reportToAuthority() : Promise.resolve();
-  // Settled later, when closure waits for it; until then a failure must not count as unhandled.
-  regulatoryReport.catch(() => undefined);
+  const run = new IncidentRun(input, reported, regulatoryReportDue, reportedAt);
+  handleSeriousnessAssessment(run);
+  if (report.serious) run.startReportToAuthority();
 
   const acknowledged = await run.ownerStage('incident_acknowledgement', slas.acknowledge);
   await records().recordIncidentAcknowledged({ incidentId, systemId, taskId: acknowledged.taskId, actorId: acknowledged.votes[0].actorId });
@@ -195,11 +229,11 @@ async function runIncident(input: IncidentInput): Promise<IncidentOutcome> {
     suspended: suspendedByThisIncident,
     suspensionRefused,
   });
-  return resolveAndClose(run, regulatoryReport, suspendedByThisIncident);
+  return resolveAndClose(run, suspendedByThisIncident);
 }
 
 /** Rounds of resolution and closure, until a governance lead closes it; then the system resumes, or is re-assessed. */
-async function resolveAndClose(run: IncidentRun, regulatoryReport: Promise<void>, suspendedByThisIncident: boolean): Promise<IncidentOutcome> {
+async function resolveAndClose(run: IncidentRun, suspendedByThisIncident: boolean): Promise<IncidentOutcome> {
   const { incidentId, systemId, reporterId, report, policy } = run.input;
   for (let round = 1; ; round++) {
     const resolved = await run.ownerStage('incident_resolution', policy.incident.slaBySeverity[report.severity].resolve);
@@ -213,7 +247,8 @@ async function resolveAndClose(run: IncidentRun, regulatoryReport: Promise<void>
       resolution,
     });
 
-    await regulatoryReport;
+    run.closing = true;
+    await run.regulatoryReport;
     const closure = await run.untilDecided({
       kind: 'incident_closure',
       requesterId: reporterId,
@@ -222,6 +257,7 @@ async function resolveAndClose(run: IncidentRun, regulatoryReport: Promise<void>
     });
     const closedBy = closure.votes[0].actorId;
     if (closure.choice === 'request_changes') {
+      run.closing = false;
       await records().recordIncidentClosureChangesRequested({ incidentId, systemId, taskId: closure.taskId, actorId: closedBy, round });
       continue;
     }
@@ -246,4 +282,35 @@ async function resolveAndClose(run: IncidentRun, regulatoryReport: Promise<void>
     await records().recordIncidentClosed({ incidentId, systemId, taskId: closure.taskId, actorId: closedBy, outcome, resumed, reviewWorkflowId });
     return { incidentId, outcome, suspended: suspendedByThisIncident };
   }
+}
+
+/**
+ * Art. 3(49), Art. 73(2): a governance lead decides at any stage before closure that the incident is
+ * serious, which starts the report to the authority on the clock of its kind from awareness, or that
+ * a causal link is established, which makes the report due at once (`onceCausalLinkEstablished`).
+ */
+function handleSeriousnessAssessment(run: IncidentRun): void {
+  const { incidentId, systemId, policy } = run.input;
+  const refusal = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+  setHandler(
+    assessSeriousnessUpdate,
+    async ({ actorId, seriousness }) => {
+      const becameSerious = !run.serious;
+      run.serious = true;
+      const due = run.dueOnceSerious(seriousness);
+      await records().recordIncidentSeriousness({ incidentId, systemId, actorId, seriousness, regulatoryReportDue: due, updateId: currentUpdateInfo()!.id });
+      run.regulatoryReportDue = due;
+      if (becameSerious) run.startReportToAuthority();
+      return { incidentId, regulatoryReportDue: due };
+    },
+    {
+      validator: (request) => {
+        refuseUnsignedCommand(policy.commandKey, 'assessSeriousness', request);
+        if (run.closing) throw refusal(decisionRefusals.taskClosed, 'the incident is being closed: send its closure back to decide on its seriousness');
+        if (run.serious && !request.seriousness.causalLinkEstablishedAt) {
+          throw refusal(decisionRefusals.alreadySerious, 'the incident is serious already: a new assessment establishes a causal link');
+        }
+      },
+    },
+  );
 }

@@ -144,7 +144,8 @@ export class TaskRun {
     if (chainDone) this.settled = stepChoice;
     if (stepChoice !== undefined) this.stepDone = true;
     const submissionBefore = state.submission;
-    if (definition.submissionSchema) state.submission = definition.submissionSchema.parse(decision.submission);
+    // Judged by the validator when sent; on replay a decision recorded before its kind had a schema (a triage) is not.
+    if (definition.submissionSchema) state.submission = definition.submissionSchema.safeParse(decision.submission).data;
     const withdraw = () => {
       state.votes = state.votes.filter((cast) => cast !== vote);
       if (chainDone) this.settled = undefined;

@@ -307,6 +307,29 @@ describe('recording workflow histories', () => {
     await record('review-reclassified', systemId, `AimsSystemId = "${systemId}" AND WorkflowType = 'periodicReviewWorkflow'`);
   });
 
+  it('records an incident found serious after its report, with a causal link established, reported and closed', async () => {
+    h.usePolicy(triageOnlyPolicy);
+    const systemId = await h.fileAcceptedSystem('Recorded later seriousness');
+    const reported = await h.api('POST', `/api/v1/systems/${systemId}/incidents`, {
+      as: 'approver',
+      body: { severity: 'high', description: 'Advice was followed and a patient was harmed', occurredAt: new Date(Date.now() - 600_000).toISOString() },
+    });
+    const path = `/api/v1/systems/${systemId}/incidents/${reported.body.incidentId}/seriousness`;
+    const seriousness = { limbs: ['death_or_serious_harm_to_health'], rationale: 'a patient was seriously harmed' };
+    expect((await h.api('POST', path, { as: 'lead', body: seriousness })).status).toBe(200);
+    const causalLinkEstablishedAt = new Date().toISOString();
+    expect((await h.api('POST', path, { as: 'lead', body: { ...seriousness, causalLinkEstablishedAt } })).status).toBe(200);
+    await h.decide((await openTask(systemId, 'incident_acknowledgement')).id, 'owner', 'acknowledge');
+    await h.decide((await openTask(systemId, 'incident_containment')).id, 'owner', 'contain', { submission: { actions: 'recorded', suspendSystem: false } });
+    await h.decide((await openTask(systemId, 'incident_resolution')).id, 'owner', 'resolve', { submission: { rootCause: 'recorded', actions: 'recorded' } });
+    const submission = { authority: 'Recorded authority', reference: 'REC-2', reportedAt: new Date().toISOString() };
+    await h.decide((await openTask(systemId, 'incident_regulatory_report')).id, 'lead', 'report', { submission });
+    await h.decide((await openTask(systemId, 'incident_closure')).id, 'lead', 'close');
+    await h.temporal.workflow.getHandle(reported.body.workflowId).result();
+    await h.temporal.schedule.getHandle(scheduleIds.review(systemId)).delete();
+    await record('incident-serious-later', systemId, `AimsSystemId = "${systemId}" AND WorkflowType = 'incidentWorkflow'`);
+  });
+
   it('records a serious incident on the Art. 73 clock from becoming aware of it, reported and closed', async () => {
     h.usePolicy({
       ...triageOnlyPolicy,
