@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { insertAiActClassification } from '../db/aiActClassifications';
-import { appendAuditEvent, auditEventData, auditEventRecorded, latestIntakeVersion } from '../db/audit';
+import { appendAuditEvent, auditEventData, auditEventRecorded, latestAuditEventData, latestIntakeVersion } from '../db/audit';
 import { sha256Hex } from '../db/hashing';
 import { inTransaction, type Queryable } from '../db/pool';
 import { insertSystem, lockSystem, setIntake, setSystemState, setTriage, type AiSystem } from '../db/systems';
@@ -10,8 +10,8 @@ import type { AuditEventType } from '../domain/auditEvents';
 import { activityFailures } from '../domain/failures';
 import { IllegalTransitionError, type LifecycleState } from '../domain/lifecycle';
 import { canonicalJson, type Policy } from '../domain/policy';
-import type { IntakeRequest, RiskTier } from '../domain/system';
-import { triageDecisionSchema } from '../domain/triageVerdict';
+import { riskTiers, type IntakeRequest, type RiskTier } from '../domain/system';
+import { triageDecisionSchema, type TriageVerdict } from '../domain/triageVerdict';
 import type { TaskSubject } from '../domain/task';
 import { triageInService, triageUnderPolicyAndLaw, type IntakeRevisedAtReview, type TriageResult } from '../domain/triage';
 import type { ActivityDeps } from '.';
@@ -63,6 +63,17 @@ async function recordTriageIn(db: Queryable, input: { systemId: string; version:
     systemId: input.systemId,
     data: { intakeVersion: input.version, ...aiActSummary(aiAct) },
   });
+}
+
+/**
+ * A triage override stands against a revision that triggers the very rule it overrode (the exception a
+ * lead found still applies); a revision that triggers another rule is judged on its own.
+ */
+async function standingOverride(db: Queryable, system: AiSystem, revised: TriageResult): Promise<TriageResult> {
+  if (system.triageRule !== 'override') return revised;
+  const overridden = (await latestAuditEventData(db, system.id, 'system.triage_overridden'))?.ruleId;
+  if (overridden !== revised.ruleId) return revised;
+  return { ...revised, tier: system.riskTier!, ruleId: 'override', reason: `${system.triageReason} (the override of ${overridden} stands)` };
 }
 
 /** Stores a version of the intake with its audit event, in the caller's transaction. */
@@ -156,7 +167,7 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
         const recorded = await auditEventData(db, key);
         if (recorded) return recorded.revision as IntakeRevisedAtReview;
         const version = (await latestIntakeVersion(db, input.systemId)) + 1;
-        const triage = triageInService(system.riskTier, triageUnderPolicyAndLaw(input.intake, input.policy));
+        const triage = triageInService(system.riskTier, await standingOverride(db, system, triageUnderPolicyAndLaw(input.intake, input.policy)));
         const revision: IntakeRevisedAtReview = {
           version,
           tier: triage.tier,
@@ -171,38 +182,42 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
     },
 
     /**
-     * Follows the verdict the triage deciders gave with their acceptance of the version accepted (the
-     * last who gave one): an override sets the tier, recorded with who overrode what and why; a
-     * confirmation is recorded as such. Answers the tier the system goes on with.
+     * Follows the verdicts the triage deciders gave with their acceptance of the version accepted. Each
+     * acceptor stands for a tier: the one they overrode it to, else the one triage gave; the highest is
+     * followed, so a lower tier takes every acceptor. An override followed sets the tier (rule
+     * `override`), audited with who overrode what and why; otherwise the confirmations are recorded.
+     * Answers the tier the system goes on with.
      */
     async applyTriageVerdict(input: { systemId: string; taskId: string; subjectHash: string }): Promise<{ tier: RiskTier }> {
       const key = `${input.taskId}:triage-verdict`;
       return inTransaction(pool, async (db) => {
         const system = await lockSystem(db, input.systemId);
-        if (await auditEventRecorded(db, key)) return { tier: system.riskTier! };
-        const given = (await decisionsOf(db, input.taskId))
+        const triagedTier = system.riskTier!;
+        if (await auditEventRecorded(db, key)) return { tier: triagedTier };
+        const acceptances = (await decisionsOf(db, input.taskId))
           .filter((decision) => decision.choice === 'accept' && decision.snapshotHash === input.subjectHash)
-          .flatMap((decision) => {
-            const verdict = triageDecisionSchema.safeParse(decision.submission).data?.classification;
-            return verdict ? [{ actorId: decision.actorId, verdict }] : [];
-          })
-          .at(-1);
-        if (!given) return { tier: system.riskTier! };
-        const { actorId, verdict } = given;
-        const triaged = { tier: system.riskTier, ruleId: system.triageRule, taskId: input.taskId };
-        if (verdict.verdict === 'confirmed') {
-          await appendAuditEvent(db, { key, type: 'system.triage_confirmed', systemId: input.systemId, actorId, data: triaged });
-          return { tier: system.riskTier! };
+          .map((decision) => ({ actorId: decision.actorId, verdict: triageDecisionSchema.safeParse(decision.submission).data?.classification }));
+        const verdicts = acceptances.flatMap(({ actorId, verdict }) => (verdict ? [{ actorId, ...verdict }] : []));
+        if (verdicts.length === 0) return { tier: triagedTier };
+        const standsFor = (verdict: TriageVerdict | undefined) => (verdict?.verdict === 'overridden' ? verdict.tier : triagedTier);
+        const tier = acceptances.map(({ verdict }) => standsFor(verdict)).reduce((a, b) => (riskTiers.indexOf(b) > riskTiers.indexOf(a) ? b : a));
+        const triaged = { tier: triagedTier, ruleId: system.triageRule, taskId: input.taskId, verdicts };
+        type Override = Extract<(typeof verdicts)[number], { verdict: 'overridden' }>;
+        const override = verdicts.find((verdict): verdict is Override => verdict.verdict === 'overridden' && verdict.tier === tier && tier !== triagedTier);
+        if (!override) {
+          const confirmedBy = verdicts.find((verdict) => verdict.verdict === 'confirmed')?.actorId ?? null;
+          await appendAuditEvent(db, { key, type: 'system.triage_confirmed', systemId: input.systemId, actorId: confirmedBy, data: triaged });
+          return { tier: triagedTier };
         }
-        await setTriage(db, input.systemId, { tier: verdict.tier, ruleId: 'override', reason: verdict.reason });
+        await setTriage(db, input.systemId, { tier, ruleId: 'override', reason: override.reason });
         await appendAuditEvent(db, {
           key,
           type: 'system.triage_overridden',
           systemId: input.systemId,
-          actorId,
-          data: { ...triaged, overriddenTo: verdict.tier, reason: verdict.reason },
+          actorId: override.actorId,
+          data: { ...triaged, overriddenTo: tier, reason: override.reason },
         });
-        return { tier: verdict.tier };
+        return { tier };
       });
     },
 

@@ -4,7 +4,8 @@ import type { Pool } from '../db/pool';
 import type { CommandProof, SignedCommandName } from '../domain/commandSignature';
 import { getSystem } from '../db/systems';
 import { decisionsOf, getTask, type TaskRecord } from '../db/tasks';
-import type { Principal } from '../domain/principal';
+import { hasAnyRole, type Principal } from '../domain/principal';
+import { triageDecisionSchema } from '../domain/triageVerdict';
 import { taskKinds, type TaskKind } from '../domain/task';
 import {
   amendSubjectUpdate,
@@ -22,7 +23,7 @@ import {
   type ReassignTaskInput,
 } from '../workflows/contracts';
 import { temporalDeadline, withTemporalDeadline, type ApiDeps } from './deps';
-import { AppError, isRefusal, isUpdateRefusedForNow, refusalError, refusedDecision } from './errors';
+import { AppError, forbidden, isRefusal, isUpdateRefusedForNow, refusalError, refusedDecision } from './errors';
 import { refuseUnstorableText } from './validate';
 
 const taskClosed = () => refusalError(decisionRefusals.taskClosed, 'this task is already closed');
@@ -82,6 +83,7 @@ export async function decideTask(deps: ApiDeps, request: DecisionRequest): Promi
   const { task } = request;
   refuseUnstorableText({ comment: request.comment, submission: request.submission });
   if (task.status !== 'open') return replayRecordedDecision(deps.pool, task, request);
+  refuseOverrideByOthersThanLeadsAndCounsel(task, request);
   await refuseApprovalOfSuspendedSystem(deps.pool, task, request.choice);
   try {
     const result = await updateWorkflow(
@@ -95,6 +97,15 @@ export async function decideTask(deps: ApiDeps, request: DecisionRequest): Promi
   } catch (error) {
     if (isRefusal(error, decisionRefusals.taskClosed)) return replayRecordedDecision(deps.pool, task, request);
     throw error;
+  }
+}
+
+/** A triage's tier and classification are overridden by a governance lead or legal counsel only (DESIGN.md §4), whoever else holds a seat. */
+function refuseOverrideByOthersThanLeadsAndCounsel(task: TaskRecord, request: DecisionRequest) {
+  if (task.kind !== 'intake_triage') return;
+  const verdict = triageDecisionSchema.safeParse(request.submission).data?.classification;
+  if (verdict?.verdict === 'overridden' && !hasAnyRole(request.actor, 'governance_lead', 'legal_counsel')) {
+    throw forbidden('only a governance lead or legal counsel overrides the tier and classification of a triage');
   }
 }
 

@@ -47,6 +47,15 @@ export async function auditEventData(client: Queryable, key: string): Promise<Re
   return rows[0]?.data;
 }
 
+/** The data of the system's latest audit event of `type`. */
+export async function latestAuditEventData(client: Queryable, systemId: string, type: AuditEventType): Promise<Record<string, unknown> | undefined> {
+  const { rows } = await client.query<{ data: Record<string, unknown> }>(
+    'SELECT data FROM audit_events WHERE system_id = $1 AND type = $2 ORDER BY seq DESC LIMIT 1',
+    [systemId, type],
+  );
+  return rows[0]?.data;
+}
+
 /** The system's latest intake version: 1 as registered, one more for each revision or amendment. */
 export async function latestIntakeVersion(client: Queryable, systemId: string): Promise<number> {
   const { rows } = await client.query<{ version: number | null }>(

@@ -5,7 +5,15 @@ import { canonicalJson } from './policy';
  * The commands people send to running processes. Each is signed by the api, so a message that reaches
  * Temporal any other way cannot decide, reassign, delegate, withdraw or amend as anyone.
  */
-export const signedCommandNames = ['decideTask', 'delegateTask', 'reassignTask', 'withdrawTask', 'amendSubject', 'withdrawIntake', 'assessSeriousness'] as const;
+export const signedCommandNames = [
+  'decideTask',
+  'delegateTask',
+  'reassignTask',
+  'withdrawTask',
+  'amendSubject',
+  'withdrawIntake',
+  'assessSeriousness',
+] as const;
 export type SignedCommandName = (typeof signedCommandNames)[number];
 
 /** Long enough for the api's retries of one request, short enough that a captured command soon dies. */

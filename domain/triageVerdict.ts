@@ -5,8 +5,8 @@ import { riskTiers } from './system';
 /**
  * A triage decider's verdict on the tier and EU AI Act classification the rules gave: confirmed, or
  * overridden to another tier with the reason (an exception the answers cannot show, counsel's reading
- * of an Art. 6(3) claim, a practice the answers missed). It goes with an acceptance; where several
- * accept, the last who gave a verdict on the version accepted is followed.
+ * of an Art. 6(3) claim, a practice the answers missed), by a governance lead or legal counsel. It goes
+ * with an acceptance; where several accept, the highest tier they stand for is followed.
  */
 export const triageVerdictSchema = z.discriminatedUnion(
   'verdict',

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IntakeRequest } from '../domain/system';
 import { eventually, sampleIntake, startHarness, type CastMember, type Harness } from './helpers/harness';
 import { withTriage } from './helpers/policies';
 
@@ -15,7 +14,7 @@ interface Event {
   data: Record<string, any>;
 }
 
-async function fileIntake(name: string, overrides: Partial<IntakeRequest> = {}) {
+async function fileIntake(name: string, overrides: Parameters<typeof sampleIntake>[0] = {}) {
   const response = await h.api('POST', '/api/v1/systems', { body: sampleIntake({ name, ...overrides }) });
   expect(response.status).toBe(202);
   return response.body.systemId as string;
@@ -65,6 +64,38 @@ describe('approval rules', () => {
     expect(late.body.error).toBe('task_closed');
     const detail = await systemInState(disputed, 'rejected');
     expect(detail.tasks[0]).toMatchObject({ status: 'decided', outcome: 'reject' });
+  });
+
+  it('under rule all, lowers a prohibited tier only when every lead who accepts overrides it, and refuses an override by others', async () => {
+    h.usePolicy(withTriage({ steps: [{ role: 'governance_lead', rule: { type: 'all' } }] }));
+    const euAiAct = { roles: ['deployer' as const], euNexus: ['deployer_in_eu' as const], biometrics: { emotionRecognition: 'workplace' as const } };
+    const prohibited = { useCategory: 'analytics' as const, impactAreas: [], dataCategories: [], euAiAct };
+    const override = { classification: { verdict: 'overridden', tier: 'high', reason: 'the medical exception applies' } };
+
+    const halfway = await fileIntake('Half-overridden meter', prohibited);
+    const halfwayTask = await openTriage(halfway);
+    const byApprover = await h.decide(halfwayTask.id, 'approver', 'accept', { submission: override });
+    expect(byApprover).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    expect((await h.decide(halfwayTask.id, 'lead', 'accept', { submission: override })).body.taskStatus).toBe('open');
+    // The second lead accepts the triage as it is: the prohibited tier stands, and the system never goes into service.
+    expect((await h.decide(halfwayTask.id, 'lead2', 'accept')).body.taskStatus).toBe('decided');
+    const stood = await systemInState(halfway, 'rejected');
+    expect(stood.system.riskTier).toBe('prohibited');
+    const [confirmed] = eventsOf(stood.history, 'system.triage_confirmed');
+    expect(confirmed.data.verdicts).toEqual([{ actorId: 'lead', verdict: 'overridden', tier: 'high', reason: 'the medical exception applies' }]);
+
+    const agreed = await fileIntake('Agreed meter', prohibited);
+    const agreedTask = await openTriage(agreed);
+    await h.decide(agreedTask.id, 'lead', 'accept', { submission: override });
+    await h.decide(agreedTask.id, 'lead2', 'accept', { submission: override });
+    const lowered = await eventually(async () => {
+      const { body } = await h.api('GET', `/api/v1/systems/${agreed}`, { as: 'lead' });
+      return body.system?.triageRule === 'override' ? body : undefined;
+    });
+    expect(lowered.system.riskTier).toBe('high');
+    expect(eventsOf(lowered.history, 'system.triage_overridden')[0]).toMatchObject({
+      data: { overriddenTo: 'high', verdicts: [{ actorId: 'lead' }, { actorId: 'lead2' }] },
+    });
   });
 
   it('under a quorum of 2, closes the task once two of the three approvers accept', async () => {

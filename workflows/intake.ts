@@ -257,7 +257,10 @@ async function onboard(run: IntakeRun, round: number, acceptedBy: string, triage
   let tier = run.triage.tier;
   if (patched(triageVerdictFollowed)) {
     ({ tier } = await records().applyTriageVerdict({ systemId, taskId: triageTaskId, subjectHash: run.subject.hash }));
-    if (tier !== run.triage.tier) upsertSearchAttributes([{ key: searchAttributes.tier, value: tier }]);
+    if (tier !== run.triage.tier) {
+      run.triage = { ...run.triage, tier };
+      upsertSearchAttributes([{ key: searchAttributes.tier, value: tier }]);
+    }
   }
   const move = (state: LifecycleState, reason: string) => run.move(round, state, reason);
   await move('assessment', 'triage accepted');

@@ -124,7 +124,7 @@ async function review({ systemId, reason, requesterId, ...input }: PeriodicRevie
         reviewId,
         systemId,
         intake: attestation.intake,
-        actorId: ownerId,
+        actorId: attested.votes[0]?.actorId ?? ownerId,
         policy: { triage: policy.triage, aiAct: policy.aiAct },
       });
       if (revised.prohibited) return end('prohibited', await takeOutOfService(reviewId, systemId, revised, attestation, policy), revised.reason);

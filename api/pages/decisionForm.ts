@@ -82,7 +82,7 @@ const triageVerdictFields = html`<fieldset>
     <p><label><input type="radio" name="verdict" value="" checked> Take them as they are</label></p>
     <p><label><input type="radio" name="verdict" value="confirmed"> Confirm them</label></p>
     <p><label><input type="radio" name="verdict" value="overridden"> Override the tier</label>
-      <label for="overrideTier">to</label> <select id="overrideTier" name="overrideTier">${riskTiers.map((tier) => html`<option value="${tier}">${tier}</option>`)}</select></p>
+      <label for="overrideTier">to</label> <select id="overrideTier" name="overrideTier"><option value="">choose a tier</option>${riskTiers.map((tier) => html`<option value="${tier}">${tier}</option>`)}</select></p>
     <p><label for="overrideReason">Why you override it (required to override)</label><br><textarea id="overrideReason" name="overrideReason" rows="3" maxlength="2000"></textarea></p>
   </fieldset>`;
 
