@@ -126,6 +126,14 @@ const apiCalls: Call[] = [
     body: { severity: 'low', description: 'Looks wrong', occurredAt: '2026-12-01T10:00:00.000Z' },
     expected: signedIn(202),
   },
+  // Only a governance lead decides on seriousness; here of an incident that does not exist (404), so the walk changes nothing.
+  {
+    method: 'POST',
+    route: '/api/v1/systems/:id/incidents/:incidentId/seriousness',
+    path: system('/incidents/00000000-0000-4000-8000-000000000000/seriousness'),
+    body: { limbs: ['property_or_environment_harm'], rationale: 'Stock was destroyed' },
+    expected: signedIn(403, { lead: 404 }),
+  },
   // The seat is Erin's: anyone else who sees the task is refused by the task itself (409), the requester by
   // segregation of duties (403), others never reach it.
   {

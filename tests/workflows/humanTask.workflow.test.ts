@@ -178,6 +178,8 @@ describe('the human-task workflow, with fake activities', () => {
     const deps = { temporal: client, commandSigner: signer, temporalDeadlineMs: 10_000 } as ApiDeps;
     const task = { id: taskId, workflowId: workflowIds.task(taskId) } as TaskRecord;
     const delegation = delegateTask(deps, task, { actorId: 'lead', toId: 'deputy', toRoles: ['governance_lead'] }, randomUUID());
+    // Refused while the test still waits on the handler: its refusal is asserted below, not left unhandled.
+    delegation.catch(() => {});
     // The seat change is being recorded: the Update was accepted and its handler waits on the activity.
     await eventually(async () => (calls().some((call) => call.name === 'changeAssignee') ? true : undefined));
     await handle.terminate('ended while a delegation was being recorded');
@@ -201,7 +203,8 @@ describe('the human-task workflow, with fake activities', () => {
       return { closing, running: closing.run() };
     };
     const first = await startWorker();
-    const { taskId, handle } = await startTask({ ...ladder, slaByTier: { low: '1h', medium: '1h', high: '1h', prohibited: '1h' } }, 'low', closingQueue);
+    const { taskId, handle, calls } = await startTask({ ...ladder, slaByTier: { low: '1h', medium: '1h', high: '1h', prohibited: '1h' } }, 'low', closingQueue);
+    await eventually(async () => (calls().some((call) => call.name === 'openTask') ? true : undefined));
     const decision = { actorId: 'lead', choice: 'reject', snapshotHash: 'a'.repeat(64) };
     const updateId = randomUUID();
     const signed = { ...decision, signed: signer.sign({ name: 'decideTask', workflowId: handle.workflowId, updateId, args: decision }) };
@@ -216,6 +219,7 @@ describe('the human-task workflow, with fake activities', () => {
     const task = { id: taskId, workflowId: handle.workflowId } as TaskRecord;
     const lateUpdateId = randomUUID();
     const late = delegateTask(deps, task, { actorId: 'lead', toId: 'deputy', toRoles: ['governance_lead'] }, lateUpdateId);
+    // Refused while the test still waits on the server: its refusal is asserted below, not left unhandled.
     late.catch(() => {});
     await eventually(() => updateAdmitted(handle.workflowId, lateUpdateId));
     const second = await startWorker();
