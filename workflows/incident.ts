@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  condition,
   currentUpdateInfo,
   isCancellation,
   ParentClosePolicy,
@@ -90,6 +91,8 @@ class IncidentRun {
   regulatoryReport: Promise<void> = Promise.resolve();
   /** The closure is open: what it decides on no longer changes. */
   closing = false;
+  /** Seriousness assessments accepted and still being recorded: the closure waits for the report they may start. */
+  assessing = 0;
 
   constructor(
     readonly input: IncidentInput,
@@ -248,6 +251,7 @@ async function resolveAndClose(run: IncidentRun, suspendedByThisIncident: boolea
     });
 
     run.closing = true;
+    if (run.assessing > 0) await condition(() => run.assessing === 0);
     await run.regulatoryReport;
     const closure = await run.untilDecided({
       kind: 'incident_closure',
@@ -297,8 +301,13 @@ function handleSeriousnessAssessment(run: IncidentRun): void {
     async ({ actorId, seriousness }) => {
       const becameSerious = !run.serious;
       run.serious = true;
+      run.assessing += 1;
       const due = run.dueOnceSerious(seriousness);
-      await records().recordIncidentSeriousness({ incidentId, systemId, actorId, seriousness, regulatoryReportDue: due, updateId: currentUpdateInfo()!.id });
+      try {
+        await records().recordIncidentSeriousness({ incidentId, systemId, actorId, seriousness, regulatoryReportDue: due, updateId: currentUpdateInfo()!.id });
+      } finally {
+        run.assessing -= 1;
+      }
       run.regulatoryReportDue = due;
       if (becameSerious) run.startReportToAuthority();
       return { incidentId, regulatoryReportDue: due };
