@@ -1,6 +1,5 @@
 import {
   ActivityCancellationType,
-  ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
   condition,
@@ -18,7 +17,7 @@ import { amendmentRefusal, decisionRefusal, reassignerRefusal, withdrawalRefusal
 import type { Activities } from '../activities';
 import { recordKeeping, recordKeepingActivities } from './activityOptions';
 import { unstorableData } from './cancellation';
-import { forwardedCommand, refuseUnsignedCommand } from './signedCommands';
+import { commandRefusal, forwardedCommand, refuseUnsignedCommand } from './signedCommands';
 import { TaskRun } from './taskRun';
 import {
   amendSubjectUpdate,
@@ -60,16 +59,15 @@ function sendInBackground(emailKeys: string[]): void {
   for (const key of emailKeys) deliverEmail(key).catch(() => undefined);
 }
 
-const refuse = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 /** A rule's refusal as the failure an Update validator throws, which the api maps to its answer. */
 function refuseIf(refusal: { reason: keyof typeof decisionRefusals; message: string } | undefined): void {
-  if (refusal) throw refuse(decisionRefusals[refusal.reason], refusal.message);
+  if (refusal) throw commandRefusal(decisionRefusals[refusal.reason], refusal.message);
 }
 
 /** What the task would record must be storable: a refusal now, not an activity that can never succeed. */
 function refuseUnstorableText(request: object): void {
   const path = findUnstorableText(request);
-  if (path) throw refuse(decisionRefusals.invalidSubmission, `${path.join('.')}: ${unstorableTextMessage}`);
+  if (path) throw commandRefusal(decisionRefusals.invalidSubmission, `${path.join('.')}: ${unstorableTextMessage}`);
 }
 
 /**
@@ -230,7 +228,10 @@ function handleDecisions(run: TaskRun): void {
         if (!unstorableData(error)) throw error;
         // Never stored, so never counted: the task stays open for a decision that can be.
         withdraw();
-        throw refuse(decisionRefusals.invalidSubmission, 'the decision could not be stored, so it was not recorded; change what you entered and decide again');
+        throw commandRefusal(
+          decisionRefusals.invalidSubmission,
+          'the decision could not be stored, so it was not recorded; change what you entered and decide again',
+        );
       }
       return run.remember(updateId, { taskId: input.taskId, choice: decision.choice, onBehalfOf: vote.onBehalfOf, taskStatus: chainDone ? 'decided' : 'open' });
     },

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   condition,
   currentUpdateInfo,
@@ -39,7 +38,7 @@ import {
   type IncidentOutcome,
   type PeriodicReviewInput,
 } from './contracts';
-import { refuseUnsignedCommand } from './signedCommands';
+import { commandRefusal, refuseUnsignedCommand } from './signedCommands';
 import { startHumanTask } from './startHumanTask';
 
 const records = recordKeepingActivities();
@@ -295,7 +294,6 @@ async function resolveAndClose(run: IncidentRun, suspendedByThisIncident: boolea
  */
 function handleSeriousnessAssessment(run: IncidentRun): void {
   const { incidentId, systemId, policy } = run.input;
-  const refusal = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
   setHandler(
     assessSeriousnessUpdate,
     async ({ actorId, seriousness }) => {
@@ -315,9 +313,9 @@ function handleSeriousnessAssessment(run: IncidentRun): void {
     {
       validator: (request) => {
         refuseUnsignedCommand(policy.commandKey, 'assessSeriousness', request);
-        if (run.closing) throw refusal(decisionRefusals.taskClosed, 'the incident is being closed: send its closure back to decide on its seriousness');
+        if (run.closing) throw commandRefusal(decisionRefusals.taskClosed, 'the incident is being closed: send its closure back to decide on its seriousness');
         if (run.serious && !request.seriousness.causalLinkEstablishedAt) {
-          throw refusal(decisionRefusals.alreadySerious, 'the incident is serious already: a new assessment establishes a causal link');
+          throw commandRefusal(decisionRefusals.alreadySerious, 'the incident is serious already: a new assessment establishes a causal link');
         }
       },
     },

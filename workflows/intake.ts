@@ -1,6 +1,5 @@
 import {
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
@@ -34,7 +33,7 @@ import {
 } from './contracts';
 import { assessAndTreat } from './assessAndTreat';
 import { recordingEnd } from './cancellation';
-import { forwardedCommand, isSignedForward, refuseUnsignedCommand } from './signedCommands';
+import { commandRefusal, forwardedCommand, isSignedForward, refuseUnsignedCommand } from './signedCommands';
 import { startHumanTask } from './startHumanTask';
 
 const records = recordKeepingActivities();
@@ -230,18 +229,10 @@ function handleWithdrawal(run: IntakeRun): void {
       validator: (request) => {
         refuseUnsignedCommand(policy.commandKey, 'withdrawIntake', request);
         if (request.actorId !== ownerId) {
-          throw ApplicationFailure.create({
-            type: decisionRefusals.notRequester,
-            message: 'only the system owner can withdraw the intake',
-            nonRetryable: true,
-          });
+          throw commandRefusal(decisionRefusals.notRequester, 'only the system owner can withdraw the intake');
         }
         if (run.finished || run.withdrawal) {
-          throw ApplicationFailure.create({
-            type: decisionRefusals.taskClosed,
-            message: 'this intake has ended; a system in service leaves by retirement',
-            nonRetryable: true,
-          });
+          throw commandRefusal(decisionRefusals.taskClosed, 'this intake has ended; a system in service leaves by retirement');
         }
       },
     },

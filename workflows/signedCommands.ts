@@ -1,6 +1,9 @@
 import { ApplicationFailure, currentUpdateInfo, workflowInfo } from '@temporalio/workflow';
 import { verifyCommand, withoutProof, type CommandProof, type SignedCommandName } from '../domain/commandSignature';
-import { decisionRefusals, type ForwardedCommand } from './contracts';
+import { decisionRefusals, type DecisionRefusal, type ForwardedCommand } from './contracts';
+
+/** The failure an Update validator throws to refuse a command; the api answers by its type (api/errors.ts). */
+export const commandRefusal = (type: DecisionRefusal, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
 /**
  * For an Update validator: refuses a command the api did not sign for this workflow and this update
@@ -12,18 +15,10 @@ export function refuseUnsignedCommand(commandKey: string | undefined, name: Sign
   const command = { name, workflowId: workflowInfo().workflowId, updateId: currentUpdateInfo()!.id, args: withoutProof(request) };
   const verdict = verifyCommand(commandKey, command, request.signed, Date.now());
   if (verdict === 'expired') {
-    throw ApplicationFailure.create({
-      type: decisionRefusals.commandExpired,
-      message: "the command's signature has expired; send it again",
-      nonRetryable: true,
-    });
+    throw commandRefusal(decisionRefusals.commandExpired, "the command's signature has expired; send it again");
   }
   if (verdict !== 'valid') {
-    throw ApplicationFailure.create({
-      type: decisionRefusals.commandNotSigned,
-      message: 'the command is not signed by aims-flow for this workflow',
-      nonRetryable: true,
-    });
+    throw commandRefusal(decisionRefusals.commandNotSigned, 'the command is not signed by aims-flow for this workflow');
   }
 }
 
