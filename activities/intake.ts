@@ -10,7 +10,7 @@ import type { AuditEventType } from '../domain/auditEvents';
 import { activityFailures } from '../domain/failures';
 import { IllegalTransitionError, type LifecycleState } from '../domain/lifecycle';
 import { canonicalJson, type Policy } from '../domain/policy';
-import { riskTiers, type IntakeRequest, type RiskTier } from '../domain/system';
+import { isHigherTier, type IntakeRequest, type RiskTier } from '../domain/system';
 import { triageDecisionSchema, type TriageVerdict } from '../domain/triageVerdict';
 import type { TaskSubject } from '../domain/task';
 import { triageInService, triageUnderPolicyAndLaw, type IntakeRevisedAtReview, type TriageResult } from '../domain/triage';
@@ -200,7 +200,7 @@ export function createIntakeActivities({ pool }: ActivityDeps) {
         const verdicts = acceptances.flatMap(({ actorId, verdict }) => (verdict ? [{ actorId, ...verdict }] : []));
         if (verdicts.length === 0) return { tier: triagedTier };
         const standsFor = (verdict: TriageVerdict | undefined) => (verdict?.verdict === 'overridden' ? verdict.tier : triagedTier);
-        const tier = acceptances.map(({ verdict }) => standsFor(verdict)).reduce((a, b) => (riskTiers.indexOf(b) > riskTiers.indexOf(a) ? b : a));
+        const tier = acceptances.map(({ verdict }) => standsFor(verdict)).reduce((highest, next) => (isHigherTier(next, highest) ? next : highest));
         const triaged = { tier: triagedTier, ruleId: system.triageRule, taskId: input.taskId, verdicts };
         type Override = Extract<(typeof verdicts)[number], { verdict: 'overridden' }>;
         const override = verdicts.find((verdict): verdict is Override => verdict.verdict === 'overridden' && verdict.tier === tier && tier !== triagedTier);

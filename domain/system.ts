@@ -19,6 +19,9 @@ export const humanOversightModes = ['in_the_loop', 'on_the_loop', 'none'] as con
 export const riskTiers = ['low', 'medium', 'high', 'prohibited'] as const;
 export type RiskTier = (typeof riskTiers)[number];
 
+/** Whether `tier` asks for more than `than`: the order of riskTiers, low to prohibited. */
+export const isHigherTier = (tier: RiskTier, than: RiskTier) => riskTiers.indexOf(tier) > riskTiers.indexOf(than);
+
 /** What a system owner files when registering an AI system (DESIGN.md §4). */
 export const intakeRequestSchema = z.strictObject({
   name: line(200),

@@ -1,7 +1,7 @@
 import { aiActAnswersInTodaysTerms } from './aiAct';
 import { aiActApplicationDates, classifyUnderAiAct, tierFloor, type AiActClassification } from './aiActClassification';
 import type { Policy, TriageRule } from './policy';
-import { riskTiers, type IntakeRequest, type RiskTier } from './system';
+import { isHigherTier, type IntakeRequest, type RiskTier } from './system';
 
 export interface TriageResult {
   tier: RiskTier;
@@ -43,7 +43,7 @@ export function triageUnderPolicyAndLaw(intake: IntakeRequest, policy: Pick<Poli
   if (!intake.euAiAct) return organisational;
   const aiAct = classifyUnderAiAct(aiActAnswersInTodaysTerms.parse(intake.euAiAct), intake, policy.aiAct?.applicationDates ?? aiActApplicationDates);
   const floor = tierFloor(aiAct);
-  if (!floor || riskTiers.indexOf(floor) <= riskTiers.indexOf(organisational.tier)) return { ...organisational, aiAct };
+  if (!floor || !isHigherTier(floor, organisational.tier)) return { ...organisational, aiAct };
   const setBy = aiAct.flags.find((flag) => flag.kind === (floor === 'prohibited' ? 'prohibited' : 'high_risk'))!;
   return { tier: floor, ruleId: `eu-ai-act:${setBy.code}`, reason: `${setBy.title} (${setBy.citation})`, organisationalTier: organisational.tier, aiAct };
 }
@@ -54,7 +54,7 @@ export function triageUnderPolicyAndLaw(intake: IntakeRequest, policy: Pick<Poli
  * leads (PUT /systems/:id/tier). The reason says which tier the revision alone would have given.
  */
 export function triageInService(current: RiskTier | null, revised: TriageResult): TriageResult {
-  if (current === null || riskTiers.indexOf(revised.tier) >= riskTiers.indexOf(current)) return revised;
+  if (current === null || !isHigherTier(current, revised.tier)) return revised;
   return {
     ...revised,
     tier: current,

@@ -12,7 +12,7 @@ import {
 } from '../../db/systems';
 import { inServiceStates } from '../../domain/lifecycle';
 import type { Principal } from '../../domain/principal';
-import { riskTiers, type RiskTier } from '../../domain/system';
+import { isHigherTier, type RiskTier } from '../../domain/system';
 import { workflowIds, workflowTypes, type ReviewScheduleSyncInput } from '../../workflows/contracts';
 import { withTemporalDeadline, type ApiDeps } from '../deps';
 import { AppError, notFound } from '../errors';
@@ -36,7 +36,7 @@ async function changeTier(deps: ApiDeps, lead: Principal, input: { systemId: str
       throw new AppError(409, 'prohibited_in_service', 'a prohibited practice is not kept in service: request its retirement instead');
     }
     if (system.riskTier === tier) return { system, applied: true, versionNow: system.version };
-    const lowered = system.riskTier !== null && riskTiers.indexOf(tier) < riskTiers.indexOf(system.riskTier);
+    const lowered = system.riskTier !== null && isHigherTier(system.riskTier, tier);
     let proposedBy: string | undefined;
     if (lowered) {
       const proposal = await pendingDowngrade(db, system.id, system.version, tier);
