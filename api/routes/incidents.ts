@@ -1,25 +1,14 @@
 import { Router } from 'express';
 import { incidentsOf } from '../../db/incidents';
-import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError } from '@temporalio/common';
 import { incidentReportSchema, seriousnessSchema } from '../../domain/incident';
 import { hasAnyRole } from '../../domain/principal';
-import { assessIncidentSeriousness } from '../decisions';
-import { forbidden, notFound } from '../errors';
+import { assessSeriousness } from '../commands/assessSeriousness';
+import { forbidden } from '../errors';
 import { visibleSystem } from '../access';
 import { reportableSystem, reportIncident } from '../commands/reportIncident';
-import { searchAttributes, workflowIds } from '../../workflows/contracts';
-import { temporalUiLink, withTemporalDeadline, type ApiDeps } from '../deps';
+import { temporalUiLink, type ApiDeps } from '../deps';
 import type { RateLimits } from '../rateLimits';
 import { idempotencyKey, parseBody, parseId } from '../validate';
-
-async function incidentSystemId(deps: ApiDeps, incidentId: string): Promise<string | undefined> {
-  const description = await withTemporalDeadline(deps, () => deps.temporal.workflow.getHandle(workflowIds.incident(incidentId)).describe()).catch((error) => {
-    if (error instanceof WorkflowNotFoundError) return undefined;
-    throw error;
-  });
-  return description?.typedSearchAttributes.get(searchAttributes.systemId);
-}
 
 /** `/api/v1/systems/:id/incidents`: anyone may report an incident; the system's viewers see them. */
 export function incidentRoutes(deps: ApiDeps, limits: RateLimits): Router {
@@ -49,11 +38,7 @@ export function incidentRoutes(deps: ApiDeps, limits: RateLimits): Router {
     if (!hasAnyRole(principal, 'governance_lead')) throw forbidden('only a governance lead decides whether an incident is serious');
     const system = await visibleSystem(deps.pool, req);
     const seriousness = parseBody(seriousnessSchema, req);
-    const incidentId = req.params.incidentId;
-    // Its workflow says whose incident it is: the record is written a moment after the report is accepted.
-    if (!/^[0-9a-f-]{36}$/.test(incidentId) || (await incidentSystemId(deps, incidentId)) !== system.id) throw notFound('the incident');
-    const updateId = `api:seriousness:${principal.id}:${idempotencyKey(req) ?? randomUUID()}`;
-    const assessed = await assessIncidentSeriousness(deps, incidentId, { actorId: principal.id, seriousness }, updateId);
+    const assessed = await assessSeriousness(deps, principal, system.id, parseId(req, 'incidentId'), seriousness, idempotencyKey(req));
     res.json({ ...assessed, serious: true, links: { incidents: `/api/v1/systems/${system.id}/incidents` } });
   });
 
